@@ -1,0 +1,47 @@
+# Kopdig: the two commands are `make demo` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1:8000
+
+.PHONY: setup demo test test-sqlite test-postgres lint bench clean browser
+
+$(STAMP): pyproject.toml constraints.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-*; touch $@
+
+setup: $(STAMP)
+	$(BIN)/kopdig compilemessages_py
+
+demo: setup
+	$(BIN)/kopdig migrate --no-input -v 0
+	$(BIN)/kopdig demo
+	$(BIN)/kopdig runserver $(HOST)
+
+browser:
+	@scripts/ensure-chromium
+
+test: setup browser
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# CI runs the same suite once per database.
+test-sqlite: setup browser
+	env -u DATABASE_URL $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres: setup browser
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kopdig} $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/kopdig makemigrations --check --dry-run
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) staticfiles

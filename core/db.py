@@ -1,0 +1,63 @@
+"""Database-held rules shared by apps: append-only tables on SQLite and PostgreSQL.
+
+Used from migrations (``RunPython``) so the rule lives in the schema, not only in Python.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def append_only_sql(vendor: str, table: str, message: str) -> tuple[list[str], list[str]]:
+    """SQL that makes ``table`` refuse UPDATE and DELETE; and SQL that undoes it.
+
+    On PostgreSQL, TRUNCATE stays possible: it needs table-owner rights, which the application's
+    role in production does not hold, and the test runner uses it to empty tables between tests.
+    """
+    if vendor == "sqlite":
+        forward = [
+            f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+                BEGIN SELECT RAISE(ABORT, '{message}'); END;""",
+            f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+                BEGIN SELECT RAISE(ABORT, '{message}'); END;""",
+        ]
+        reverse = [
+            f"DROP TRIGGER IF EXISTS {table}_no_update;",
+            f"DROP TRIGGER IF EXISTS {table}_no_delete;",
+        ]
+        return forward, reverse
+    if vendor == "postgresql":
+        forward = [
+            f"""CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql;""",
+            f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION {table}_append_only();""",
+        ]
+        reverse = [
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};",
+            f"DROP FUNCTION IF EXISTS {table}_append_only();",
+        ]
+        return forward, reverse
+    raise NotImplementedError(f"append-only rule not written for {vendor}")
+
+
+def run_vendor_sql(schema_editor: Any, statements: list[str]) -> None:
+    for sql in statements:
+        schema_editor.execute(sql)
+
+
+def append_only_operation(table: str, message: str) -> Any:
+    """A migration operation that installs (and on rollback removes) the append-only rule."""
+    from django.db import migrations
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        run_vendor_sql(
+            schema_editor, append_only_sql(schema_editor.connection.vendor, table, message)[0]
+        )
+
+    def reverse(apps: Any, schema_editor: Any) -> None:
+        run_vendor_sql(
+            schema_editor, append_only_sql(schema_editor.connection.vendor, table, message)[1]
+        )
+
+    return migrations.RunPython(forward, reverse)

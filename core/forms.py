@@ -1,0 +1,74 @@
+"""Form fields that understand how Indonesians write amounts and identities."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core import money as m
+from core import validators
+
+
+class RupiahField(forms.CharField):
+    """Takes ``1.500.000`` or ``1500000`` or ``1.500.000,50``; gives a ``Decimal`` amount."""
+
+    default_error_messages = {
+        "negative": _("Jumlah tidak boleh negatif."),
+        "zero": _("Jumlah harus lebih dari nol."),
+    }
+
+    def __init__(self, *, allow_negative: bool = False, allow_zero: bool = True, **kwargs: Any):
+        self.allow_negative = allow_negative
+        self.allow_zero = allow_zero
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            amount = m.parse_rupiah(value)
+        except m.InvalidAmount as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from exc
+        if amount < 0 and not self.allow_negative:
+            raise forms.ValidationError(self.error_messages["negative"], code="negative")
+        if amount == 0 and not self.allow_zero:
+            raise forms.ValidationError(self.error_messages["zero"], code="zero")
+        return amount
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return m.format_rupiah(value, sen=value != value.to_integral_value())[2:]
+        return value
+
+
+class NikField(forms.CharField):
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if value in self.empty_values:
+            return ""
+        return validators.validate_nik(value).nik
+
+
+class PhoneField(forms.CharField):
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "tel"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if value in self.empty_values:
+            return ""
+        return validators.normalize_phone(value)

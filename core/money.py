@@ -1,0 +1,260 @@
+"""Money: the only way Kopdig makes an amount.
+
+An amount is a ``Decimal`` with two places (sen). It is made from ``str``, ``int`` or
+``Decimal``; a ``float`` raises, because 0.1 + 0.2 is not 0.3 in binary. Rounding happens in
+:func:`quantize` with an explicit mode and nowhere else. Splitting an amount among many parts uses
+:func:`allocate` (largest remainder), so the parts always add up to the whole.
+
+In the database amounts are integers of sen (see ``core.fields.MoneyField``): :func:`to_sen` and
+:func:`from_sen` convert at that edge.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+# Precision is a property of the currency, not a setting: the rupiah has 100 sen.
+PLACES = 2
+SEN = Decimal("0.01")
+RUPIAH = Decimal("1")
+ZERO = Decimal("0.00")
+MAX_SEN = 2**63 - 1  # the 64-bit integer column
+
+__all__ = [
+    "RUPIAH",
+    "SEN",
+    "ZERO",
+    "InvalidAmount",
+    "allocate",
+    "format_rupiah",
+    "from_sen",
+    "money",
+    "parse_rupiah",
+    "quantize",
+    "terbilang",
+    "to_sen",
+]
+
+
+class InvalidAmount(ValueError):
+    """An amount that cannot be money; the message is for the person who typed it."""
+
+
+def money(value: str | int | Decimal) -> Decimal:
+    """Return ``value`` as an amount with two places; refuse floats and anything inexact.
+
+    A value with more than two decimal places is refused rather than rounded silently: whoever
+    needs rounding calls :func:`quantize` and names the mode.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidAmount(
+            _("Jumlah uang tidak boleh berupa float (%(value)r); gunakan teks atau Decimal.")
+            % {"value": value}
+        )
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidAmount(
+                _("“%(value)s” bukan jumlah uang yang sah.") % {"value": value}
+            ) from None
+    else:
+        raise InvalidAmount(
+            _("Jumlah uang harus berupa teks, bilangan bulat atau Decimal, bukan %(type)s.")
+            % {"type": type(value).__name__}
+        )
+    if not amount.is_finite():
+        raise InvalidAmount(_("Jumlah uang harus berupa bilangan terhingga."))
+    exact = amount.quantize(SEN, rounding=ROUND_HALF_UP)
+    if exact != amount:
+        raise InvalidAmount(
+            _("Jumlah %(value)s memiliki lebih dari dua angka desimal (sen).") % {"value": value}
+        )
+    if abs(exact) * 100 > MAX_SEN:
+        raise InvalidAmount(_("Jumlah uang terlalu besar."))
+    return exact
+
+
+def quantize(value: Decimal, *, unit: Decimal = SEN, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """Round ``value`` to ``unit`` (``SEN`` or ``RUPIAH``) with the named rounding mode."""
+    if isinstance(value, float):
+        raise InvalidAmount(_("Jumlah uang tidak boleh berupa float."))
+    return Decimal(value).quantize(unit, rounding=rounding).quantize(SEN)
+
+
+def to_sen(amount: Decimal) -> int:
+    """Amount → integer sen for the database. The amount must already be exact to the sen."""
+    exact = money(amount)
+    return int(exact * 100)
+
+
+def from_sen(sen: int) -> Decimal:
+    """Integer sen from the database → amount."""
+    if isinstance(sen, float) or isinstance(sen, bool):
+        raise InvalidAmount(_("Nilai sen harus bilangan bulat."))
+    return (Decimal(int(sen)) / 100).quantize(SEN)
+
+
+def allocate(
+    total: Decimal, weights: Sequence[Decimal | int], *, unit: Decimal = SEN
+) -> list[Decimal]:
+    """Split ``total`` in proportion to ``weights`` so that the parts sum exactly to ``total``.
+
+    Largest-remainder method: every part is first rounded down to ``unit``; the units left over
+    go one each to the parts with the largest remainders (earlier parts win ties), so nothing is
+    lost or invented. A negative total is split as its absolute value and negated.
+    """
+    total = money(total)
+    if unit not in (SEN, RUPIAH):
+        raise InvalidAmount(_("Satuan pembagian harus sen atau rupiah."))
+    if total % unit:
+        raise InvalidAmount(
+            _("Jumlah %(total)s tidak habis dibagi dalam satuan %(unit)s.")
+            % {"total": total, "unit": unit}
+        )
+    if not weights:
+        raise InvalidAmount(_("Tidak ada bagian untuk membagi jumlah."))
+    ws = [Decimal(w) for w in weights]
+    if any(w < 0 for w in ws):
+        raise InvalidAmount(_("Bobot pembagian tidak boleh negatif."))
+    weight_sum = sum(ws)
+    if weight_sum == 0:
+        raise InvalidAmount(_("Jumlah bobot pembagian tidak boleh nol."))
+    sign = -1 if total < 0 else 1
+    units = int(abs(total) / unit)
+    exact = [Decimal(units) * w / weight_sum for w in ws]
+    floors = [int(e.to_integral_value(rounding=ROUND_DOWN)) for e in exact]
+    leftover = units - sum(floors)
+    order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    return [(sign * Decimal(n) * unit).quantize(SEN) for n in floors]
+
+
+def _group_thousands(digits: str) -> str:
+    groups: list[str] = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return ".".join(groups)
+
+
+def format_rupiah(amount: Decimal | int | str, *, sen: bool = False) -> str:
+    """``Rp1.500.000`` (or ``Rp1.500.000,00`` with ``sen=True``); negatives as ``-Rp1.500``.
+
+    Without ``sen`` the amount is shown rounded half up to the rupiah (display only).
+    """
+    value = money(amount) if not isinstance(amount, Decimal) else amount
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if sen:
+        value = value.quantize(SEN, rounding=ROUND_HALF_UP)
+        whole, frac = f"{value:f}".split(".")
+        return f"{sign}Rp{_group_thousands(whole)},{frac}"
+    whole = f"{value.quantize(RUPIAH, rounding=ROUND_HALF_UP):f}"
+    if whole == "0":
+        sign = ""
+    return f"{sign}Rp{_group_thousands(whole)}"
+
+
+_RUPIAH_INPUT = re.compile(
+    r"^(?P<sign>-)?(?:Rp\.?\s?)?(?P<int>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d{1,2}))?$"
+)
+
+
+def parse_rupiah(text: str) -> Decimal:
+    """Parse what a person types: ``1500000``, ``1.500.000``, ``Rp1.500.000,50``.
+
+    Dots group thousands and the comma marks sen, as written in Indonesia. Anything else
+    (``1.500.000,5x``, ``1,500.00``, ``1.5``) is refused with a message, never guessed.
+    """
+    if isinstance(text, float):
+        raise InvalidAmount(_("Jumlah uang tidak boleh berupa float."))
+    cleaned = str(text).strip().replace(" ", "")
+    match = _RUPIAH_INPUT.match(cleaned)
+    if not match:
+        raise InvalidAmount(
+            _(
+                "“%(value)s” bukan jumlah rupiah yang sah. Tulis misalnya 1500000 atau "
+                "1.500.000 atau 1.500.000,50."
+            )
+            % {"value": text}
+        )
+    digits = match["int"].replace(".", "")
+    frac = (match["frac"] or "").ljust(2, "0")
+    value = money(f"{match['sign'] or ''}{digits}.{frac}")
+    return value
+
+
+_ONES = [
+    "",
+    "satu",
+    "dua",
+    "tiga",
+    "empat",
+    "lima",
+    "enam",
+    "tujuh",
+    "delapan",
+    "sembilan",
+    "sepuluh",
+    "sebelas",
+]
+
+
+def _words_below_thousand(n: int) -> str:
+    if n < 12:
+        return _ONES[n]
+    if n < 20:
+        return f"{_ONES[n - 10]} belas"
+    if n < 100:
+        tens, rest = divmod(n, 10)
+        return f"{_ONES[tens]} puluh" + (f" {_ONES[rest]}" if rest else "")
+    hundreds, rest = divmod(n, 100)
+    head = "seratus" if hundreds == 1 else f"{_ONES[hundreds]} ratus"
+    return head + (f" {_words_below_thousand(rest)}" if rest else "")
+
+
+_SCALES = [(10**12, "triliun"), (10**9, "miliar"), (10**6, "juta"), (10**3, "ribu")]
+
+
+def _words(n: int) -> str:
+    if n == 0:
+        return "nol"
+    parts: list[str] = []
+    for size, name in _SCALES:
+        count, n = divmod(n, size)
+        if count:
+            if size == 1000 and count == 1:
+                parts.append("seribu")
+            else:
+                parts.append(f"{_words(count)} {name}")
+    if n:
+        parts.append(_words_below_thousand(n))
+    return " ".join(parts)
+
+
+def terbilang(amount: Decimal | int | str) -> str:
+    """Amount in Indonesian words, as receipts print it: ``satu juta lima ratus ribu rupiah``.
+
+    Sen, when present, follow: ``sepuluh rupiah lima puluh sen``. Receipts are always in
+    Indonesian, whatever the interface language, so these words are not translated.
+    """
+    value = money(amount) if not isinstance(amount, Decimal) else money(amount)
+    sign = "minus " if value < 0 else ""
+    value = abs(value)
+    rupiah = int(value)
+    sen = int((value - rupiah) * 100)
+    text = f"{sign}{_words(rupiah)} rupiah"
+    if sen:
+        text += f" {_words(sen)} sen"
+    return text

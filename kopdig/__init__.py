@@ -1,0 +1,1 @@
+"""Kopdig project package: settings, URL map, the ``kopdig`` console command."""

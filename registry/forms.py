@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Koperasi
+from registry.selectors import kecamatan_choices
+
+
+class RegistryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Cari"), required=False)
+    kecamatan = forms.ChoiceField(label=_("Kecamatan"), required=False)
+    kind = forms.ChoiceField(
+        label=_("Jenis"), required=False, choices=[("", _("Semua jenis")), *Koperasi.Kind.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Semua status")), *Koperasi.Status.choices],
+    )
+    stage = forms.ChoiceField(
+        label=_("Tahap digital"),
+        required=False,
+        choices=[("", _("Semua tahap")), *Koperasi.Stage.choices],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kecamatan"].choices = [  # type: ignore[attr-defined]
+            ("", _("Semua kecamatan")),
+            *[(r.code, r.name) for r in kecamatan_choices()],
+        ]
+
+
+class DigitalStageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Tahap baru"), choices=Koperasi.Stage.choices)
+    on = forms.DateField(label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Catatan"), required=False, max_length=250)

@@ -1,0 +1,157 @@
+"""Registry pages: home routing, choosing a koperasi, the Dinas registry, profiles, audit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.dates import business_date, local_today
+from core.models import AuditEvent
+from registry import access, selectors, services
+from registry.forms import DigitalStageForm, RegistryFilterForm
+from registry.models import Koperasi, Role
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person where their work is."""
+    user = request.user
+    if access.is_dinas(user):
+        return redirect("registry:list")
+    own = access.staff_koperasi(user)
+    if len(own) == 1:
+        return redirect("registry:staff_home", kode=own[0].code)
+    if own:
+        return redirect("registry:choose")
+    return render(request, "registry/no_role.html", status=403)
+
+
+@login_required
+def choose(request: HttpRequest) -> HttpResponse:
+    own = access.staff_koperasi(request.user)
+    rows = [(k, sorted(Role(r).label for r in access.roles_in(request.user, k))) for k in own]
+    return render(request, "registry/choose.html", {"rows": rows})
+
+
+@access.district_view()
+def registry_list(request: HttpRequest) -> HttpResponse:
+    scope = access.registry_scope(request.user)
+    form = RegistryFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    filtered = selectors.registry_filter(scope, params)
+    year = local_today().year
+    page = Paginator(filtered, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "counts": selectors.registry_counts(scope),
+            "filtered_counts": selectors.registry_counts(filtered) if params else None,
+            "progress": selectors.target_progress(scope, year),
+            "founded_this_year": selectors.founded_in_year(scope, year),
+            "whole_district": access.is_dinas(request.user),
+        },
+    )
+
+
+def _profile_koperasi(request: HttpRequest, kode: str) -> Koperasi:
+    """A koperasi the user may see the profile of: Dinas all, konsultan assigned, staff own."""
+    koperasi = access.registry_scope(request.user).filter(code=kode).first()
+    if koperasi is None:
+        koperasi = next((k for k in access.staff_koperasi(request.user) if k.code == kode), None)
+    if koperasi is None:
+        raise Http404
+    return koperasi
+
+
+@login_required
+def profile(request: HttpRequest, kode: str) -> HttpResponse:
+    koperasi = _profile_koperasi(request, kode)
+    can_change_stage = access.is_dinas_admin(request.user) or (
+        koperasi.pk in access.consultant_koperasi_ids(request.user)
+    )
+    return render(
+        request,
+        "registry/profile.html",
+        {
+            "k": koperasi,
+            "history": selectors.stage_history(koperasi),
+            "stage_form": DigitalStageForm(initial={"on": local_today(koperasi.timezone)})
+            if can_change_stage
+            else None,
+            "staff_view": koperasi in access.staff_koperasi(request.user),
+        },
+    )
+
+
+@require_POST
+@login_required
+def stage_change(request: HttpRequest, kode: str) -> HttpResponse:
+    koperasi = _profile_koperasi(request, kode)
+    if not (
+        access.is_dinas_admin(request.user)
+        or koperasi.pk in access.consultant_koperasi_ids(request.user)
+    ):
+        raise PermissionDenied
+    form = DigitalStageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.digital_stage_set(
+                actor=request.user,
+                koperasi=koperasi,
+                stage=form.cleaned_data["stage"],
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+            )
+        except services.RegistryError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Tahap digital diperbarui."))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+    return redirect("registry:profile", kode=koperasi.code)
+
+
+@access.koperasi_view()
+def staff_home(request: HttpRequest) -> HttpResponse:
+    koperasi = request.koperasi  # type: ignore[attr-defined]
+    return render(
+        request,
+        "registry/staff_home.html",
+        {
+            "k": koperasi,
+            "business_date": business_date(koperasi),
+            "roles": sorted(Role(r).label for r in request.roles),  # type: ignore[attr-defined]
+        },
+    )
+
+
+def _audit_page(request: HttpRequest, events: QuerySet[AuditEvent], title: str) -> HttpResponse:
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "registry/audit.html", {"page": page, "title": title})
+
+
+@access.koperasi_view(Role.PENGAWAS, Role.PENGURUS)
+def koperasi_audit(request: HttpRequest) -> HttpResponse:
+    koperasi = request.koperasi  # type: ignore[attr-defined]
+    events = AuditEvent.objects.filter(koperasi=koperasi).select_related("actor")
+    return _audit_page(request, events, _("Jejak audit — %(k)s") % {"k": koperasi.name})
+
+
+@access.district_view(admin_only=True)
+def district_audit(request: HttpRequest) -> HttpResponse:
+    events = AuditEvent.objects.select_related("actor", "koperasi")
+    return _audit_page(request, events, _("Jejak audit — seluruh kabupaten"))

@@ -1,0 +1,114 @@
+"""The tenant-isolation walker: every URL of the project, tried with another koperasi's ids.
+
+It finds URL patterns by itself. A pattern whose keyword arguments it cannot fill makes the
+walk fail with the name of the argument: a later issue that adds ``/k/<kode>/akun/<account_id>/``
+adds one line to ``OBJECT_MAKERS`` below saying how to make an *account of a given koperasi*,
+and the walker does the rest.
+
+Rules, for a person who works in koperasi A (every staff role there, and its konsultan):
+- a URL that carries koperasi B's code or the id of one of B's objects answers 403, 404 or
+  405, never data and never a redirect to a success page;
+- a URL with no foreign id may answer 200, but must not show B's name.
+Each URL is tried with GET and with an empty POST.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from registry.models import Koperasi
+
+# kwarg name → function(koperasi) returning a value for that kwarg owned by that koperasi.
+OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
+    "kode": lambda k: k.code,
+}
+
+# Namespaces or names outside tenancy: Django's admin (support staff only, is_staff),
+# language switching, login/logout.
+SKIP_NAMESPACES = {"admin"}
+SKIP_NAMES = {"set_language", "login", "logout"}
+REFUSED = {403, 404, 405}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name"
+    kwargs: tuple[str, ...]
+
+
+def _pattern_kwargs(pattern: Any) -> list[str]:
+    converters = getattr(pattern.pattern, "converters", None)
+    if converters is not None:
+        return list(converters)
+    return list(pattern.pattern.regex.groupindex)
+
+
+def iter_routes(urlconf: Any = None) -> Iterator[Route]:
+    def walk(patterns: list[Any], namespace: str, kwargs: list[str]) -> Iterator[Route]:
+        for p in patterns:
+            here = kwargs + _pattern_kwargs(p)
+            if isinstance(p, URLResolver):
+                ns = namespace
+                if p.namespace:
+                    ns = f"{namespace}{p.namespace}:"
+                yield from walk(p.url_patterns, ns, here)
+            elif isinstance(p, URLPattern):
+                yield Route(f"{namespace}{p.name or ''}", tuple(here))
+
+    yield from walk(get_resolver(urlconf).url_patterns, "", [])
+
+
+def walk(client: Client, *, own: Koperasi, other: Koperasi, urlconf: Any = None) -> list[str]:
+    """Return a line per leak or unfillable route; an empty list means isolation holds."""
+    problems: list[str] = []
+    for route in iter_routes(urlconf):
+        namespace, _, name = route.name.rpartition(":")
+        if namespace.split(":")[0] in SKIP_NAMESPACES or name in SKIP_NAMES:
+            continue
+        if not name:
+            problems.append(f"an unnamed URL pattern with kwargs {route.kwargs}: name it")
+            continue
+        missing = [kw for kw in route.kwargs if kw not in OBJECT_MAKERS]
+        if missing:
+            problems.append(
+                f"{route.name}: no OBJECT_MAKERS entry for {missing} (tests/isolation.py)"
+            )
+            continue
+        for kwargs, foreign in _variants(route, own, other):
+            url = reverse(route.name, kwargs=kwargs, urlconf=urlconf)
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                body = (
+                    response.content.decode(errors="replace")
+                    if hasattr(response, "content")
+                    else ""
+                )
+                if foreign and response.status_code not in REFUSED:
+                    problems.append(
+                        f"{method.upper()} {url} ({route.name}) answered "
+                        f"{response.status_code} for another koperasi's ids"
+                    )
+                elif not foreign and other.name in body:
+                    problems.append(f"{method.upper()} {url} ({route.name}) shows {other.name!r}")
+    return problems
+
+
+def _variants(route: Route, own: Koperasi, other: Koperasi) -> Iterator[tuple[dict, bool]]:
+    if not route.kwargs:
+        yield {}, False
+        return
+    objects = [kw for kw in route.kwargs if kw != "kode"]
+    if objects:
+        # Our koperasi in the URL, the other koperasi's objects in it.
+        kwargs = {kw: OBJECT_MAKERS[kw](other) for kw in objects}
+        if "kode" in route.kwargs:
+            kwargs["kode"] = own.code
+        yield kwargs, True
+    if "kode" in route.kwargs:
+        # The other koperasi's code, with its own objects.
+        yield {kw: OBJECT_MAKERS[kw](other) for kw in route.kwargs}, True
