@@ -37,3 +37,12 @@ def dinas_admin(db: Any) -> Any:
     user = UserFactory(username="dinas")
     grant(user, Role.DINAS_ADMIN)
     return user
+
+
+def pytest_ignore_collect(collection_path: Any, config: Any) -> bool | None:
+    """``*_pg.py`` test files need PostgreSQL (row locks, threads); collect them only there."""
+    import os
+
+    if collection_path.name.endswith("_pg.py"):
+        return not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+    return None
