@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: setup demo test test-sqlite test-postgres lint bench clean browser
+.PHONY: setup demo test lint bench clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -26,13 +26,6 @@ browser:
 
 test: setup browser
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
-
-# CI runs the same suite once per database.
-test-sqlite: setup browser
-	env -u DATABASE_URL $(BIN)/pytest -n 2 $(PYTEST_ARGS)
-
-test-postgres: setup browser
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kopdig} $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
