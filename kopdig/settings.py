@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "registry",
+    "members",
 ]
 
 MIDDLEWARE = [

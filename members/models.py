@@ -1,0 +1,175 @@
+"""Members (anggota) of a koperasi, and how each koperasi numbers them.
+
+Money (simpanan pokok on joining, the refund on leaving) lives in the savings app; this app
+keeps who the member is and their status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+from django.utils.translation import gettext_lazy as _
+
+from core.validators import mask_nik
+from registry.models import Koperasi, Region
+
+
+class MemberStatus(models.TextChoices):
+    AKTIF = "aktif", _("Aktif")
+    KELUAR = "keluar", _("Keluar")
+    MENINGGAL = "meninggal", _("Meninggal")
+
+
+class Gender(models.TextChoices):
+    L = "L", _("Laki-laki")
+    P = "P", _("Perempuan")
+
+
+def search_key(text: str) -> str:
+    """Lower case, single spaces: what name search compares against."""
+    return " ".join(str(text).split()).lower()
+
+
+class Member(models.Model):
+    Status = MemberStatus
+    Gender = Gender
+
+    koperasi = models.ForeignKey(
+        Koperasi, on_delete=models.PROTECT, related_name="members", verbose_name=_("koperasi")
+    )
+    number = models.CharField(_("nomor anggota"), max_length=30)
+    full_name = models.CharField(_("nama lengkap"), max_length=150)
+    # Lower-cased copy of full_name (kept by save()), indexed for fast prefix search.
+    name_search = models.CharField(max_length=150, editable=False, default="")
+    nik = models.CharField(_("NIK"), max_length=16)
+    birth_date = models.DateField(_("tanggal lahir"))
+    gender = models.CharField(_("jenis kelamin"), max_length=1, choices=Gender.choices)
+    phone = models.CharField(_("nomor HP"), max_length=16, blank=True)
+    address = models.CharField(_("alamat"), max_length=250, blank=True)
+    desa = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("desa/kelurahan"),
+        limit_choices_to={"level__in": [Region.Level.DESA, Region.Level.KELURAHAN]},
+    )
+    occupation = models.CharField(_("pekerjaan"), max_length=100, blank=True)
+    heir_name = models.CharField(_("nama ahli waris"), max_length=150, blank=True)
+    heir_relation = models.CharField(_("hubungan ahli waris"), max_length=50, blank=True)
+    join_date = models.DateField(_("tanggal masuk"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.AKTIF
+    )
+    left_on = models.DateField(_("tanggal keluar/meninggal"), null=True, blank=True)
+    left_reason = models.CharField(_("alasan/keterangan"), max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["koperasi", "number"]
+        verbose_name = _("anggota")
+        verbose_name_plural = _("anggota")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["koperasi", "number"], name="member_number_unique_per_koperasi"
+            ),
+            models.UniqueConstraint(
+                fields=["koperasi", "nik"], name="member_nik_unique_per_koperasi"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MemberStatus.values), name="member_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(gender__in=Gender.values), name="member_gender_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=MemberStatus.AKTIF, left_on__isnull=True))
+                | (~Q(status=MemberStatus.AKTIF) & Q(left_on__isnull=False)),
+                name="member_left_on_iff_not_aktif",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("join_date")),
+                name="member_left_after_join",
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("nik"), 16),
+                name="member_nik_16_chars",
+            ),
+        ]
+        indexes = [
+            # Prefix search (LIKE 'x%') on PostgreSQL needs the pattern operator class.
+            models.Index(
+                fields=["koperasi", "number"],
+                name="member_number_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["koperasi", "name_search"],
+                name="member_name_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["koperasi", "phone"],
+                name="member_phone_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(fields=["koperasi", "status", "number"], name="member_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.full_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_search = search_key(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_search"}
+        super().save(*args, **kwargs)
+
+    @property
+    def nik_masked(self) -> str:
+        return mask_nik(self.nik)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MemberStatus.AKTIF
+
+
+class MemberNumberFormat(models.Model):
+    """How a koperasi numbers its members, and the next number in the sequence.
+
+    ``pattern`` is a Python format string with ``{seq}`` (required) and optionally ``{year}``,
+    e.g. ``{seq:05d}`` or ``AGT-{year}-{seq:04d}``. The row is locked while a number is taken,
+    so two kasir registering at once get consecutive numbers with no gap.
+    """
+
+    DEFAULT_PATTERN = "{seq:05d}"
+
+    koperasi = models.OneToOneField(
+        Koperasi,
+        on_delete=models.CASCADE,
+        related_name="member_number_format",
+        verbose_name=_("koperasi"),
+    )
+    pattern = models.CharField(_("format nomor"), max_length=40, default=DEFAULT_PATTERN)
+    next_seq = models.PositiveIntegerField(_("nomor urut berikutnya"), default=1)
+    reset_each_year = models.BooleanField(_("nomor urut mulai dari 1 tiap tahun"), default=False)
+    # The year next_seq belongs to, when it resets each year.
+    seq_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("format nomor anggota")
+        verbose_name_plural = _("format nomor anggota")
+        constraints = [
+            models.CheckConstraint(condition=Q(next_seq__gte=1), name="member_format_seq_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.koperasi}: {self.pattern}"
