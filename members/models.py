@@ -6,11 +6,9 @@ keeps who the member is and their status.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Lower
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
@@ -29,11 +27,6 @@ class Gender(models.TextChoices):
     P = "P", _("Perempuan")
 
 
-def search_key(text: str) -> str:
-    """Lower case, single spaces: what name search compares against."""
-    return " ".join(str(text).split()).lower()
-
-
 class Member(models.Model):
     Status = MemberStatus
     Gender = Gender
@@ -43,8 +36,13 @@ class Member(models.Model):
     )
     number = models.CharField(_("nomor anggota"), max_length=30)
     full_name = models.CharField(_("nama lengkap"), max_length=150)
-    # Lower-cased copy of full_name (kept by save()), indexed for fast prefix search.
-    name_search = models.CharField(max_length=150, editable=False, default="")
+    # Lower-cased copy of full_name computed by the database, indexed for fast prefix search
+    # (a LIKE 'rina%' on PostgreSQL uses the varchar_pattern_ops index below).
+    name_search = models.GeneratedField(
+        expression=Lower("full_name"),
+        output_field=models.CharField(max_length=150),
+        db_persist=True,
+    )
     nik = models.CharField(_("NIK"), max_length=16)
     birth_date = models.DateField(_("tanggal lahir"))
     gender = models.CharField(_("jenis kelamin"), max_length=1, choices=Gender.choices)
@@ -124,13 +122,6 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} — {self.full_name}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.name_search = search_key(self.full_name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "full_name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_search"}
-        super().save(*args, **kwargs)
 
     @property
     def nik_masked(self) -> str:
