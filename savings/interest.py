@@ -1,0 +1,278 @@
+"""Savings interest and the final tax on it: pure arithmetic, no Django.
+
+An account's history is given as **balance changes**: ``(day, balance)`` pairs meaning "at the end
+of ``day`` the balance was ``balance``" (several movements on one day collapse into the last
+balance of that day). Before the first change the balance is zero. The helpers below turn that
+into the balance at the end of every day of a period, then apply one of three methods:
+
+``daily`` (saldo harian)
+    Each day earns on that day's closing balance: Σ balance_d × rate / 365. A day whose balance
+    is below the product's interest threshold earns nothing *that day*.
+``average`` (saldo rata-rata)
+    The average of the daily closing balances earns for the number of days:
+    average × rate × days / 365. The threshold applies to the average, so a month of mostly
+    high balances earns on all of it even if a few days dipped below.
+``lowest`` (saldo terendah)
+    The lowest balance of the period (including the balance brought in from before it) earns for
+    the whole period: lowest × rate × days / 365.
+
+Without a threshold ``daily`` and ``average`` give the same amount; they differ in how the
+threshold is judged, which is how koperasi products tell them apart in practice.
+
+**Day count: actual/365.** Every calendar day earns 1/365 of the annual rate, also in a leap year
+(so 29 February earns one extra day). This is the convention of Indonesian bank and koperasi
+savings (bunga dihitung harian, setahun 365 hari); it is exact per day and needs no month table.
+
+Rounding: the exact interest of the period is rounded once, half up, to the sen. Negative balances
+(which savings never have) earn nothing.
+
+**PPh final (Pasal 4 ayat 2)** on savings interest paid to a member (PP 15/2009, PMK 112/2010):
+the gross interest of all that member's accounts in the month is added up; at most Rp240.000 is
+taxed at 0%, above that **the whole gross** is taxed at 10%. :func:`pph_final` returns the tax;
+:func:`pph_final_split` also shares it among the accounts that earned the interest (largest
+remainder, so the shares add up to the tax exactly).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import TypeVar
+
+DAYS_IN_YEAR = Decimal(365)
+SEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+
+# PP 15/2009 Pasal 2: interest up to Rp240.000 a month is not taxed; above it, 10% of the gross.
+PPH_THRESHOLD = Decimal("240000.00")
+PPH_RATE_PERCENT = Decimal(10)
+
+K = TypeVar("K", bound=Hashable)
+
+
+class Method(StrEnum):
+    DAILY = "harian"
+    AVERAGE = "rata_rata"
+    LOWEST = "terendah"
+
+
+BalanceChange = tuple[dt.date, Decimal]
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("period ends before it starts")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        last = calendar.monthrange(year, month)[1]
+        return cls(dt.date(year, month, 1), dt.date(year, month, last))
+
+
+def _check_decimal(value: object, name: str) -> Decimal:
+    if isinstance(value, float) or isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"{name} must be Decimal or int, not {type(value).__name__}")
+    return Decimal(value)
+
+
+def opening_balance(changes: Sequence[BalanceChange], before: dt.date) -> Decimal:
+    """The balance at the end of the day before ``before`` (zero if nothing happened yet)."""
+    balance = ZERO
+    for day, value in changes:
+        if day >= before:
+            break
+        balance = _check_decimal(value, "balance")
+    return balance
+
+
+def daily_balances(changes: Sequence[BalanceChange], period: Period) -> list[Decimal]:
+    """The closing balance of every day of ``period``, oldest first.
+
+    ``changes`` must be sorted by day; a later pair for the same day wins.
+    """
+    ordered = list(changes)
+    if any(a[0] > b[0] for a, b in zip(ordered, ordered[1:], strict=False)):
+        raise ValueError("balance changes must be sorted by day")
+    balance = opening_balance(ordered, period.start)
+    by_day: dict[dt.date, Decimal] = {}
+    for day, value in ordered:
+        if period.start <= day <= period.end:
+            by_day[day] = _check_decimal(value, "balance")
+    out: list[Decimal] = []
+    day = period.start
+    while day <= period.end:
+        balance = by_day.get(day, balance)
+        out.append(balance)
+        day += dt.timedelta(days=1)
+    return out
+
+
+def _rate(rate_percent: Decimal) -> Decimal:
+    rate = _check_decimal(rate_percent, "rate_percent")
+    if rate < 0:
+        raise ValueError("interest rate cannot be negative")
+    return rate / HUNDRED
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(SEN, rounding=ROUND_HALF_UP)
+
+
+def interest_for_balances(
+    balances: Sequence[Decimal],
+    *,
+    method: Method | str,
+    rate_percent: Decimal,
+    threshold: Decimal = ZERO,
+    opening: Decimal | None = None,
+) -> Decimal:
+    """Interest on a run of daily closing balances (one entry per day of the period).
+
+    ``opening`` is the balance brought into the period; the lowest-balance method counts it, so
+    a deposit on the 1st does not raise the month's lowest balance retroactively.
+    """
+    rate = _rate(rate_percent)
+    threshold = _check_decimal(threshold, "threshold")
+    method = Method(method)
+    days = len(balances)
+    if days == 0 or rate == 0:
+        return ZERO
+    positive = [max(b, ZERO) for b in balances]
+    if method is Method.DAILY:
+        earning = sum((b for b in positive if b >= threshold), ZERO)
+        return _round(earning * rate / DAYS_IN_YEAR)
+    if method is Method.AVERAGE:
+        average = sum(positive, ZERO) / days
+        if average < threshold:
+            return ZERO
+        return _round(average * rate * days / DAYS_IN_YEAR)
+    lowest = min(positive)
+    if opening is not None:
+        lowest = min(lowest, max(_check_decimal(opening, "opening"), ZERO))
+    if lowest < threshold:
+        return ZERO
+    return _round(lowest * rate * days / DAYS_IN_YEAR)
+
+
+def period_interest(
+    changes: Sequence[BalanceChange],
+    period: Period,
+    *,
+    method: Method | str,
+    rate_percent: Decimal,
+    threshold: Decimal = ZERO,
+) -> Decimal:
+    """Interest for ``period`` from an account's balance changes (see the module docstring)."""
+    balances = daily_balances(changes, period)
+    return interest_for_balances(
+        balances,
+        method=method,
+        rate_percent=rate_percent,
+        threshold=threshold,
+        opening=opening_balance(changes, period.start),
+    )
+
+
+def monthly_interest(
+    changes: Sequence[BalanceChange],
+    *,
+    year: int,
+    month: int,
+    method: Method | str,
+    rate_percent: Decimal,
+    threshold: Decimal = ZERO,
+) -> Decimal:
+    """Interest for one calendar month."""
+    return period_interest(
+        changes,
+        Period.month(year, month),
+        method=method,
+        rate_percent=rate_percent,
+        threshold=threshold,
+    )
+
+
+def changes_from_movements(
+    opening: Decimal, movements: Iterable[tuple[dt.date, Decimal]], *, opening_day: dt.date
+) -> list[BalanceChange]:
+    """Balance changes from an opening balance (end of ``opening_day``) and dated movements.
+
+    The movements need not be sorted; several on one day become one change.
+    """
+    balance = _check_decimal(opening, "opening")
+    totals: dict[dt.date, Decimal] = {}
+    for day, amount in movements:
+        totals[day] = totals.get(day, ZERO) + _check_decimal(amount, "amount")
+    out: list[BalanceChange] = [(opening_day, balance)]
+    for day in sorted(totals):
+        if day <= opening_day:
+            raise ValueError("movement dated on or before the opening day")
+        balance += totals[day]
+        out.append((day, balance))
+    return out
+
+
+def pph_final(
+    gross: Decimal,
+    *,
+    threshold: Decimal = PPH_THRESHOLD,
+    rate_percent: Decimal = PPH_RATE_PERCENT,
+) -> Decimal:
+    """PPh final on a member's total savings interest of one month.
+
+    0 when ``gross`` ≤ ``threshold``; otherwise ``rate_percent`` of the *whole* gross (not of the
+    excess), rounded half up to the sen.
+    """
+    gross = _check_decimal(gross, "gross")
+    if gross < 0:
+        raise ValueError("gross interest cannot be negative")
+    if gross <= threshold:
+        return ZERO
+    return _round(gross * _check_decimal(rate_percent, "rate_percent") / HUNDRED)
+
+
+def pph_final_split(
+    gross_by_account: Mapping[K, Decimal],
+    *,
+    threshold: Decimal = PPH_THRESHOLD,
+    rate_percent: Decimal = PPH_RATE_PERCENT,
+) -> dict[K, Decimal]:
+    """The month's tax of one member, shared among the accounts that earned the interest.
+
+    The tax is judged on the sum over all accounts; each account then carries a share in
+    proportion to its gross (largest remainder to the sen, earlier keys win ties), so the shares
+    add up exactly to :func:`pph_final` of the sum and no share exceeds its account's gross.
+    """
+    keys = list(gross_by_account)
+    grosses = [_check_decimal(gross_by_account[k], "gross") for k in keys]
+    total_tax = pph_final(sum(grosses, ZERO), threshold=threshold, rate_percent=rate_percent)
+    if total_tax == 0:
+        return {k: ZERO for k in keys}
+    return dict(zip(keys, _allocate(total_tax, grosses), strict=True))
+
+
+def _allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Largest-remainder split of ``total`` (to the sen) in proportion to ``weights``."""
+    units = int(total / SEN)
+    weight_sum = sum(weights, ZERO)
+    exact = [Decimal(units) * w / weight_sum for w in weights]
+    floors = [int(e.to_integral_value(rounding=ROUND_DOWN)) for e in exact]
+    leftover = units - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    return [(Decimal(n) * SEN).quantize(SEN) for n in floors]
