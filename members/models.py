@@ -164,3 +164,18 @@ class MemberNumberFormat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.koperasi}: {self.pattern}"
+
+    def format(self, *, seq: int, year: int) -> str:
+        return self.pattern.format(seq=seq, year=year)
+
+    def sequence_start(self, year: int) -> int | None:
+        """The sequence number the next member joining in ``year`` takes (read, no lock).
+
+        ``None`` when the counter restarts each year and has moved past ``year``: a back-dated
+        member of an earlier year needs a number typed by hand.
+        """
+        if not self.reset_each_year or self.seq_year is None or self.seq_year == year:
+            return self.next_seq
+        if year > self.seq_year:
+            return 1
+        return None
