@@ -1,0 +1,135 @@
+"""Reads of the member register; every function takes the koperasi explicitly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from core.dates import business_date
+from members.models import Member, MemberNumberFormat
+from registry.models import Koperasi
+
+# Typing fewer digits than this into the search box does not search the NIK's tail.
+NIK_TAIL_MIN = 4
+
+
+def member_get(*, koperasi: Koperasi, member_id: int | str) -> Member:
+    """One member of this koperasi, or 404 (another koperasi's member is a 404 too)."""
+    return get_object_or_404(
+        Member.objects.select_related("desa", "desa__parent"), koperasi=koperasi, pk=member_id
+    )
+
+
+def member_list(
+    *,
+    koperasi: Koperasi,
+    status: str | None = None,
+    q: str = "",
+    desa_code: str | None = None,
+) -> QuerySet[Member]:
+    """The koperasi's members by number, optionally by status, desa and a search text."""
+    qs = Member.objects.filter(koperasi=koperasi)
+    if status:
+        qs = qs.filter(status=status)
+    if desa_code:
+        qs = qs.filter(desa_id=desa_code)
+    if q.strip():
+        qs = qs.filter(_search_condition(q))
+    return qs.select_related("desa").order_by("number", "pk")
+
+
+def _phone_forms(digits: str) -> str | None:
+    """What a typed phone number looks like stored (``+628…``), or ``None`` if not a phone."""
+    if digits.startswith("08"):
+        return "+62" + digits[1:]
+    if digits.startswith("628"):
+        return "+" + digits
+    if digits.startswith("8") and len(digits) >= 3:
+        return "+62" + digits
+    return None
+
+
+def _search_condition(q: str) -> Q:
+    """Match ``q`` against number (exact/prefix), name, NIK (exact/tail) and phone (prefix)."""
+    text = " ".join(q.split())
+    lowered = text.lower()
+    cond = Q(number__startswith=text) | Q(name_search__contains=lowered)
+    if text.upper() != text:
+        cond |= Q(number__startswith=text.upper())
+    digits = re.sub(r"[\s.\-()+]", "", text)
+    if digits.isdigit():
+        if len(digits) == 16:
+            cond |= Q(nik=digits)
+        elif len(digits) >= NIK_TAIL_MIN:
+            cond |= Q(nik__endswith=digits)
+        phone = _phone_forms(digits)
+        if phone is not None:
+            cond |= Q(phone__startswith=phone)
+    return cond
+
+
+def member_search(*, koperasi: Koperasi, q: str, limit: int = 20) -> list[Member]:
+    """The kasir's quick find: best matches first (exact number/NIK, then prefixes, then rest).
+
+    The number, name-prefix and phone conditions use the (koperasi, …) indexes; the name
+    "contains" and NIK-tail conditions scan only this koperasi's rows.
+    """
+    text = " ".join(q.split())
+    if not text:
+        return []
+    rows = list(
+        Member.objects.filter(koperasi=koperasi)
+        .filter(_search_condition(text))
+        .select_related("desa")
+        .order_by("number", "pk")[: limit * 3]
+    )
+    lowered = text.lower()
+    digits = re.sub(r"[\s.\-()+]", "", text)
+
+    def rank(m: Member) -> tuple[int, int]:
+        if m.number == text or m.nik == digits:
+            score = 0
+        elif m.number.startswith(text) or m.name_search.startswith(lowered):
+            score = 1
+        elif any(word.startswith(lowered) for word in m.name_search.split()):
+            score = 2
+        else:
+            score = 3
+        return score, int(m.status != Member.Status.AKTIF)
+
+    rows.sort(key=rank)
+    return rows[:limit]
+
+
+def member_counts(*, koperasi: Koperasi) -> dict[str, int]:
+    """How many members the koperasi has in each status, and in all."""
+    counts = dict.fromkeys(Member.Status.values, 0)
+    rows = Member.objects.filter(koperasi=koperasi).values("status").annotate(n=Count("pk"))
+    for row in rows.order_by():
+        counts[row["status"]] = row["n"]
+    counts["semua"] = sum(counts.values())
+    return counts
+
+
+def number_format_get(*, koperasi: Koperasi) -> MemberNumberFormat:
+    """The koperasi's numbering rule (an unsaved default if it never set one)."""
+    fmt = MemberNumberFormat.objects.filter(koperasi=koperasi).first()
+    return fmt or MemberNumberFormat(koperasi=koperasi)
+
+
+def next_number_preview(*, koperasi: Koperasi, join_date: dt.date | None = None) -> str | None:
+    """The number the next registration would probably get (not reserved; ``None`` if manual)."""
+    fmt = number_format_get(koperasi=koperasi)
+    year = (join_date or business_date(koperasi)).year
+    seq = fmt.sequence_start(year)
+    if seq is None:
+        return None
+    taken = Member.objects.filter(koperasi=koperasi)
+    number = fmt.format(seq=seq, year=year)
+    while taken.filter(number=number).exists():
+        seq += 1
+        number = fmt.format(seq=seq, year=year)
+    return number
