@@ -14,6 +14,7 @@ def append_only_sql(vendor: str, table: str, message: str) -> tuple[list[str], l
     On PostgreSQL, TRUNCATE stays possible: it needs table-owner rights, which the application's
     role in production does not hold, and the test runner uses it to empty tables between tests.
     """
+    message = message.replace("'", "''")  # an SQL string literal
     if vendor == "sqlite":
         forward = [
             f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}

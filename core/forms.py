@@ -44,7 +44,10 @@ class RupiahField(forms.CharField):
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, Decimal):
-            return m.format_rupiah(value, sen=value != value.to_integral_value())[2:]
+            # "1.500.000" / "-1.500,50": what the person would type back, without "Rp".
+            return m.format_rupiah(value, sen=value != value.to_integral_value()).replace(
+                "Rp", "", 1
+            )
         return value
 
 

@@ -11,9 +11,11 @@ In the database amounts are integers of sen (see ``core.fields.MoneyField``): :f
 
 from __future__ import annotations
 
+import decimal
 import re
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,20 @@ SEN = Decimal("0.01")
 RUPIAH = Decimal("1")
 ZERO = Decimal("0.00")
 MAX_SEN = 2**63 - 1  # the 64-bit integer column
+MAX_AMOUNT = Decimal(MAX_SEN) / 100
+
+ROUNDING_MODES = frozenset(
+    {
+        decimal.ROUND_CEILING,
+        decimal.ROUND_DOWN,
+        decimal.ROUND_FLOOR,
+        decimal.ROUND_HALF_DOWN,
+        decimal.ROUND_HALF_EVEN,
+        decimal.ROUND_HALF_UP,
+        decimal.ROUND_UP,
+        decimal.ROUND_05UP,
+    }
+)
 
 __all__ = [
     "RUPIAH",
@@ -39,9 +55,47 @@ __all__ = [
     "to_sen",
 ]
 
+# What ``money()`` accepts as text: a plain decimal numeral with ASCII digits. No exponent, no
+# underscores, no thousands separators (those are for :func:`parse_rupiah`).
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
+
 
 class InvalidAmount(ValueError):
     """An amount that cannot be money; the message is for the person who typed it."""
+
+
+def _refuse_float(value: object) -> None:
+    if isinstance(value, float):
+        raise InvalidAmount(
+            _("Jumlah uang tidak boleh berupa float (%(value)r); gunakan teks atau Decimal.")
+            % {"value": value}
+        )
+    if isinstance(value, bool):
+        raise InvalidAmount(_("Jumlah uang tidak boleh berupa nilai benar/salah."))
+
+
+def _decimal(value: str | int | Decimal) -> Decimal:
+    """``value`` as a finite ``Decimal``, exactly; floats and odd text are refused."""
+    _refuse_float(value)
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if not _PLAIN_NUMBER.match(text):
+            raise InvalidAmount(_("“%(value)s” bukan jumlah uang yang sah.") % {"value": value})
+        amount = Decimal(text)
+    else:
+        raise InvalidAmount(
+            _("Jumlah uang harus berupa teks, bilangan bulat atau Decimal, bukan %(type)s.")
+            % {"type": type(value).__name__}
+        )
+    if not amount.is_finite():
+        raise InvalidAmount(_("Jumlah uang harus berupa bilangan terhingga."))
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidAmount(_("Jumlah uang terlalu besar."))
+    return amount
 
 
 def money(value: str | int | Decimal) -> Decimal:
@@ -50,50 +104,37 @@ def money(value: str | int | Decimal) -> Decimal:
     A value with more than two decimal places is refused rather than rounded silently: whoever
     needs rounding calls :func:`quantize` and names the mode.
     """
-    if isinstance(value, bool) or isinstance(value, float):
-        raise InvalidAmount(
-            _("Jumlah uang tidak boleh berupa float (%(value)r); gunakan teks atau Decimal.")
-            % {"value": value}
-        )
-    if isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, Decimal):
-        amount = value
-    elif isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise InvalidAmount(
-                _("“%(value)s” bukan jumlah uang yang sah.") % {"value": value}
-            ) from None
-    else:
-        raise InvalidAmount(
-            _("Jumlah uang harus berupa teks, bilangan bulat atau Decimal, bukan %(type)s.")
-            % {"type": type(value).__name__}
-        )
-    if not amount.is_finite():
-        raise InvalidAmount(_("Jumlah uang harus berupa bilangan terhingga."))
-    exact = amount.quantize(SEN, rounding=ROUND_HALF_UP)
+    amount = _decimal(value)
+    exact = amount.quantize(SEN)
     if exact != amount:
         raise InvalidAmount(
             _("Jumlah %(value)s memiliki lebih dari dua angka desimal (sen).") % {"value": value}
         )
-    if abs(exact) * 100 > MAX_SEN:
-        raise InvalidAmount(_("Jumlah uang terlalu besar."))
     return exact
 
 
-def quantize(value: Decimal, *, unit: Decimal = SEN, rounding: str = ROUND_HALF_UP) -> Decimal:
-    """Round ``value`` to ``unit`` (``SEN`` or ``RUPIAH``) with the named rounding mode."""
-    if isinstance(value, float):
-        raise InvalidAmount(_("Jumlah uang tidak boleh berupa float."))
-    return Decimal(value).quantize(unit, rounding=rounding).quantize(SEN)
+def quantize(value: str | int | Decimal, *, rounding: str, unit: Decimal = SEN) -> Decimal:
+    """Round ``value`` to a multiple of ``unit`` with the named rounding mode.
+
+    ``unit`` is ``SEN``, ``RUPIAH`` or any positive whole number of sen (``Decimal("100")`` rounds
+    to hundreds of rupiah, as cash counters do). The mode is one of :mod:`decimal`'s
+    ``ROUND_*`` constants and has no default: every rounding in Kopdig says which it is.
+    """
+    if rounding not in ROUNDING_MODES:
+        raise InvalidAmount(_("Mode pembulatan tidak dikenal: %(mode)s") % {"mode": rounding})
+    amount = _decimal(value)
+    step = money(unit)
+    if step <= 0:
+        raise InvalidAmount(_("Satuan pembulatan harus lebih dari nol."))
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60  # exact for every quotient by a whole number of sen that terminates
+        steps = (amount / step).to_integral_value(rounding=rounding)
+        return money(steps * step)
 
 
 def to_sen(amount: Decimal) -> int:
     """Amount → integer sen for the database. The amount must already be exact to the sen."""
-    exact = money(amount)
-    return int(exact * 100)
+    return int(money(amount) * 100)
 
 
 def from_sen(sen: int) -> Decimal:
@@ -108,35 +149,37 @@ def allocate(
 ) -> list[Decimal]:
     """Split ``total`` in proportion to ``weights`` so that the parts sum exactly to ``total``.
 
-    Largest-remainder method: every part is first rounded down to ``unit``; the units left over
-    go one each to the parts with the largest remainders (earlier parts win ties), so nothing is
-    lost or invented. A negative total is split as its absolute value and negated.
+    Largest-remainder method, in exact rational arithmetic: every part is first rounded down to
+    ``unit``; the units left over go one each to the parts with the largest remainders (earlier
+    parts win ties), so nothing is lost or invented and each part is within one ``unit`` of its
+    exact share. A negative total is split as its absolute value and negated.
     """
     total = money(total)
-    if unit not in (SEN, RUPIAH):
-        raise InvalidAmount(_("Satuan pembagian harus sen atau rupiah."))
-    if total % unit:
+    step = money(unit)
+    if step <= 0:
+        raise InvalidAmount(_("Satuan pembagian harus lebih dari nol."))
+    if total % step:
         raise InvalidAmount(
             _("Jumlah %(total)s tidak habis dibagi dalam satuan %(unit)s.")
-            % {"total": total, "unit": unit}
+            % {"total": total, "unit": step}
         )
     if not weights:
         raise InvalidAmount(_("Tidak ada bagian untuk membagi jumlah."))
-    ws = [Decimal(w) for w in weights]
+    ws = [Fraction(_decimal(w)) for w in weights]
     if any(w < 0 for w in ws):
         raise InvalidAmount(_("Bobot pembagian tidak boleh negatif."))
     weight_sum = sum(ws)
     if weight_sum == 0:
         raise InvalidAmount(_("Jumlah bobot pembagian tidak boleh nol."))
     sign = -1 if total < 0 else 1
-    units = int(abs(total) / unit)
-    exact = [Decimal(units) * w / weight_sum for w in ws]
-    floors = [int(e.to_integral_value(rounding=ROUND_DOWN)) for e in exact]
+    units = int(abs(total) / step)
+    exact = [units * w / weight_sum for w in ws]
+    floors = [e.numerator // e.denominator for e in exact]
     leftover = units - sum(floors)
     order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - floors[i]), i))
     for i in order[:leftover]:
         floors[i] += 1
-    return [(sign * Decimal(n) * unit).quantize(SEN) for n in floors]
+    return [money(sign * n * step) for n in floors]
 
 
 def _group_thousands(digits: str) -> str:
@@ -153,33 +196,28 @@ def format_rupiah(amount: Decimal | int | str, *, sen: bool = False) -> str:
 
     Without ``sen`` the amount is shown rounded half up to the rupiah (display only).
     """
-    value = money(amount) if not isinstance(amount, Decimal) else amount
+    value = _decimal(amount).quantize(SEN if sen else RUPIAH, rounding=ROUND_HALF_UP)
     sign = "-" if value < 0 else ""
-    value = abs(value)
-    if sen:
-        value = value.quantize(SEN, rounding=ROUND_HALF_UP)
-        whole, frac = f"{value:f}".split(".")
-        return f"{sign}Rp{_group_thousands(whole)},{frac}"
-    whole = f"{value.quantize(RUPIAH, rounding=ROUND_HALF_UP):f}"
-    if whole == "0":
-        sign = ""
-    return f"{sign}Rp{_group_thousands(whole)}"
+    whole, _dot, frac = f"{abs(value):f}".partition(".")
+    text = f"{sign}Rp{_group_thousands(whole)}"
+    return f"{text},{frac}" if sen else text
 
 
 _RUPIAH_INPUT = re.compile(
-    r"^(?P<sign>-)?(?:Rp\.?\s?)?(?P<int>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d{1,2}))?$"
+    r"^(?P<sign>-)?(?:rp\.?)?(?P<int>[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)"
+    r"(?:,(?P<frac>[0-9]{1,2}|-))?$",
+    re.IGNORECASE,
 )
 
 
 def parse_rupiah(text: str) -> Decimal:
-    """Parse what a person types: ``1500000``, ``1.500.000``, ``Rp1.500.000,50``.
+    """Parse what a person types: ``1500000``, ``1.500.000``, ``Rp1.500.000,50``, ``1.500.000,-``.
 
     Dots group thousands and the comma marks sen, as written in Indonesia. Anything else
     (``1.500.000,5x``, ``1,500.00``, ``1.5``) is refused with a message, never guessed.
     """
-    if isinstance(text, float):
-        raise InvalidAmount(_("Jumlah uang tidak boleh berupa float."))
-    cleaned = str(text).strip().replace(" ", "")
+    _refuse_float(text)
+    cleaned = str(text).strip().replace(" ", "").replace("\u00a0", "")
     match = _RUPIAH_INPUT.match(cleaned)
     if not match:
         raise InvalidAmount(
@@ -190,9 +228,8 @@ def parse_rupiah(text: str) -> Decimal:
             % {"value": text}
         )
     digits = match["int"].replace(".", "")
-    frac = (match["frac"] or "").ljust(2, "0")
-    value = money(f"{match['sign'] or ''}{digits}.{frac}")
-    return value
+    frac = match["frac"] if match["frac"] not in (None, "-") else ""
+    return money(f"{match['sign'] or ''}{digits}.{frac.ljust(2, '0')}")
 
 
 _ONES = [
@@ -249,7 +286,7 @@ def terbilang(amount: Decimal | int | str) -> str:
     Sen, when present, follow: ``sepuluh rupiah lima puluh sen``. Receipts are always in
     Indonesian, whatever the interface language, so these words are not translated.
     """
-    value = money(amount) if not isinstance(amount, Decimal) else money(amount)
+    value = money(amount)
     sign = "minus " if value < 0 else ""
     value = abs(value)
     rupiah = int(value)

@@ -112,19 +112,19 @@ def excel_damage(raw: Any) -> str | None:
     return None
 
 
-def validate_nik(
-    raw: Any, *, birth_date: dt.date | None = None, gender: str | None = None
-) -> NikInfo:
+def validate_nik(raw: Any) -> NikInfo:
     """Check a NIK and return what it encodes.
 
     16 digits = province(2) kabupaten(2) kecamatan(2) birth date DDMMYY (women: day + 40)
-    serial(4, not 0000). ``birth_date``/``gender`` are *not* checked here: a mismatch with the
-    person's record is a warning for the caller (see :func:`nik_mismatches`), not an error.
+    serial(4, not 0000). The person's own birth date and gender are *not* checked here: a
+    mismatch with the record is a warning for the caller (see :func:`nik_mismatches`).
     """
     if (damage := excel_damage(raw)) is not None:
         raise ValidationError(damage, code="nik_excel")
-    text = re.sub(r"[\s.\-]", "", str(raw))
-    if not text.isdigit():
+    text = re.sub(r"[\s.\-]", "", "" if raw is None else str(raw))
+    if not text:
+        raise ValidationError(_("NIK wajib diisi (16 digit dari KTP)."), code="nik_required")
+    if not re.fullmatch(r"[0-9]+", text):
         raise ValidationError(_("NIK hanya boleh berisi angka."), code="nik_digits")
     if len(text) != 16:
         raise ValidationError(
@@ -156,18 +156,26 @@ def validate_nik(
     serial = text[12:]
     if serial == "0000":
         raise ValidationError(
-            _("Nomor urut NIK (4 digit terakhir) tidak boleh 0000."), code="nik_serial"
+            _(
+                "Nomor urut NIK (4 digit terakhir) tidak boleh 0000. Jika NIK ini disalin dari "
+                "Excel, digit terakhirnya mungkin sudah diganti 0: ketik ulang dari KTP."
+            ),
+            code="nik_serial",
         )
     return NikInfo(text, province, kab, kec, born, sex, serial)
 
 
 def _birth_date(day: int, month: int, year2: int) -> dt.date | None:
+    """The birth date in a NIK: two-digit years are in the last hundred years."""
     today = dt.date.today()
-    century = 2000 if 2000 + year2 <= today.year else 1900
-    try:
-        return dt.date(century + year2, month, day)
-    except ValueError:
-        return None
+    for century in (2000, 1900):
+        try:
+            born = dt.date(century + year2, month, day)
+        except ValueError:
+            return None
+        if born <= today:
+            return born
+    return None
 
 
 def nik_mismatches(info: NikInfo, *, birth_date: dt.date | None, gender: str | None) -> list[str]:
@@ -218,7 +226,7 @@ def normalize_phone(raw: Any) -> str:
 def normalize_npwp(raw: Any) -> str:
     """NPWP as 16 digits; the old 15-digit form gets a leading 0."""
     text = re.sub(r"[\s.\-]", "", str(raw or ""))
-    if not text.isdigit() or len(text) not in (15, 16):
+    if not re.fullmatch(r"[0-9]{15,16}", text):
         raise ValidationError(
             _("NPWP harus 15 atau 16 digit angka (misalnya 01.234.567.8-901.000)."),
             code="npwp",

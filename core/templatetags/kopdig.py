@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -17,12 +16,9 @@ register = template.Library()
 
 @register.filter
 def rupiah(value: Any, with_sen: bool = False) -> str:
+    """``{{ amount|rupiah }}`` → ``Rp1.500.000``; ``{{ amount|rupiah:True }}`` with sen."""
     if value is None or value == "":
         return ""
-    if isinstance(value, int | str):
-        value = money.money(value)
-    if not isinstance(value, Decimal):
-        return str(value)
     return money.format_rupiah(value, sen=bool(with_sen))
 
 
@@ -31,7 +27,7 @@ def terbilang(value: Any) -> str:
     return money.terbilang(value)
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def tanggal(value: dt.date | None) -> str:
     """``22 Maret 2022`` in Indonesian, ``22 March 2022`` in English."""
     if not value:
