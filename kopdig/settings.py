@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "core",
     "registry",
     "members",
+    "ledger",
 ]
 
 MIDDLEWARE = [

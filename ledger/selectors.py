@@ -1,0 +1,370 @@
+"""Reads of the books. Every function takes the koperasi (or an account, which names it).
+
+Balances never scan history: the latest closed period at or before the date gives each
+account's stored closing balance, and only the posted postings after that period's end are
+summed (index ``(account, value_date)``). Amounts are signed, debit-positive, like postings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from core.money import ZERO, from_sen, to_sen
+from ledger.models import (
+    Account,
+    AccountClass,
+    EntryStatus,
+    JournalEntry,
+    Period,
+    PeriodBalance,
+    PeriodStatus,
+    Posting,
+    RoleMapping,
+)
+from ledger.services import LedgerError, closed_through
+from registry.models import Koperasi
+
+__all__ = [
+    "GeneralLedger",
+    "GeneralLedgerRow",
+    "Statement",
+    "StatementLine",
+    "StatementSection",
+    "TrialBalanceRow",
+    "account_for_role",
+    "accounts",
+    "balance",
+    "balances",
+    "closed_through",
+    "entry_get",
+    "general_ledger",
+    "journal_entries",
+    "perhitungan_hasil_usaha",
+    "periods",
+    "posisi_keuangan",
+    "trial_balance",
+]
+
+
+def account_for_role(*, koperasi: Koperasi, role: str) -> Account:
+    """The account a process uses for ``role``; ``role:suffix`` falls back to ``role``."""
+    candidates = [role]
+    if ":" in role:
+        candidates.append(role.split(":", 1)[0])
+    found = {
+        m.role: m.account
+        for m in RoleMapping.objects.filter(koperasi=koperasi, role__in=candidates).select_related(
+            "account"
+        )
+    }
+    for candidate in candidates:
+        if candidate in found:
+            return found[candidate]
+    raise LedgerError(
+        _("Peran akun %(peran)s belum dipetakan ke akun di koperasi ini.") % {"peran": role}
+    )
+
+
+def accounts(*, koperasi: Koperasi, active_only: bool = False) -> QuerySet[Account]:
+    qs = Account.objects.filter(koperasi=koperasi).order_by("code")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def periods(*, koperasi: Koperasi) -> QuerySet[Period]:
+    return Period.objects.filter(koperasi=koperasi).order_by("-start_date")
+
+
+def _base_period(koperasi_id: int, as_of: dt.date | None) -> Period | None:
+    qs = Period.objects.filter(koperasi_id=koperasi_id, status=PeriodStatus.CLOSED)
+    if as_of is not None:
+        qs = qs.filter(end_date__lte=as_of)
+    return qs.order_by("-end_date").first()
+
+
+def _window(qs: QuerySet[Posting], base: Period | None, as_of: dt.date | None) -> QuerySet:
+    qs = qs.filter(entry__status=EntryStatus.POSTED)
+    if base is not None:
+        qs = qs.filter(value_date__gt=base.end_date)
+    if as_of is not None:
+        qs = qs.filter(value_date__lte=as_of)
+    return qs
+
+
+def balance(*, account: Account, as_of: dt.date | None = None) -> Decimal:
+    """The account's balance at the end of ``as_of`` (default: everything posted)."""
+    base = _base_period(account.koperasi_id, as_of)
+    opening = ZERO
+    if base is not None:
+        stored = (
+            PeriodBalance.objects.filter(period=base, account=account)
+            .values_list("balance", flat=True)
+            .first()
+        )
+        opening = stored if stored is not None else ZERO
+    moved = _window(Posting.objects.filter(account=account), base, as_of).aggregate(
+        s=Sum("amount")
+    )["s"]
+    return opening + (moved or ZERO)
+
+
+def balances(*, koperasi: Koperasi, as_of: dt.date | None = None) -> dict[int, Decimal]:
+    """Every account's non-zero balance at the end of ``as_of``, by account id."""
+    base = _base_period(koperasi.pk, as_of)
+    sen: dict[int, int] = {}
+    if base is not None:
+        for account_id, amount in PeriodBalance.objects.filter(period=base).values_list(
+            "account_id", "balance"
+        ):
+            sen[account_id] = to_sen(amount)
+    moved = (
+        _window(Posting.objects.filter(koperasi=koperasi), base, as_of)
+        .values("account_id")
+        .annotate(s=Sum("amount"))
+        .values_list("account_id", "s")
+    )
+    for account_id, amount in moved:
+        sen[account_id] = sen.get(account_id, 0) + to_sen(amount)
+    return {a: from_sen(s) for a, s in sen.items() if s}
+
+
+@dataclass(frozen=True)
+class TrialBalanceRow:
+    account: Account
+    balance: Decimal  # signed, debit-positive
+
+    @property
+    def debit(self) -> Decimal:
+        return self.balance if self.balance > 0 else ZERO
+
+    @property
+    def credit(self) -> Decimal:
+        return -self.balance if self.balance < 0 else ZERO
+
+
+def trial_balance(*, koperasi: Koperasi, as_of: dt.date | None = None) -> list[TrialBalanceRow]:
+    """One row per posting account that is active or has a balance, by code. Σ balance = 0."""
+    amounts = balances(koperasi=koperasi, as_of=as_of)
+    return [
+        TrialBalanceRow(account=a, balance=amounts.get(a.pk, ZERO))
+        for a in Account.objects.filter(koperasi=koperasi, is_group=False).order_by("code")
+        if a.is_active or a.pk in amounts
+    ]
+
+
+# --- journal --------------------------------------------------------------------------------
+
+
+def journal_entries(
+    *,
+    koperasi: Koperasi,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    kind: str | None = None,
+    account: Account | None = None,
+    search: str | None = None,
+    source: str | None = None,
+) -> QuerySet[JournalEntry]:
+    """Posted entries, newest first, filtered by value-date range, kind, an account they touch,
+    text in the number or memo, or a source prefix (``savings.Transaction:``)."""
+    qs = JournalEntry.objects.filter(koperasi=koperasi, status=EntryStatus.POSTED)
+    if date_from is not None:
+        qs = qs.filter(value_date__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(value_date__lte=date_to)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if account is not None:
+        qs = qs.filter(
+            pk__in=Posting.objects.filter(koperasi=koperasi, account=account).values("entry_id")
+        )
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(memo__icontains=search))
+    if source:
+        qs = qs.filter(source__startswith=source)
+    return qs.select_related("actor", "reverses").order_by("-value_date", "-chain_index")
+
+
+def entry_get(*, koperasi: Koperasi, pk: int) -> JournalEntry:
+    """One entry of this koperasi with its postings (and accounts) and any reversal of it;
+    ``JournalEntry.DoesNotExist`` for another koperasi's entry."""
+    return (
+        JournalEntry.objects.filter(koperasi=koperasi)
+        .select_related("actor", "reverses")
+        .prefetch_related("postings__account", "reversals")
+        .get(pk=pk)
+    )
+
+
+@dataclass(frozen=True)
+class GeneralLedgerRow:
+    posting: Posting
+    entry: JournalEntry
+    debit: Decimal
+    credit: Decimal
+    running: Decimal  # signed, debit-positive, after this posting
+
+
+@dataclass(frozen=True)
+class GeneralLedger:
+    account: Account
+    date_from: dt.date
+    date_to: dt.date
+    opening: Decimal
+    rows: list[GeneralLedgerRow]
+    closing: Decimal
+    total_debit: Decimal
+    total_credit: Decimal
+
+
+def general_ledger(
+    *, koperasi: Koperasi, account: Account, date_from: dt.date, date_to: dt.date
+) -> GeneralLedger:
+    """An account's postings in a date range with the running balance (buku besar)."""
+    if account.koperasi_id != koperasi.pk:
+        raise LedgerError(_("Akun %(akun)s milik koperasi lain.") % {"akun": account})
+    opening = balance(account=account, as_of=date_from - dt.timedelta(days=1))
+    postings = (
+        Posting.objects.filter(
+            account=account,
+            value_date__gte=date_from,
+            value_date__lte=date_to,
+            entry__status=EntryStatus.POSTED,
+        )
+        .select_related("entry")
+        .order_by("value_date", "entry__chain_index", "id")
+    )
+    running = opening
+    rows = []
+    total_debit = total_credit = ZERO
+    for p in postings:
+        running += p.amount
+        debit = p.amount if p.amount > 0 else ZERO
+        credit = -p.amount if p.amount < 0 else ZERO
+        total_debit += debit
+        total_credit += credit
+        rows.append(GeneralLedgerRow(p, p.entry, debit, credit, running))
+    return GeneralLedger(
+        account, date_from, date_to, opening, rows, running, total_debit, total_credit
+    )
+
+
+# --- statements -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    account: Account
+    depth: int
+    amount: Decimal  # in the class's natural sign: assets and expenses debit, others credit
+
+
+@dataclass
+class StatementSection:
+    klass: str
+    title: str
+    lines: list[StatementLine] = field(default_factory=list)
+    total: Decimal = ZERO
+
+
+@dataclass
+class Statement:
+    title: str
+    date_from: dt.date | None
+    date_to: dt.date
+    sections: list[StatementSection]
+    figures: dict[str, Decimal]
+
+
+_CREDIT_CLASSES = {AccountClass.LIABILITAS, AccountClass.EKUITAS, AccountClass.PENDAPATAN}
+
+
+def _sections(
+    chart: Iterable[Account], amounts: dict[int, Decimal], classes: Iterable[str]
+) -> list[StatementSection]:
+    """Accounts grouped by class in chart order; a group line carries its children's total.
+    Accounts that are zero (with all their children) are left out."""
+    by_parent: dict[int | None, list[Account]] = {}
+    for a in chart:
+        by_parent.setdefault(a.parent_id, []).append(a)
+
+    def natural(a: Account, value: Decimal) -> Decimal:
+        return -value if a.klass in _CREDIT_CLASSES else value
+
+    sections = []
+    labels = dict(AccountClass.choices)
+    for klass in classes:
+        section = StatementSection(klass=klass, title=str(labels[klass]))
+
+        def walk(a: Account, depth: int, section: StatementSection = section) -> Decimal:
+            index = len(section.lines)
+            own = natural(a, amounts.get(a.pk, ZERO))
+            section.lines.append(StatementLine(a, depth, ZERO))
+            total = own + sum((walk(c, depth + 1) for c in by_parent.get(a.pk, [])), ZERO)
+            if own == 0 and len(section.lines) == index + 1:
+                del section.lines[index:]  # nothing here and nothing below
+            else:
+                section.lines[index] = StatementLine(a, depth, total)
+            return total
+
+        for root in by_parent.get(None, []):
+            if root.klass == klass:
+                section.total += walk(root, 0)
+        sections.append(section)
+    return sections
+
+
+def posisi_keuangan(*, koperasi: Koperasi, as_of: dt.date) -> Statement:
+    """Neraca (laporan posisi keuangan) at the end of ``as_of``, grouped by the chart.
+
+    Income and expense not yet closed into equity appear in equity as one line,
+    ``shu_belum_ditutup``, so that total assets = total liabilities + equity.
+    """
+    amounts = balances(koperasi=koperasi, as_of=as_of)
+    chart = list(Account.objects.filter(koperasi=koperasi).order_by("code"))
+    sections = _sections(
+        chart, amounts, [AccountClass.ASET, AccountClass.LIABILITAS, AccountClass.EKUITAS]
+    )
+    pl = {AccountClass.PENDAPATAN, AccountClass.BEBAN}
+    unclosed = -sum((amounts.get(a.pk, ZERO) for a in chart if a.klass in pl), ZERO)
+    total_aset, total_liab, total_ekuitas = (s.total for s in sections)
+    return Statement(
+        title=_("Laporan Posisi Keuangan"),
+        date_from=None,
+        date_to=as_of,
+        sections=sections,
+        figures={
+            "total_aset": total_aset,
+            "total_liabilitas": total_liab,
+            "total_ekuitas": total_ekuitas + unclosed,
+            "shu_belum_ditutup": unclosed,
+            "total_liabilitas_ekuitas": total_liab + total_ekuitas + unclosed,
+        },
+    )
+
+
+def perhitungan_hasil_usaha(
+    *, koperasi: Koperasi, date_from: dt.date, date_to: dt.date
+) -> Statement:
+    """Perhitungan hasil usaha for a date range: income and expense moved in the range, grouped
+    by the chart, and the SHU (income − expense)."""
+    if date_from > date_to:
+        raise LedgerError(_("Tanggal awal tidak boleh sesudah tanggal akhir."))
+    end = balances(koperasi=koperasi, as_of=date_to)
+    start = balances(koperasi=koperasi, as_of=date_from - dt.timedelta(days=1))
+    moved = {a: end.get(a, ZERO) - start.get(a, ZERO) for a in set(end) | set(start)}
+    chart = list(Account.objects.filter(koperasi=koperasi).order_by("code"))
+    sections = _sections(chart, moved, [AccountClass.PENDAPATAN, AccountClass.BEBAN])
+    pendapatan, beban = (s.total for s in sections)
+    return Statement(
+        title=_("Perhitungan Hasil Usaha"),
+        date_from=date_from,
+        date_to=date_to,
+        sections=sections,
+        figures={"total_pendapatan": pendapatan, "total_beban": beban, "shu": pendapatan - beban},
+    )
