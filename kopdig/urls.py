@@ -17,4 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", home, name="home"),
     path("", include("registry.urls")),
+    path("", include("members.urls")),
 ]

@@ -26,7 +26,15 @@ from registry.models import Koperasi
 # kwarg name → function(koperasi) returning a value for that kwarg owned by that koperasi.
 OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "kode": lambda k: k.code,
+    "member_id": lambda k: _member_of(k),
 }
+
+
+def _member_of(koperasi: Koperasi) -> int:
+    from tests.factories import MemberFactory
+
+    return int(MemberFactory.create(koperasi=koperasi).pk)
+
 
 # Namespaces or names outside tenancy: Django's admin (support staff only, is_staff),
 # language switching, login/logout.
