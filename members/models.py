@@ -6,6 +6,9 @@ keeps who the member is and their status.
 
 from __future__ import annotations
 
+import re
+import string
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Lower
@@ -167,6 +170,34 @@ class MemberNumberFormat(models.Model):
 
     def format(self, *, seq: int, year: int) -> str:
         return self.pattern.format(seq=seq, year=year)
+
+    def seq_of(self, number: str, year: int) -> int | None:
+        """The sequence number inside ``number`` if it follows this pattern for ``year``."""
+        regex = ""
+        for text, name, _spec, _conv in string.Formatter().parse(self.pattern):
+            regex += re.escape(text)
+            if name == "seq":
+                regex += r"(?P<seq>\d+)"
+            elif name == "year":
+                regex += re.escape(str(year))
+        match = re.fullmatch(regex, number)
+        return int(match.group("seq")) if match else None
+
+    def next_free(self, *, seq: int, year: int, taken: set[str]) -> tuple[int, str]:
+        """From ``seq`` on, the first sequence number whose member number is not ``taken``.
+
+        When ``seq``'s number is taken (numbers typed in by hand, or the legacy register), the
+        search jumps past the highest number of this pattern instead of trying one at a time.
+        """
+        number = self.format(seq=seq, year=year)
+        if number in taken:
+            highest = max((n for t in taken if (n := self.seq_of(t, year)) is not None), default=0)
+            seq = max(seq, highest + 1)
+            number = self.format(seq=seq, year=year)
+        while number in taken:  # a pattern whose numbers do not parse back (rare)
+            seq += 1
+            number = self.format(seq=seq, year=year)
+        return seq, number
 
     def sequence_start(self, year: int) -> int | None:
         """The sequence number the next member joining in ``year`` takes (read, no lock).

@@ -127,9 +127,8 @@ def next_number_preview(*, koperasi: Koperasi, join_date: dt.date | None = None)
     seq = fmt.sequence_start(year)
     if seq is None:
         return None
-    taken = Member.objects.filter(koperasi=koperasi)
     number = fmt.format(seq=seq, year=year)
-    while taken.filter(number=number).exists():
-        seq += 1
-        number = fmt.format(seq=seq, year=year)
+    if Member.objects.filter(koperasi=koperasi, number=number).exists():
+        taken = set(Member.objects.filter(koperasi=koperasi).values_list("number", flat=True))
+        _seq, number = fmt.next_free(seq=seq, year=year, taken=taken)
     return number

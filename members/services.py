@@ -126,18 +126,17 @@ def _allocate_number(*, koperasi: Koperasi, join_date: dt.date) -> str:
     """Take the next member number, holding the koperasi's format row locked until commit.
 
     Called inside the registration's transaction: if anything later fails, the counter rolls
-    back with it, so numbers have no gaps. A number already held (a legacy number typed in by
-    hand) is stepped over.
+    back with it, so numbers have no gaps. Numbers already held (legacy numbers typed in by
+    hand) are stepped over: the counter continues after the highest of them.
     """
     MemberNumberFormat.objects.get_or_create(koperasi=koperasi)
     fmt = MemberNumberFormat.objects.select_for_update().get(koperasi=koperasi)
     year = join_date.year
     seq = _sequence_start(fmt, year)
-    taken = Member.objects.filter(koperasi=koperasi)
     number = fmt.format(seq=seq, year=year)
-    while taken.filter(number=number).exists():
-        seq += 1
-        number = fmt.format(seq=seq, year=year)
+    if Member.objects.filter(koperasi=koperasi, number=number).exists():
+        taken = set(Member.objects.filter(koperasi=koperasi).values_list("number", flat=True))
+        seq, number = fmt.next_free(seq=seq, year=year, taken=taken)
     fmt.next_seq = seq + 1
     if fmt.reset_each_year:
         fmt.seq_year = year

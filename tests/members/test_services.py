@@ -70,6 +70,14 @@ def test_numbering_steps_over_a_legacy_number(koperasi: Koperasi, kasir: Any) ->
     assert member.number == "00002"
 
 
+def test_numbering_continues_after_the_legacy_register(koperasi: Koperasi, kasir: Any) -> None:
+    for number in ("00001", "00002", "00417", "LAMA-9999", "AGT-2026-0050"):
+        MemberFactory.create(koperasi=koperasi, number=number)
+    member, _ = register(koperasi, kasir)
+    assert member.number == "00418"
+    assert MemberNumberFormat.objects.get(koperasi=koperasi).next_seq == 419
+
+
 def test_failed_registration_leaves_no_gap(koperasi: Koperasi, kasir: Any) -> None:
     """An outer transaction that fails after registering (say, pokok could not be charged)
     gives the number back: the next member takes it."""
