@@ -11,12 +11,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.expressions import Combinable
 
 from core import money as m
 
 
 class MoneyField(models.BigIntegerField):
     description = "Amount in rupiah, stored as integer sen"
+
+    # For mypy (django-stubs): the model attribute holds a Decimal, not the column's int.
+    _pyi_private_set_type: Decimal | int | str | Combinable  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
         if value is None:
