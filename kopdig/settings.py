@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "registry",
     "members",
     "ledger",
+    "savings",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -21,7 +22,7 @@ from savings.interest import (
 )
 
 D = Decimal
-JAN = {"year": 2025, "month": 1}
+JAN: dict[str, Any] = {"year": 2025, "month": 1}
 
 # Rp1.000.000 brought into January, topped up to Rp3.000.000 on the 16th.
 TOPPED_UP = [(dt.date(2024, 12, 31), D("1000000")), (dt.date(2025, 1, 16), D("3000000"))]
@@ -45,7 +46,7 @@ def test_daily_and_average_agree_without_a_threshold_lowest_takes_the_low_point(
 
 
 def test_threshold_is_judged_per_day_on_average_or_on_the_lowest() -> None:
-    kw = {**JAN, "rate_percent": D(6), "threshold": D("2000000")}
+    kw: dict[str, Any] = {**JAN, "rate_percent": D(6), "threshold": D("2000000")}
     # daily: only the 16 days at 3.000.000 earn: 48.000.000 × 6% / 365 = 7.890,410…
     assert monthly_interest(TOPPED_UP, method="harian", **kw) == D("7890.41")
     # average 63.000.000 / 31 = 2.032.258 ≥ 2.000.000: the whole month earns

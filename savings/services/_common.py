@@ -1,0 +1,493 @@
+"""What every savings write shares: errors, amounts, locks and the :class:`Booking`.
+
+A :class:`Booking` gathers one ledger entry's lines and the savings movements that go with it,
+applying the product rules to each movement (a wajib payment settles the oldest arrears first,
+a pokok payment settles instalments, a withdrawal never goes below the minimum balance). It is
+used on rows already locked with ``select_for_update``; :meth:`Booking.post` writes the entry,
+the movements (each referencing the entry) and the new balances in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from core import money as m
+from core.dates import business_date
+from ledger import selectors as ledger_selectors
+from ledger import services as ledger
+from ledger.models import Account as LedgerAccount
+from ledger.models import JournalEntry
+from registry.models import Koperasi
+from savings.models import (
+    Account,
+    CashierSession,
+    Kind,
+    Obligation,
+    ObligationKind,
+    Product,
+    ProductTerms,
+    Transaction,
+    TxKind,
+    Withdrawable,
+)
+
+ZERO = m.ZERO
+
+
+class SavingsError(ValidationError):
+    """A savings write refused; the message is for the kasir (Indonesian)."""
+
+
+class AmountError(SavingsError):
+    pass
+
+
+class AccountClosed(SavingsError):
+    pass
+
+
+class NotWithdrawable(SavingsError):
+    pass
+
+
+class BelowMinimum(SavingsError):
+    pass
+
+
+class RateAboveCap(SavingsError):
+    pass
+
+
+class IdempotencyConflict(SavingsError):
+    pass
+
+
+def rupiah(amount: Decimal) -> str:
+    return m.format_rupiah(amount, sen=amount != amount.to_integral_value())
+
+
+def amount_of(value: Any, *, allow_zero: bool = False, label: str = "") -> Decimal:
+    """An amount typed by a person or passed by code: ``Decimal``, ``int`` or Indonesian text.
+
+    Text goes through :func:`core.money.parse_rupiah` (``1.500.000,50``); anything else that is
+    not money, a negative or (unless allowed) a zero amount is refused with a message.
+    """
+    try:
+        if isinstance(value, str):
+            amount = m.parse_rupiah(value)
+        else:
+            amount = m.money(value)
+    except m.InvalidAmount as exc:
+        raise AmountError(str(exc), code="amount_invalid") from exc
+    prefix = f"{label}: " if label else ""
+    if amount < 0:
+        raise AmountError(prefix + _("Jumlah tidak boleh negatif."), code="amount_negative")
+    if amount == 0 and not allow_zero:
+        raise AmountError(prefix + _("Jumlah harus lebih dari nol."), code="amount_zero")
+    return amount
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months, clamped to the month's last day (31 Jan + 1 →
+    28/29 Feb)."""
+    import calendar
+
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def terms_in_force(product: Product, on: dt.date) -> ProductTerms:
+    terms = (
+        ProductTerms.objects.filter(product=product, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+    if terms is None:
+        raise SavingsError(
+            _("Produk %(p)s belum punya ketentuan yang berlaku pada %(d)s.")
+            % {"p": product.name, "d": on.strftime("%d/%m/%Y")},
+            code="no_terms",
+        )
+    return terms
+
+
+def lock_accounts(koperasi: Koperasi, ids: Iterable[int]) -> dict[int, Account]:
+    """Lock accounts (by id order, so two writers never deadlock) and return them fresh."""
+    wanted = sorted(set(ids))
+    locked = {
+        a.pk: a
+        for a in Account.objects.select_for_update()
+        .filter(koperasi=koperasi, pk__in=wanted)
+        .select_related("product", "member")
+        .order_by("pk")
+    }
+    missing = [i for i in wanted if i not in locked]
+    if missing:
+        raise SavingsError(_("Rekening tidak ditemukan di koperasi ini."), code="not_found")
+    return locked
+
+
+def existing_entry(koperasi: Koperasi, key: str | None) -> JournalEntry | None:
+    if not key:
+        return None
+    return JournalEntry.objects.filter(koperasi=koperasi, idempotency_key=key).first()
+
+
+def check_session(session: CashierSession | None, koperasi: Koperasi) -> None:
+    if session is None:
+        return
+    if session.koperasi_id != koperasi.pk:
+        raise SavingsError(_("Sesi kasir milik koperasi lain."), code="session")
+    fresh = CashierSession.objects.filter(pk=session.pk).values_list("closed_at", flat=True).get()
+    if fresh is not None:
+        raise SavingsError(
+            _("Sesi kasir sudah ditutup; buka sesi baru dengan menghitung kas."), code="session"
+        )
+
+
+def check_open(account: Account) -> None:
+    if not account.is_open:
+        raise AccountClosed(
+            _("Rekening %(n)s sudah ditutup pada %(d)s.")
+            % {
+                "n": account.number,
+                "d": account.closed_on.strftime("%d/%m/%Y") if account.closed_on else "—",
+            },
+            code="account_closed",
+        )
+    if not account.member.is_active:
+        raise AccountClosed(
+            _("%(name)s bukan anggota aktif lagi.") % {"name": account.member.full_name},
+            code="member_not_active",
+        )
+
+
+def not_withdrawable_message(account: Account) -> str:
+    product = account.product
+    if product.kind == Kind.POKOK:
+        return _(
+            "Simpanan pokok tidak dapat ditarik selama masih menjadi anggota; simpanan pokok "
+            "dikembalikan saat anggota keluar."
+        )
+    if product.kind == Kind.WAJIB:
+        return _(
+            "Simpanan wajib tidak dapat ditarik selama masih menjadi anggota; simpanan wajib "
+            "dikembalikan saat anggota keluar."
+        )
+    if product.kind == Kind.BERJANGKA:
+        return _(
+            "Simpanan berjangka hanya dicairkan saat jatuh tempo, atau lewat pencairan sebelum "
+            "jatuh tempo dengan denda."
+        )
+    if product.withdrawable == Withdrawable.ON_LEAVING:
+        return _("%(p)s hanya dapat ditarik saat anggota keluar.") % {"p": product.name}
+    return _("%(p)s tidak dapat ditarik.") % {"p": product.name}
+
+
+@dataclass
+class _Change:
+    account: Account
+    delta: Decimal = ZERO
+    floor: Decimal | None = None
+    prepaid_delta: Decimal = ZERO
+    term_interest_delta: Decimal = ZERO
+    close: tuple[dt.date, str] | None = None
+
+
+@dataclass
+class Booking:
+    """One entry's worth of lines and movements, built on locked accounts, then posted."""
+
+    koperasi: Koperasi
+    value_date: dt.date
+    session: CashierSession | None = None
+    lines: dict[tuple[int, str], Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    ledger_accounts: dict[int, LedgerAccount] = field(default_factory=dict)
+    movements: list[Transaction] = field(default_factory=list)
+    changes: dict[int, _Change] = field(default_factory=dict)
+    obligations: list[Obligation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    # --- ledger side --------------------------------------------------------------------------
+
+    def role(self, role: str) -> LedgerAccount:
+        account = ledger_selectors.account_for_role(koperasi=self.koperasi, role=role)
+        self.ledger_accounts[account.pk] = account
+        return account
+
+    def debit(self, account: LedgerAccount, amount: Decimal) -> None:
+        if amount:
+            self.ledger_accounts[account.pk] = account
+            self.lines[(account.pk, "d")] += amount
+
+    def credit(self, account: LedgerAccount, amount: Decimal) -> None:
+        if amount:
+            self.ledger_accounts[account.pk] = account
+            self.lines[(account.pk, "k")] += amount
+
+    def cash(self, via: str, amount: Decimal) -> None:
+        """Money into (+) or out of (−) the koperasi through ``via`` (``kas`` or ``bank``)."""
+        account = self.role(via)
+        if amount > 0:
+            self.debit(account, amount)
+        else:
+            self.credit(account, -amount)
+
+    # --- savings side -------------------------------------------------------------------------
+
+    def _change(self, account: Account) -> _Change:
+        if account.pk not in self.changes:
+            self.changes[account.pk] = _Change(account)
+        return self.changes[account.pk]
+
+    def balance_of(self, account: Account) -> Decimal:
+        change = self.changes.get(account.pk)
+        return account.balance + (change.delta if change else ZERO)
+
+    def _movement(
+        self, account: Account, amount: Decimal, kind: str, memo: str, cash: Decimal
+    ) -> Transaction:
+        tx = Transaction(
+            koperasi=self.koperasi,
+            account=account,
+            kind=kind,
+            amount=amount,
+            value_date=self.value_date,
+            memo=memo[:250],
+            session=self.session if cash else None,
+            cash=cash,
+        )
+        self.movements.append(tx)
+        return tx
+
+    def pay_in(
+        self,
+        account: Account,
+        amount: Decimal,
+        *,
+        kind: str = TxKind.SETORAN,
+        memo: str = "",
+        cash: Decimal = ZERO,
+        check: bool = True,
+        opening: bool = False,
+    ) -> Transaction:
+        """Money into a member's account, with the product's rules (see the module doc).
+
+        ``opening`` is the first placement of a berjangka account (which takes no top-ups).
+        """
+        product = account.product
+        if check:
+            check_open(account)
+        change = self._change(account)
+        ledger_account = product.ledger_account
+        if account.kind == Kind.BERJANGKA and not opening:
+            raise SavingsError(
+                _(
+                    "Simpanan berjangka tidak menerima setoran tambahan; buka simpanan berjangka "
+                    "baru untuk menambah."
+                ),
+                code="berjangka_no_deposit",
+            )
+        if account.kind == Kind.POKOK:
+            terms = terms_in_force(product, self.value_date)
+            remaining = max(terms.pokok_amount - self.balance_of(account), ZERO)
+            if remaining == 0:
+                raise SavingsError(
+                    _("Simpanan pokok %(name)s sudah lunas (%(amt)s).")
+                    % {"name": account.member.full_name, "amt": rupiah(terms.pokok_amount)},
+                    code="pokok_paid",
+                )
+            if amount > remaining:
+                raise SavingsError(
+                    _("Setoran melebihi sisa simpanan pokok yang belum dibayar (%(amt)s).")
+                    % {"amt": rupiah(remaining)},
+                    code="pokok_over",
+                )
+            self._settle(account, amount, ObligationKind.POKOK)
+            self.credit(ledger_account, amount)
+        elif account.kind == Kind.WAJIB:
+            arrears_paid = self._settle(account, amount, ObligationKind.WAJIB)
+            if arrears_paid:
+                self.credit(self.role("piutang_simpanan_wajib"), arrears_paid)
+            self.credit(ledger_account, amount - arrears_paid)
+            change.prepaid_delta += amount - arrears_paid
+        else:
+            self.credit(ledger_account, amount)
+        change.delta += amount
+        if account.kind == Kind.SUKARELA:
+            terms = terms_in_force(product, self.value_date)
+            change.floor = min(terms.min_balance, self.balance_of(account))
+        if kind == TxKind.BUNGA and account.kind == Kind.BERJANGKA:
+            change.term_interest_delta += amount
+        return self._movement(account, amount, kind, memo, cash)
+
+    def _settle(self, account: Account, amount: Decimal, kind: str) -> Decimal:
+        """Settle ``account``'s open obligations of ``kind``, oldest first; return the total."""
+        left = amount
+        settled = ZERO
+        already = {o.pk for o in self.obligations}
+        open_ones = (
+            Obligation.objects.select_for_update()
+            .filter(account=account, kind=kind, cancelled=False, paid__lt=F("amount"))
+            .exclude(pk__in=already)
+            .order_by("period")
+        )
+        pending = [o for o in self.obligations if o.account_id == account.pk and o.kind == kind]
+        for obligation in [*pending, *open_ones]:
+            if left <= 0:
+                break
+            part = min(obligation.outstanding, left)
+            if part <= 0:
+                continue
+            obligation.paid += part
+            if obligation.paid == obligation.amount:
+                obligation.settled_on = self.value_date
+            if obligation.pk not in already:
+                self.obligations.append(obligation)
+                already.add(obligation.pk)
+            left -= part
+            settled += part
+        return settled
+
+    def pay_out(
+        self,
+        account: Account,
+        amount: Decimal,
+        *,
+        kind: str = TxKind.PENARIKAN,
+        memo: str = "",
+        cash: Decimal = ZERO,
+        enforce_rules: bool = True,
+    ) -> Transaction:
+        """Money out of a member's account: withdrawal rules unless closing or netting."""
+        product = account.product
+        if enforce_rules:
+            check_open(account)
+            if product.withdrawable != Withdrawable.ANY_TIME:
+                raise NotWithdrawable(not_withdrawable_message(account), code="not_withdrawable")
+            terms = terms_in_force(product, self.value_date)
+            balance = self.balance_of(account)
+            after = balance - amount
+            if after < terms.min_balance:
+                most = max(balance - terms.min_balance, ZERO)
+                raise BelowMinimum(
+                    _(
+                        "Saldo tidak cukup: saldo %(bal)s, saldo minimum %(min)s. Paling banyak "
+                        "dapat ditarik %(most)s."
+                    )
+                    % {
+                        "bal": rupiah(balance),
+                        "min": rupiah(terms.min_balance),
+                        "most": rupiah(most),
+                    },
+                    code="below_minimum",
+                )
+            self._change(account).floor = terms.min_balance
+        elif self.balance_of(account) - amount < 0:
+            raise BelowMinimum(_("Saldo rekening tidak cukup."), code="below_zero")
+        self.debit(product.ledger_account, amount)
+        change = self._change(account)
+        change.delta -= amount
+        if change.floor is not None and change.floor > self.balance_of(account):
+            change.floor = self.balance_of(account)
+        return self._movement(account, -amount, kind, memo, cash)
+
+    def close(self, account: Account, *, on: dt.date, reason: str) -> None:
+        self._change(account).close = (on, reason)
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def ledger_lines(self) -> list[ledger.Line]:
+        out = []
+        for (account_id, side), amount in sorted(self.lines.items()):
+            if amount == 0:
+                continue
+            account = self.ledger_accounts[account_id]
+            if side == "d":
+                out.append(ledger.Line(account=account, debit=amount))
+            else:
+                out.append(ledger.Line(account=account, credit=amount))
+        return out
+
+    def post(
+        self,
+        *,
+        kind: str,
+        memo: str,
+        actor: Any,
+        idempotency_key: str | None = None,
+        source: str = "",
+    ) -> JournalEntry:
+        entry = ledger.post(
+            koperasi=self.koperasi,
+            lines=self.ledger_lines(),
+            kind=kind,
+            memo=memo[:250],
+            actor=actor,
+            value_date=self.value_date,
+            idempotency_key=idempotency_key,
+            source=source,
+        )
+        if idempotency_key and Transaction.objects.filter(entry=entry).exists():
+            # The key was already used (a repeat racing past the caller's check, or the same key
+            # for another action): the first result stands and nothing more is written.
+            raise IdempotencyConflict(
+                _("Kunci transaksi ini sudah dipakai; muat ulang formulir."),
+                code="idempotency_conflict",
+            )
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        for tx in self.movements:
+            tx.entry = entry
+            tx.actor = user
+        Transaction.objects.bulk_create(self.movements)
+        for change in self.changes.values():
+            self._apply(change)
+        for obligation in self.obligations:
+            obligation.save(update_fields=["paid", "settled_on"])
+        return entry
+
+    @staticmethod
+    def _apply(change: _Change) -> None:
+        account = change.account
+        fields: dict[str, Any] = {}
+        # Increments in SQL (integer sen), so nothing written meanwhile is lost.
+        if change.delta:
+            fields["balance"] = F("balance") + m.to_sen(change.delta)
+        if change.prepaid_delta:
+            fields["prepaid"] = F("prepaid") + m.to_sen(change.prepaid_delta)
+        if change.term_interest_delta:
+            fields["term_interest"] = F("term_interest") + m.to_sen(change.term_interest_delta)
+        if change.close is not None:
+            fields.update(
+                status=Account.Status.DITUTUP,
+                closed_on=change.close[0],
+                close_reason=change.close[1],
+                floor=ZERO,
+                prepaid=ZERO,
+            )
+        elif change.floor is not None:
+            fields["floor"] = max(change.floor, ZERO)
+        if fields:
+            Account.objects.filter(pk=account.pk).update(**fields)
+        account.refresh_from_db(
+            fields=["balance", "floor", "prepaid", "term_interest", "status", "closed_on"]
+        )
+
+
+def value_date_of(koperasi: Koperasi, value_date: dt.date | None) -> dt.date:
+    return value_date or business_date(koperasi)

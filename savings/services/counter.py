@@ -1,0 +1,293 @@
+"""The kasir's counter: deposit, withdraw, transfer between a member's own accounts, and the
+kasir's day (open with a cash count, close with a count, post the difference).
+
+Each money action is one balanced ledger entry written with its savings movement(s) in one
+transaction, on account rows locked first (in id order). An idempotency key makes a repeat
+(a double tap, a retry over a bad connection) return the first result and post nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import audit
+from core.dates import business_date
+from ledger.models import JournalEntry
+from registry.models import Koperasi
+from savings.models import Account, CashierSession, Transaction, TxKind
+from savings.services._common import (
+    ZERO,
+    Booking,
+    IdempotencyConflict,
+    SavingsError,
+    amount_of,
+    check_session,
+    existing_entry,
+    lock_accounts,
+    rupiah,
+    value_date_of,
+)
+
+VIA = ("kas", "bank")
+
+
+def _check_via(via: str) -> None:
+    if via not in VIA:
+        raise SavingsError(_("Sumber dana harus kas atau bank."), code="via")
+
+
+def _repeat(entry: JournalEntry, account: Account) -> Transaction:
+    tx = Transaction.objects.filter(entry=entry, account=account).order_by("id").first()
+    if tx is None:
+        raise IdempotencyConflict(
+            _("Kunci transaksi ini sudah dipakai untuk transaksi lain; muat ulang formulir."),
+            code="idempotency_conflict",
+        )
+    return tx
+
+
+def _audit_tx(actor: Any, action: str, tx: Transaction, entry: JournalEntry) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=tx,
+        koperasi=tx.koperasi,
+        after={
+            "account": tx.account.number,
+            "amount": str(tx.amount),
+            "entry": entry.number,
+            "balance": str(tx.account.balance),
+        },
+    )
+
+
+@transaction.atomic
+def deposit(
+    *,
+    account: Account,
+    amount: Any,
+    actor: Any,
+    idempotency_key: str | None = None,
+    session: CashierSession | None = None,
+    via: str = "kas",
+    memo: str = "",
+    value_date: dt.date | None = None,
+) -> Transaction:
+    """Money into a member's account from the kasir's cash (or the bank).
+
+    Into wajib it settles the oldest arrears first, the rest is paid ahead; into pokok only
+    what is still unpaid. Berjangka takes no top-up.
+    """
+    amount = amount_of(amount)
+    _check_via(via)
+    koperasi = account.koperasi
+    locked = lock_accounts(koperasi, [account.pk])[account.pk]
+    if (entry := existing_entry(koperasi, idempotency_key)) is not None:
+        return _repeat(entry, locked)
+    check_session(session, koperasi)
+    booking = Booking(koperasi, value_date_of(koperasi, value_date), session=session)
+    text = memo or _("Setoran %(p)s") % {"p": locked.product.name}
+    tx = booking.pay_in(locked, amount, memo=text, cash=amount if via == "kas" else ZERO)
+    booking.cash(via, amount)
+    entry = booking.post(
+        kind="savings.deposit",
+        memo=f"{text} — {locked.number} {locked.member.full_name}",
+        actor=actor,
+        idempotency_key=idempotency_key,
+        source=f"savings.Account:{locked.pk}",
+    )
+    _audit_tx(actor, "savings.deposit", tx, entry)
+    return tx
+
+
+@transaction.atomic
+def withdraw(
+    *,
+    account: Account,
+    amount: Any,
+    actor: Any,
+    idempotency_key: str | None = None,
+    session: CashierSession | None = None,
+    via: str = "kas",
+    memo: str = "",
+    value_date: dt.date | None = None,
+) -> Transaction:
+    """Money out of a withdrawable account, never below the product's minimum balance."""
+    amount = amount_of(amount)
+    _check_via(via)
+    koperasi = account.koperasi
+    locked = lock_accounts(koperasi, [account.pk])[account.pk]
+    if (entry := existing_entry(koperasi, idempotency_key)) is not None:
+        return _repeat(entry, locked)
+    check_session(session, koperasi)
+    booking = Booking(koperasi, value_date_of(koperasi, value_date), session=session)
+    text = memo or _("Penarikan %(p)s") % {"p": locked.product.name}
+    tx = booking.pay_out(locked, amount, memo=text, cash=-amount if via == "kas" else ZERO)
+    booking.cash(via, -amount)
+    entry = booking.post(
+        kind="savings.withdraw",
+        memo=f"{text} — {locked.number} {locked.member.full_name}",
+        actor=actor,
+        idempotency_key=idempotency_key,
+        source=f"savings.Account:{locked.pk}",
+    )
+    _audit_tx(actor, "savings.withdraw", tx, entry)
+    return tx
+
+
+@transaction.atomic
+def transfer(
+    *,
+    source: Account,
+    target: Account,
+    amount: Any,
+    actor: Any,
+    idempotency_key: str | None = None,
+    memo: str = "",
+    value_date: dt.date | None = None,
+) -> tuple[Transaction, Transaction]:
+    """Move money between two accounts of the same member (pindah buku), in one entry."""
+    amount = amount_of(amount)
+    if source.pk == target.pk:
+        raise SavingsError(_("Rekening asal dan tujuan tidak boleh sama."), code="same_account")
+    if source.koperasi_id != target.koperasi_id or source.member_id != target.member_id:
+        raise SavingsError(
+            _("Pindah buku hanya antar rekening milik anggota yang sama."), code="other_member"
+        )
+    koperasi = source.koperasi
+    locked = lock_accounts(koperasi, [source.pk, target.pk])
+    src, dst = locked[source.pk], locked[target.pk]
+    if (entry := existing_entry(koperasi, idempotency_key)) is not None:
+        return _repeat(entry, src), _repeat(entry, dst)
+    booking = Booking(koperasi, value_date_of(koperasi, value_date))
+    text = memo or _("Pindah buku %(a)s → %(b)s") % {"a": src.number, "b": dst.number}
+    out = booking.pay_out(src, amount, kind=TxKind.TRANSFER_KELUAR, memo=text)
+    into = booking.pay_in(dst, amount, kind=TxKind.TRANSFER_MASUK, memo=text)
+    entry = booking.post(
+        kind="savings.transfer",
+        memo=f"{text} — {src.member.full_name}",
+        actor=actor,
+        idempotency_key=idempotency_key,
+        source=f"savings.Account:{src.pk}",
+    )
+    _audit_tx(actor, "savings.transfer", out, entry)
+    return out, into
+
+
+# --- the kasir's day ---------------------------------------------------------------------------
+
+
+def open_session(*, koperasi: Koperasi, kasir: Any) -> CashierSession | None:
+    return CashierSession.objects.filter(
+        koperasi=koperasi, kasir=kasir, closed_at__isnull=True
+    ).first()
+
+
+@transaction.atomic
+def cashier_open(*, koperasi: Koperasi, kasir: Any, count: Any, actor: Any) -> CashierSession:
+    """Start the kasir's day with the cash counted in the drawer."""
+    amount = amount_of(count, allow_zero=True, label=_("Kas awal"))
+    current = open_session(koperasi=koperasi, kasir=kasir)
+    if current is not None:
+        raise SavingsError(
+            _("Sesi kasir Anda sejak %(d)s masih terbuka; tutup dulu dengan menghitung kas.")
+            % {"d": timezone.localtime(current.opened_at).strftime("%d/%m/%Y %H:%M")},
+            code="session_open",
+        )
+    session = CashierSession.objects.create(
+        koperasi=koperasi,
+        kasir=kasir,
+        business_date=business_date(koperasi),
+        opening_count=amount,
+    )
+    audit.record(
+        actor=actor,
+        action="savings.cashier_open",
+        obj=session,
+        after={"opening_count": str(amount)},
+    )
+    return session
+
+
+def session_expected(session: CashierSession) -> Any:
+    moved = session.transactions.aggregate(s=Sum("cash"))["s"] or ZERO
+    return session.opening_count + moved
+
+
+@transaction.atomic
+def cashier_close(
+    *, session: CashierSession, count: Any, actor: Any, note: str = ""
+) -> CashierSession:
+    """End the day with a count; a difference is posted to ``selisih_kas`` against cash.
+
+    A shortage (count below what the records say) is an expense, a surplus reduces it; both
+    show on the manager's list of sessions.
+    """
+    amount = amount_of(count, allow_zero=True, label=_("Kas akhir"))
+    note = " ".join((note or "").split())[:250]
+    locked = CashierSession.objects.select_for_update().get(pk=session.pk)
+    if locked.closed_at is not None:
+        raise SavingsError(_("Sesi kasir ini sudah ditutup."), code="session_closed")
+    expected = session_expected(locked)
+    difference = amount - expected
+    if difference and not note:
+        raise SavingsError(
+            _(
+                "Kas dihitung %(count)s, menurut catatan %(exp)s (selisih %(diff)s). Tulis "
+                "keterangan selisih sebelum menutup."
+            )
+            % {"count": rupiah(amount), "exp": rupiah(expected), "diff": rupiah(difference)},
+            code="difference_note",
+        )
+    koperasi = locked.koperasi
+    if difference:
+        booking = Booking(koperasi, business_date(koperasi))
+        kas, selisih = booking.role("kas"), booking.role("selisih_kas")
+        if difference < 0:
+            booking.debit(selisih, -difference)
+            booking.credit(kas, -difference)
+        else:
+            booking.debit(kas, difference)
+            booking.credit(selisih, difference)
+        locked.difference_entry = booking.post(
+            kind="savings.cash_difference",
+            memo=_("Selisih kas %(kasir)s: %(note)s") % {"kasir": locked.kasir, "note": note},
+            actor=actor,
+            idempotency_key=f"cashier-close:{locked.pk}",
+            source=f"savings.CashierSession:{locked.pk}",
+        )
+    locked.closed_at = timezone.now()
+    locked.closing_count = amount
+    locked.expected = expected
+    locked.difference = difference
+    locked.note = note
+    locked.save()
+    audit.record(
+        actor=actor,
+        action="savings.cashier_close",
+        obj=locked,
+        after={
+            "closing_count": str(amount),
+            "expected": str(expected),
+            "difference": str(difference),
+        },
+        note=note,
+    )
+    return locked
+
+
+__all__ = [
+    "cashier_close",
+    "cashier_open",
+    "deposit",
+    "open_session",
+    "session_expected",
+    "transfer",
+    "withdraw",
+]

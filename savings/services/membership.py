@@ -1,0 +1,438 @@
+"""The money of joining and leaving: simpanan pokok on joining, the refund on leaving.
+
+:func:`member_join` wraps ``members.services.member_register`` and :func:`member_exit` wraps
+``member_leave``/``member_death`` in one transaction each, so the register and the money never
+disagree: a refused payment leaves no member behind, a refused exit leaves the member active.
+
+What a leaving member owes is netted in the same entry as the refund:
+
+* wajib arrears: the billed-but-unpaid wajib is a receivable (``piutang_simpanan_wajib``)
+  against the simpanan wajib control account; on leaving that receivable is cleared against
+  the wajib equity. The member's own wajib balance holds only what they paid, so the cash
+  refunded is pokok + wajib + sukarela (+ berjangka) as paid.
+* anything registered through :func:`register_exit_netting` — the hook the loans app uses to
+  net an outstanding loan (it adds its own credit lines to the booking and returns the amount,
+  which reduces the cash paid out).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core import audit
+from core import money as m
+from core.dates import business_date
+from ledger.models import JournalEntry
+from members import services as members
+from members.models import Member
+from registry.models import Koperasi
+from savings.models import (
+    Account,
+    CloseReason,
+    Kind,
+    Obligation,
+    ObligationKind,
+    Product,
+    Transaction,
+    TxKind,
+)
+from savings.services._common import (
+    ZERO,
+    Booking,
+    SavingsError,
+    add_months,
+    amount_of,
+    check_session,
+    existing_entry,
+    lock_accounts,
+    month_start,
+    rupiah,
+    terms_in_force,
+)
+from savings.services.counter import _check_via
+from savings.services.products import open_account
+
+# (member, booking, on) → amount netted; the hook adds its own lines and domain changes.
+ExitNetting = Callable[[Member, Booking, dt.date], Decimal]
+_EXIT_NETTING: list[ExitNetting] = []
+
+
+def register_exit_netting(hook: ExitNetting) -> None:
+    """Let another app (loans) net what a leaving member owes it against the refund."""
+    if hook not in _EXIT_NETTING:
+        _EXIT_NETTING.append(hook)
+
+
+@dataclass
+class JoinResult:
+    member: Member
+    warnings: list[str]
+    accounts: list[Account]
+    entry: JournalEntry | None
+    transactions: list[Transaction] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((t.amount for t in self.transactions), ZERO)
+
+
+@dataclass
+class ExitResult:
+    member: Member
+    entry: JournalEntry | None
+    refunded: list[tuple[Account, Decimal]]
+    arrears_netted: Decimal
+    other_netted: Decimal
+    payout: Decimal
+    transactions: list[Transaction] = field(default_factory=list)
+
+
+def pokok_instalments(total: Decimal, count: int) -> list[Decimal]:
+    """``total`` in ``count`` instalments, whole rupiah where possible; the first absorbs any
+    remainder (largest remainder, earlier parts first)."""
+    unit = m.RUPIAH if total == total.to_integral_value() else m.SEN
+    return m.allocate(total, [1] * count, unit=unit)
+
+
+def _join_products(koperasi: Koperasi) -> tuple[Product, list[Product]]:
+    pokok = Product.objects.filter(koperasi=koperasi, kind=Kind.POKOK, is_active=True).first()
+    if pokok is None:
+        raise SavingsError(
+            _("Koperasi belum punya produk simpanan pokok; buat dulu di menu Produk simpanan."),
+            code="no_pokok",
+        )
+    others = list(
+        Product.objects.filter(koperasi=koperasi, is_active=True, open_on_join=True)
+        .exclude(kind__in=[Kind.POKOK, Kind.BERJANGKA])
+        .order_by("kind", "code")
+    )
+    return pokok, others
+
+
+def _result_of(entry: JournalEntry) -> JoinResult:
+    txs = list(Transaction.objects.filter(entry=entry).select_related("account", "account__member"))
+    member = txs[0].account.member
+    return JoinResult(
+        member=member,
+        warnings=[],
+        accounts=list(member.savings_accounts.order_by("pk")),
+        entry=entry,
+        transactions=txs,
+    )
+
+
+@transaction.atomic
+def member_join(
+    *,
+    koperasi: Koperasi,
+    actor: Any,
+    pokok_paid: Any = None,
+    wajib_paid: Any = ZERO,
+    sukarela_paid: Any = ZERO,
+    via: str = "kas",
+    session: Any = None,
+    idempotency_key: str | None = None,
+    **member_fields: Any,
+) -> JoinResult:
+    """Register a member and take simpanan pokok (all at once or the first instalment), plus
+    an optional first wajib and sukarela, in one entry; open the accounts new members get.
+
+    ``pokok_paid`` defaults to what the koperasi's rule asks on joining (the whole pokok, or
+    its first instalment); more may be paid, never less, never above the pokok.
+    """
+    _check_via(via)
+    wajib = amount_of(wajib_paid, allow_zero=True, label=_("Simpanan wajib"))
+    sukarela = amount_of(sukarela_paid, allow_zero=True, label=_("Simpanan sukarela"))
+    paid = None if pokok_paid in (None, "") else amount_of(pokok_paid, label=_("Simpanan pokok"))
+    if (entry := existing_entry(koperasi, idempotency_key)) is not None:
+        return _result_of(entry)
+    check_session(session, koperasi)
+    today = business_date(koperasi)
+    pokok_product, others = _join_products(koperasi)
+    terms = terms_in_force(pokok_product, today)
+    parts = pokok_instalments(terms.pokok_amount, terms.pokok_instalments)
+    if paid is None:
+        paid = parts[0]
+    if paid < parts[0]:
+        raise SavingsError(
+            _("Simpanan pokok yang dibayar saat masuk paling sedikit %(min)s.")
+            % {"min": rupiah(parts[0])}
+            if len(parts) > 1
+            else _("Simpanan pokok harus dibayar penuh saat masuk: %(amt)s.")
+            % {"amt": rupiah(terms.pokok_amount)},
+            code="pokok_too_little",
+        )
+    if paid > terms.pokok_amount:
+        raise SavingsError(
+            _("Simpanan pokok hanya %(amt)s.") % {"amt": rupiah(terms.pokok_amount)},
+            code="pokok_too_much",
+        )
+    wajib_product = next((p for p in others if p.kind == Kind.WAJIB), None)
+    sukarela_product = next((p for p in others if p.kind == Kind.SUKARELA), None)
+    if wajib and wajib_product is None:
+        raise SavingsError(_("Koperasi belum punya produk simpanan wajib untuk anggota baru."))
+    if sukarela and sukarela_product is None:
+        raise SavingsError(_("Koperasi belum punya produk simpanan sukarela untuk anggota baru."))
+
+    try:
+        member, warnings = members.member_register(koperasi=koperasi, actor=actor, **member_fields)
+    except members.DuplicateNik:
+        # Two taps of the same form racing: the first one's result stands.
+        if (entry := existing_entry(koperasi, idempotency_key)) is not None:
+            return _result_of(entry)
+        raise
+    accounts = [
+        open_account(member=member, product=p, actor=actor, on=today)
+        for p in [pokok_product, *others]
+    ]
+    by_product = {a.product_id: a for a in accounts}
+    pokok_account = by_product[pokok_product.pk]
+    if len(parts) > 1:
+        start = month_start(today)
+        Obligation.objects.bulk_create(
+            Obligation(
+                koperasi=koperasi,
+                account=pokok_account,
+                member=member,
+                kind=ObligationKind.POKOK,
+                period=add_months(start, i),
+                amount=part,
+            )
+            for i, part in enumerate(parts)
+        )
+    locked = lock_accounts(koperasi, by_product_ids := [a.pk for a in accounts])
+    del by_product_ids
+    booking = Booking(koperasi, today, session=session)
+    txs = []
+    is_cash = via == "kas"
+    for product, amount in (
+        (pokok_product, paid),
+        (wajib_product, wajib),
+        (sukarela_product, sukarela),
+    ):
+        if product is None or not amount:
+            continue
+        account = locked[by_product[product.pk].pk]
+        txs.append(
+            booking.pay_in(
+                account,
+                amount,
+                memo=_("Setoran %(p)s saat masuk") % {"p": product.name},
+                cash=amount if is_cash else ZERO,
+            )
+        )
+    total = paid + wajib + sukarela
+    booking.cash(via, total)
+    entry = booking.post(
+        kind="savings.member_join",
+        memo=_("Anggota baru %(n)s %(name)s") % {"n": member.number, "name": member.full_name},
+        actor=actor,
+        idempotency_key=idempotency_key,
+        source=f"members.Member:{member.pk}",
+    )
+    audit.record(
+        actor=actor,
+        action="savings.member_join",
+        obj=member,
+        after={
+            "pokok": str(paid),
+            "wajib": str(wajib),
+            "sukarela": str(sukarela),
+            "entry": entry.number,
+        },
+    )
+    return JoinResult(
+        member=member,
+        warnings=warnings,
+        accounts=[locked[a.pk] for a in accounts],
+        entry=entry,
+        transactions=txs,
+    )
+
+
+def exit_preview(*, member: Member) -> dict[str, Any]:
+    """What leaving would pay out today (no lock, nothing written): for the confirmation page."""
+    accounts = list(
+        member.savings_accounts.filter(status=Account.Status.AKTIF).select_related("product")
+    )
+    arrears = _wajib_arrears(member)
+    total = sum((a.balance for a in accounts), ZERO)
+    return {
+        "accounts": accounts,
+        "total": total,
+        "arrears": arrears,
+        "payout": total,
+    }
+
+
+def _wajib_arrears(member: Member) -> Decimal:
+    rows = Obligation.objects.filter(
+        member=member, kind=ObligationKind.WAJIB, cancelled=False
+    ).values_list("amount", "paid")
+    return sum((a - p for a, p in rows), ZERO)
+
+
+@transaction.atomic
+def member_exit(
+    *,
+    member: Member,
+    actor: Any,
+    on: dt.date,
+    reason: str = "",
+    died: bool = False,
+    via: str = "kas",
+    session: Any = None,
+    idempotency_key: str | None = None,
+) -> ExitResult:
+    """End a membership (leaving or death) and refund every savings balance in one entry,
+    netting what the member owes (see the module docstring). All accounts are closed; unpaid
+    pokok instalments are cancelled; closed accounts earn no interest for the month.
+    """
+    _check_via(via)
+    koperasi = member.koperasi
+    if (entry := existing_entry(koperasi, idempotency_key)) is not None:
+        txs = list(Transaction.objects.filter(entry=entry).select_related("account"))
+        if not txs or txs[0].account.member_id != member.pk:
+            raise SavingsError(_("Kunci transaksi ini sudah dipakai untuk transaksi lain."))
+        fresh = Member.objects.get(pk=member.pk)
+        return ExitResult(
+            member=fresh,
+            entry=entry,
+            refunded=[(t.account, -t.amount) for t in txs],
+            arrears_netted=ZERO,
+            other_netted=ZERO,
+            payout=-sum((t.cash for t in txs), ZERO),
+            transactions=txs,
+        )
+    check_session(session, koperasi)
+    ids = list(
+        Account.objects.filter(member=member, status=Account.Status.AKTIF).values_list(
+            "pk", flat=True
+        )
+    )
+    locked = lock_accounts(koperasi, ids)
+    if died:
+        ended = members.member_death(member=member, actor=actor, on=on, note=reason)
+    else:
+        ended = members.member_leave(member=member, actor=actor, on=on, reason=reason)
+    today = business_date(koperasi)
+    booking = Booking(koperasi, today, session=session)
+    close_reason = CloseReason.DIED if died else CloseReason.LEFT
+    memo = (
+        _("Pengembalian simpanan kepada ahli waris %(name)s")
+        if died
+        else _("Pengembalian simpanan %(name)s (keluar)")
+    ) % {"name": ended.full_name}
+
+    # Wajib arrears: clear the receivable against the wajib it was billed into.
+    open_obligations = list(
+        Obligation.objects.select_for_update()
+        .filter(member=member, cancelled=False, settled_on__isnull=True)
+        .select_related("account__product")
+    )
+    arrears = ZERO
+    for obligation in open_obligations:
+        if obligation.kind == ObligationKind.WAJIB and obligation.outstanding:
+            booking.debit(obligation.account.product.ledger_account, obligation.outstanding)
+            arrears += obligation.outstanding
+        obligation.cancelled = True
+        obligation.settled_on = today
+    if arrears:
+        booking.credit(booking.role("piutang_simpanan_wajib"), arrears)
+
+    refunded: list[tuple[Account, Decimal]] = []
+    balances = ZERO
+    for account in locked.values():
+        if account.balance > 0:
+            refunded.append((account, account.balance))
+            balances += account.balance
+    other = ZERO
+    for hook in _EXIT_NETTING:
+        other += hook(ended, booking, today)
+    payout = balances - other
+    if payout < 0:
+        raise SavingsError(
+            _(
+                "Simpanan %(name)s (%(sav)s) tidak cukup untuk melunasi kewajibannya (%(owed)s); "
+                "selesaikan kekurangan %(short)s dulu."
+            )
+            % {
+                "name": ended.full_name,
+                "sav": rupiah(balances),
+                "owed": rupiah(other),
+                "short": rupiah(-payout),
+            },
+            code="owes_more",
+        )
+    cash_left = payout if via == "kas" else ZERO
+    txs = []
+    for account, amount in refunded:
+        cash = min(amount, cash_left)
+        cash_left -= cash
+        txs.append(
+            booking.pay_out(
+                account,
+                amount,
+                kind=TxKind.PENUTUPAN,
+                memo=memo,
+                cash=-cash,
+                enforce_rules=False,
+            )
+        )
+    for account in locked.values():
+        booking.close(account, on=today, reason=close_reason)
+    entry = None
+    if payout:
+        booking.cash(via, -payout)
+    if booking.ledger_lines():
+        entry = booking.post(
+            kind="savings.member_exit",
+            memo=f"{memo} — {ended.number}",
+            actor=actor,
+            idempotency_key=idempotency_key,
+            source=f"members.Member:{member.pk}",
+        )
+    else:
+        for change in booking.changes.values():
+            Booking._apply(change)
+    for obligation in open_obligations:
+        obligation.save(update_fields=["cancelled", "settled_on"])
+    audit.record(
+        actor=actor,
+        action="savings.member_exit",
+        obj=ended,
+        after={
+            "payout": str(payout),
+            "arrears_netted": str(arrears),
+            "other_netted": str(other),
+            "entry": entry.number if entry else None,
+        },
+        note=reason,
+    )
+    return ExitResult(
+        member=ended,
+        entry=entry,
+        refunded=refunded,
+        arrears_netted=arrears,
+        other_netted=other,
+        payout=payout,
+        transactions=txs,
+    )
+
+
+__all__ = [
+    "ExitResult",
+    "JoinResult",
+    "exit_preview",
+    "member_exit",
+    "member_join",
+    "pokok_instalments",
+    "register_exit_netting",
+]

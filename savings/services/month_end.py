@@ -1,0 +1,476 @@
+"""Month-end for savings, per koperasi and month-end date, in order:
+
+1. ``berjangka`` — placements that reached maturity are moved to sukarela or rolled over;
+2. ``wajib`` — each active member's wajib for the month is billed (an :class:`Obligation`);
+   what they paid ahead settles it, the rest becomes arrears and a receivable in the ledger;
+3. ``bunga`` — each account's interest for the month by its product's method and the rate in
+   force on the month-end date (berjangka: the rate locked for the term);
+4. ``pajak`` — PPh final per member over all their accounts' interest of the month, withheld
+   from the accounts that earned it, with a withholding record per member (also at 0%).
+
+It is computed in bulk: a few aggregate queries, the arithmetic in :mod:`savings.interest`,
+``bulk_create`` of the movements and one UPDATE that adds each account's movements of the run
+to its balance in SQL (so a deposit written meanwhile is never lost). The general ledger gets
+one summary entry per step (a line per product), the sub-ledger a movement per account.
+
+Each step leaves a :class:`MonthEndRun` keyed by (koperasi, date, step): running again for the
+same date posts nothing. The whole month-end is one transaction.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext as _
+
+from core import audit
+from core import money as m
+from core.dates import BULAN, business_date
+from ledger.models import JournalEntry
+from registry.models import Koperasi
+from savings import interest
+from savings.models import (
+    Account,
+    CloseReason,
+    Kind,
+    MonthEndRun,
+    MonthEndStep,
+    Obligation,
+    ObligationKind,
+    Product,
+    ProductTerms,
+    TaxWithholding,
+    Transaction,
+    TxKind,
+)
+from savings.services._common import ZERO, Booking, SavingsError, month_start
+from savings.services.berjangka import berjangka_mature, matured_due
+
+BATCH = 2000
+
+
+@dataclass
+class StepResult:
+    step: str
+    done_before: bool
+    count: int = 0
+    total: Decimal = ZERO
+    entry: JournalEntry | None = None
+
+    @property
+    def label(self) -> str:
+        return str(MonthEndStep(self.step).label)
+
+
+def is_month_end(day: dt.date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def month_name(day: dt.date) -> str:
+    return f"{BULAN[day.month - 1]} {day.year}"
+
+
+def _terms_on(products: list[Product], on: dt.date) -> dict[int, ProductTerms]:
+    """The terms in force on ``on`` for each product (products without any are left out)."""
+    found: dict[int, ProductTerms] = {}
+    for terms in ProductTerms.objects.filter(product__in=products, effective_from__lte=on).order_by(
+        "product_id", "effective_from"
+    ):
+        found[terms.product_id] = terms
+    return found
+
+
+def _apply_run(run: MonthEndRun) -> None:
+    """Add each account's movements of ``run`` to its balance, in one UPDATE."""
+    sums = (
+        Transaction.objects.filter(run=run, account=OuterRef("pk"))
+        .values("account")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    touched = Transaction.objects.filter(run=run).values("account")
+    Account.objects.filter(pk__in=touched).update(balance=F("balance") + Subquery(sums))
+    if run.step == MonthEndStep.BUNGA:
+        Account.objects.filter(pk__in=touched, kind=Kind.BERJANGKA).update(
+            term_interest=F("term_interest") + Subquery(sums)
+        )
+
+
+def _new_run(koperasi: Koperasi, on: dt.date, step: str, actor: Any) -> MonthEndRun:
+    return MonthEndRun.objects.create(
+        koperasi=koperasi,
+        date=on,
+        step=step,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def _finish(run: MonthEndRun, *, count: int, total: Decimal, entry: JournalEntry | None) -> None:
+    run.count = count
+    run.total = total
+    run.entry = entry
+    run.save(update_fields=["count", "total", "entry"])
+
+
+# --- 1. berjangka maturity ---------------------------------------------------------------------
+
+
+def _step_berjangka(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
+    run = _new_run(koperasi, on, MonthEndStep.BERJANGKA, actor)
+    due = matured_due(koperasi, on)
+    total = ZERO
+    for account in due:
+        total += account.balance
+        berjangka_mature(account=account, actor=actor)
+    _finish(run, count=len(due), total=total, entry=None)
+    return StepResult(MonthEndStep.BERJANGKA, False, len(due), total)
+
+
+# --- 2. wajib billing --------------------------------------------------------------------------
+
+
+def _step_wajib(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
+    run = _new_run(koperasi, on, MonthEndStep.WAJIB, actor)
+    period = month_start(on)
+    products = list(Product.objects.filter(koperasi=koperasi, kind=Kind.WAJIB))
+    terms = _terms_on(products, on)
+    already = Obligation.objects.filter(
+        koperasi=koperasi, kind=ObligationKind.WAJIB, period=period
+    ).values("account_id")
+    booking = Booking(koperasi, on)
+    receivable = ZERO
+    obligations: list[Obligation] = []
+    prepaid_used: list[tuple[int, Decimal]] = []
+    for product in products:
+        t = terms.get(product.pk)
+        if t is None or on.month % t.wajib_period_months:
+            continue
+        rows = (
+            Account.objects.filter(
+                koperasi=koperasi,
+                product=product,
+                status=Account.Status.AKTIF,
+                opened_on__lte=on,
+                member__status="aktif",
+            )
+            .exclude(pk__in=already)
+            .values_list("pk", "member_id", "wajib_amount", "prepaid")
+        )
+        unpaid_product = ZERO
+        for account_id, member_id, own_amount, prepaid in rows.iterator(chunk_size=BATCH):
+            amount = own_amount if own_amount is not None else t.wajib_amount
+            if amount <= 0:
+                continue
+            paid = min(prepaid, amount)
+            if paid:
+                prepaid_used.append((account_id, paid))
+            obligations.append(
+                Obligation(
+                    koperasi=koperasi,
+                    account_id=account_id,
+                    member_id=member_id,
+                    kind=ObligationKind.WAJIB,
+                    period=period,
+                    amount=amount,
+                    paid=paid,
+                    settled_on=on if paid == amount else None,
+                )
+            )
+            unpaid_product += amount - paid
+        if unpaid_product:
+            booking.credit(product.ledger_account, unpaid_product)
+            receivable += unpaid_product
+    entry = None
+    if receivable:
+        booking.debit(booking.role("piutang_simpanan_wajib"), receivable)
+        entry = booking.post(
+            kind="savings.wajib_billing",
+            memo=_("Tagihan simpanan wajib %(m)s") % {"m": month_name(on)},
+            actor=actor,
+            idempotency_key=f"savings-month-end:{on.isoformat()}:wajib",
+            source=f"savings.MonthEndRun:{run.pk}",
+        )
+    Obligation.objects.bulk_create(obligations, batch_size=BATCH)
+    for account_id, paid in prepaid_used:
+        Account.objects.filter(pk=account_id).update(prepaid=F("prepaid") - m.to_sen(paid))
+    billed = sum((o.amount for o in obligations), ZERO)
+    _finish(run, count=len(obligations), total=billed, entry=entry)
+    return StepResult(MonthEndStep.WAJIB, False, len(obligations), billed, entry)
+
+
+# --- 3. interest -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Candidate:
+    account_id: int
+    product_id: int
+    member_id: int
+    kind: str
+    balance: Decimal
+    is_open: bool
+    close_reason: str
+    rate_bp: int | None
+
+
+def compute_interest(koperasi: Koperasi, on: dt.date) -> list[tuple[_Candidate, Decimal]]:
+    """Each account's interest for the month ending ``on`` (nothing is written)."""
+    start = month_start(on)
+    period = interest.Period(start, on)
+    products = list(Product.objects.filter(koperasi=koperasi))
+    terms = _terms_on(products, on)
+    rated = [pid for pid, t in terms.items() if t.rate_bp > 0]
+    berjangka = [p.pk for p in products if p.kind == Kind.BERJANGKA and p.pk in terms]
+    rows = (
+        Account.objects.filter(koperasi=koperasi, opened_on__lte=on)
+        .filter(Q(status=Account.Status.AKTIF) | Q(closed_on__gte=start))
+        .filter(
+            Q(product_id__in=rated, kind__in=[Kind.POKOK, Kind.WAJIB, Kind.SUKARELA])
+            | Q(product_id__in=berjangka, rate_bp__gt=0)
+        )
+        .values_list(
+            "pk", "product_id", "member_id", "kind", "balance", "status", "close_reason", "rate_bp"
+        )
+    )
+    candidates = {
+        r[0]: _Candidate(r[0], r[1], r[2], r[3], r[4], r[5] == "aktif", r[6], r[7])
+        for r in rows.iterator(chunk_size=BATCH)
+    }
+    # Movements of the month and after it, per account and day, in one pass.
+    after: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    month: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    moved = (
+        Transaction.objects.filter(koperasi=koperasi, value_date__gte=start)
+        .values_list("account_id", "value_date")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    for account_id, day, total in moved.iterator(chunk_size=BATCH):
+        if account_id not in candidates:
+            continue
+        if day > on:
+            after[account_id] += total
+        else:
+            month[account_id].append((day, total))
+    days = period.days
+    out: list[tuple[_Candidate, Decimal]] = []
+    for c in candidates.values():
+        if not c.is_open and c.close_reason != CloseReason.MATURED:
+            continue  # closed on leaving or breaking: no interest for the month
+        t = terms[c.product_id]
+        rate_bp = c.rate_bp if c.kind == Kind.BERJANGKA else t.rate_bp
+        if not rate_bp:
+            continue
+        rate = Decimal(rate_bp) / 100
+        closing = c.balance - after.get(c.account_id, ZERO)
+        movements = month.get(c.account_id)
+        if not movements:
+            if closing <= 0:
+                continue
+            balances = [closing] * days
+            opening = closing
+        else:
+            opening = closing - sum((a for _d, a in movements), ZERO)
+            changes = interest.changes_from_movements(
+                opening, movements, opening_day=start - dt.timedelta(days=1)
+            )
+            balances = interest.daily_balances(changes, period)
+        amount = interest.interest_for_balances(
+            balances,
+            method=t.interest_method,
+            rate_percent=rate,
+            threshold=t.interest_threshold,
+            opening=opening,
+        )
+        if amount > 0:
+            out.append((c, amount))
+    return out
+
+
+def _step_bunga(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
+    run = _new_run(koperasi, on, MonthEndStep.BUNGA, actor)
+    earned = compute_interest(koperasi, on)
+    products = {p.pk: p for p in Product.objects.filter(koperasi=koperasi)}
+    # A placement that matured this month is closed: its interest goes to the member's sukarela.
+    need_sukarela = {c.member_id for c, _a in earned if not c.is_open}
+    sukarela: dict[int, tuple[int, int]] = {}
+    if need_sukarela:
+        for acc_id, member_id, product_id in (
+            Account.objects.filter(
+                member_id__in=need_sukarela, kind=Kind.SUKARELA, status=Account.Status.AKTIF
+            )
+            .order_by("-pk")
+            .values_list("pk", "member_id", "product_id")
+        ):
+            sukarela[member_id] = (acc_id, product_id)
+    memo = _("Bunga %(m)s") % {"m": month_name(on)}
+    booking = Booking(koperasi, on)
+    movements: list[Transaction] = []
+    total = ZERO
+    for c, amount in earned:
+        account_id, product_id = c.account_id, c.product_id
+        if not c.is_open:
+            if c.member_id not in sukarela:
+                continue
+            account_id, product_id = sukarela[c.member_id]
+        booking.credit(products[product_id].ledger_account, amount)
+        total += amount
+        movements.append(
+            Transaction(
+                koperasi=koperasi,
+                account_id=account_id,
+                kind=TxKind.BUNGA,
+                amount=amount,
+                value_date=on,
+                memo=memo,
+                run=run,
+            )
+        )
+    entry = None
+    if total:
+        booking.debit(booking.role("beban_bunga_simpanan"), total)
+        entry = booking.post(
+            kind="savings.interest",
+            memo=_("Bunga simpanan %(m)s") % {"m": month_name(on)},
+            actor=actor,
+            idempotency_key=f"savings-month-end:{on.isoformat()}:bunga",
+            source=f"savings.MonthEndRun:{run.pk}",
+        )
+        for tx in movements:
+            tx.entry = entry
+        Transaction.objects.bulk_create(movements, batch_size=BATCH)
+        _apply_run(run)
+    _finish(run, count=len(movements), total=total, entry=entry)
+    return StepResult(MonthEndStep.BUNGA, False, len(movements), total, entry)
+
+
+# --- 4. tax ------------------------------------------------------------------------------------
+
+
+def _step_pajak(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
+    run = _new_run(koperasi, on, MonthEndStep.PAJAK, actor)
+    start = month_start(on)
+    gross: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    product_of: dict[int, int] = {}
+    rows = (
+        Transaction.objects.filter(
+            koperasi=koperasi, kind=TxKind.BUNGA, value_date__gte=start, value_date__lte=on
+        )
+        .values_list("account_id", "account__member_id", "account__product_id")
+        .annotate(s=Sum("amount"))
+        .order_by("account__member_id", "account_id")
+    )
+    for account_id, member_id, product_id, amount in rows.iterator(chunk_size=BATCH):
+        gross[member_id][account_id] = amount
+        product_of[account_id] = product_id
+    products = {p.pk: p for p in Product.objects.filter(koperasi=koperasi)}
+    booking = Booking(koperasi, on)
+    memo = _("PPh final bunga %(m)s") % {"m": month_name(on)}
+    rate_bp = int(interest.PPH_RATE_PERCENT * 100)
+    slips: list[TaxWithholding] = []
+    movements: list[Transaction] = []
+    total = ZERO
+    for member_id, by_account in gross.items():
+        member_gross = sum(by_account.values(), ZERO)
+        shares = interest.pph_final_split(by_account)
+        member_tax = sum(shares.values(), ZERO)
+        slips.append(
+            TaxWithholding(
+                koperasi=koperasi,
+                member_id=member_id,
+                period=start,
+                gross=member_gross,
+                tax=member_tax,
+                rate_bp=rate_bp if member_tax else 0,
+                run=run,
+            )
+        )
+        for account_id, tax in shares.items():
+            if not tax:
+                continue
+            booking.debit(products[product_of[account_id]].ledger_account, tax)
+            total += tax
+            movements.append(
+                Transaction(
+                    koperasi=koperasi,
+                    account_id=account_id,
+                    kind=TxKind.PAJAK,
+                    amount=-tax,
+                    value_date=on,
+                    memo=memo,
+                    run=run,
+                )
+            )
+    entry = None
+    if total:
+        booking.credit(booking.role("utang_pajak"), total)
+        entry = booking.post(
+            kind="savings.interest_tax",
+            memo=_("PPh final pasal 4(2) bunga simpanan %(m)s") % {"m": month_name(on)},
+            actor=actor,
+            idempotency_key=f"savings-month-end:{on.isoformat()}:pajak",
+            source=f"savings.MonthEndRun:{run.pk}",
+        )
+        for tx in movements:
+            tx.entry = entry
+        Transaction.objects.bulk_create(movements, batch_size=BATCH)
+        _apply_run(run)
+    TaxWithholding.objects.bulk_create(slips, batch_size=BATCH)
+    _finish(run, count=len(slips), total=total, entry=entry)
+    return StepResult(MonthEndStep.PAJAK, False, len(slips), total, entry)
+
+
+STEPS = (
+    (MonthEndStep.BERJANGKA, _step_berjangka),
+    (MonthEndStep.WAJIB, _step_wajib),
+    (MonthEndStep.BUNGA, _step_bunga),
+    (MonthEndStep.PAJAK, _step_pajak),
+)
+
+
+@transaction.atomic
+def month_end(*, koperasi: Koperasi, on: dt.date, actor: Any) -> list[StepResult]:
+    """Run the savings month-end steps for the month ending ``on`` (see the module doc)."""
+    if not isinstance(on, dt.date) or not is_month_end(on):
+        raise SavingsError(
+            _("Tanggal akhir bulan harus tanggal terakhir suatu bulan, misalnya 31/01/2026."),
+            code="not_month_end",
+        )
+    today = business_date(koperasi)
+    if on > today:
+        raise SavingsError(
+            _("Akhir bulan %(d)s belum tiba (tanggal buku %(t)s).")
+            % {"d": on.strftime("%d/%m/%Y"), "t": today.strftime("%d/%m/%Y")},
+            code="future",
+        )
+    # One month-end at a time per koperasi (PostgreSQL row lock; SQLite has one writer).
+    Koperasi.objects.select_for_update().filter(pk=koperasi.pk).first()
+    done = dict(MonthEndRun.objects.filter(koperasi=koperasi, date=on).values_list("step", "pk"))
+    results = []
+    for step, run_step in STEPS:
+        if step in done:
+            prior = MonthEndRun.objects.select_related("entry").get(pk=done[step])
+            results.append(StepResult(step, True, prior.count, prior.total, prior.entry))
+            continue
+        results.append(run_step(koperasi, on, actor))
+    if any(not r.done_before for r in results):
+        audit.record(
+            actor=actor,
+            action="savings.month_end",
+            obj=koperasi,
+            after={
+                "date": on.isoformat(),
+                "steps": {r.step: {"count": r.count, "total": str(r.total)} for r in results},
+            },
+        )
+    return results
+
+
+__all__ = ["StepResult", "compute_interest", "is_month_end", "month_end", "month_name"]
