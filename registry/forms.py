@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Koperasi
@@ -38,3 +39,12 @@ class DigitalStageForm(forms.Form):
     stage = forms.ChoiceField(label=_("Tahap baru"), choices=Koperasi.Stage.choices)
     on = forms.DateField(label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Catatan"), required=False, max_length=250)
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "Nama pengguna atau kata sandi salah. Perhatikan huruf besar dan kecil."
+        ),
+        "inactive": _("Akun ini tidak aktif. Hubungi admin Dinas."),
+    }

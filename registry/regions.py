@@ -17,6 +17,17 @@ def region_rows(path: Path = REGION_FILE) -> list[dict[str, str]]:
 def load_regions(region_model: Any, path: Path = REGION_FILE) -> int:
     """Insert or update every region in the file; parents first. Returns the row count."""
     rows = sorted(region_rows(path), key=lambda r: len(r["code"]))
+    if not region_model.objects.exists():
+        region_model.objects.bulk_create(
+            region_model(
+                code=row["code"],
+                name=row["name"],
+                level=row["level"],
+                parent_id=row["parent_code"] or None,
+            )
+            for row in rows
+        )
+        return len(rows)
     for row in rows:
         region_model.objects.update_or_create(
             code=row["code"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 
 from registry.models import AnnualTarget, DigitalStageChange, Koperasi, Region
 
@@ -40,7 +40,14 @@ class TargetProgress:
         return min(100, round(100 * self.achieved / self.target))
 
 
+@dataclass(frozen=True)
+class Founded:
+    year: int
+    count: int
+
+
 def registry_filter(scope: QuerySet[Koperasi], params: dict[str, Any]) -> QuerySet[Koperasi]:
+    """The koperasi in ``scope`` matching the registry page's filters (empty values ignored)."""
     qs = scope.select_related("kecamatan", "desa")
     if kec := params.get("kecamatan"):
         qs = qs.filter(kecamatan_id=kec)
@@ -100,3 +107,11 @@ def stage_history(koperasi: Koperasi) -> QuerySet[DigitalStageChange]:
 
 def founded_in_year(scope: QuerySet[Koperasi], year: int) -> int:
     return scope.filter(founded_on__year=year).count()
+
+
+def latest_founding(scope: QuerySet[Koperasi]) -> Founded | None:
+    """The most recent year in which a koperasi in ``scope`` was founded, and how many were."""
+    year = scope.aggregate(last=Max("founded_on__year"))["last"]
+    if year is None:
+        return None
+    return Founded(year=year, count=founded_in_year(scope, year))

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import audit
+from core.dates import local_today
 from registry.models import (
     DISTRICT_ROLES,
     AnnualTarget,
@@ -50,6 +51,12 @@ def _check_region(kecamatan: Region, desa: Region | None) -> None:
         )
 
 
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise RegistryError(_("Kolom tidak dapat diubah: %(f)s") % {"f": ", ".join(unknown)})
+
+
 @transaction.atomic
 def koperasi_create(
     *,
@@ -63,7 +70,11 @@ def koperasi_create(
     stage_since: dt.date | None = None,
     **fields: Any,
 ) -> Koperasi:
+    """Register a koperasi; its digital journey starts at ``stage`` on ``stage_since``."""
+    _check_fields(fields)
     _check_region(kecamatan, desa)
+    if stage not in Koperasi.Stage.values:
+        raise RegistryError(_("Tahap digital tidak dikenal: %(s)s") % {"s": stage})
     if Koperasi.objects.filter(code=code).exists():
         raise RegistryError(_("Kode singkat “%(code)s” sudah dipakai.") % {"code": code})
     koperasi = Koperasi(
@@ -81,7 +92,7 @@ def koperasi_create(
         koperasi=koperasi,
         from_stage="",
         to_stage=stage,
-        changed_on=stage_since or koperasi.founded_on or dt.date.today(),
+        changed_on=stage_since or koperasi.founded_on or local_today(koperasi.timezone),
         actor=_user(actor),
         note=_("Terdaftar"),
     )
@@ -93,9 +104,8 @@ def koperasi_create(
 
 @transaction.atomic
 def koperasi_update(*, actor: Any, koperasi: Koperasi, **changes: Any) -> Koperasi:
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise RegistryError(_("Kolom tidak dapat diubah: %(f)s") % {"f": ", ".join(unknown)})
+    """Change a koperasi's registry data; the audit keeps only the fields that changed."""
+    _check_fields(changes)
     locked = Koperasi.objects.select_for_update().get(pk=koperasi.pk)
     before = audit.snapshot(locked)
     for key, value in changes.items():
@@ -113,19 +123,27 @@ def koperasi_update(*, actor: Any, koperasi: Koperasi, **changes: Any) -> Kopera
 def digital_stage_set(
     *, actor: Any, koperasi: Koperasi, stage: str, on: dt.date, note: str = ""
 ) -> DigitalStageChange:
-    """Move a koperasi to another digital stage on a date, keeping the history."""
+    """Move a koperasi to another digital stage on a date, keeping the history.
+
+    Any stage may follow any other (a koperasi that stops using its app goes back), but not
+    itself, not before the last change, not in the future, and not for a dissolved koperasi.
+    """
     if stage not in Koperasi.Stage.values:
         raise RegistryError(_("Tahap digital tidak dikenal: %(s)s") % {"s": stage})
     locked = Koperasi.objects.select_for_update().get(pk=koperasi.pk)
+    if locked.status == Koperasi.Status.BUBAR:
+        raise RegistryError(_("Koperasi yang sudah bubar tidak dapat diubah tahap digitalnya."))
     if locked.digital_stage == stage:
-        raise RegistryError(_("Koperasi sudah berada di tahap ini."))
+        raise RegistryError(
+            _("Koperasi sudah berada di tahap %(s)s.") % {"s": Koperasi.Stage(stage).label}
+        )
     last = locked.stage_changes.order_by("-changed_on", "-id").first()
     if last is not None and on < last.changed_on:
         raise RegistryError(
             _("Tanggal perubahan tidak boleh sebelum perubahan terakhir (%(d)s).")
             % {"d": last.changed_on.strftime("%d/%m/%Y")}
         )
-    if on > dt.date.today() + dt.timedelta(days=1):
+    if on > local_today(locked.timezone):
         raise RegistryError(_("Tanggal perubahan tidak boleh di masa depan."))
     change = DigitalStageChange.objects.create(
         koperasi=locked,
@@ -183,8 +201,11 @@ def role_revoke(*, actor: Any, grant: RoleGrant) -> None:
 
 @transaction.atomic
 def target_set(*, actor: Any, year: int, new_digital: int) -> AnnualTarget:
+    """The Dinas's target of new digital koperasi for ``year``."""
     if new_digital < 0:
         raise RegistryError(_("Target tidak boleh negatif."))
+    existing = AnnualTarget.objects.select_for_update().filter(year=year).first()
+    before = {"year": year, "new_digital": existing.new_digital} if existing else None
     target, _created = AnnualTarget.objects.update_or_create(
         year=year, defaults={"new_digital": new_digital}
     )
@@ -192,6 +213,7 @@ def target_set(*, actor: Any, year: int, new_digital: int) -> AnnualTarget:
         actor=actor,
         action="target.set",
         obj=target,
+        before=before,
         after={"year": year, "new_digital": new_digital},
     )
     return target

@@ -5,7 +5,6 @@ from registry import views
 app_name = "registry"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("pilih-koperasi/", views.choose, name="choose"),
     path("dinas/koperasi/", views.registry_list, name="list"),
     path("dinas/koperasi/<slug:kode>/", views.profile, name="profile"),

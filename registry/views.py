@@ -3,29 +3,40 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import selectors as audit_selectors
 from core.dates import business_date, local_today
 from core.models import AuditEvent
 from registry import access, selectors, services
-from registry.forms import DigitalStageForm, RegistryFilterForm
+from registry.forms import DigitalStageForm, LoginForm, RegistryFilterForm
 from registry.models import Koperasi, Role
+
+login = auth_views.LoginView.as_view(
+    template_name="registry/login.html",
+    authentication_form=LoginForm,
+    redirect_authenticated_user=True,
+)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each person where their work is."""
     user = request.user
-    if access.is_dinas(user):
-        return redirect("registry:list")
     own = access.staff_koperasi(user)
+    works_in_a_koperasi = any(access.roles_in(user, k) - {Role.KONSULTAN} for k in own)
+    if access.is_dinas(user) or (own and not works_in_a_koperasi):
+        # The Dinas, and a konsultan who only mentors: the registry (their share of it).
+        return redirect("registry:list")
     if len(own) == 1:
         return redirect("registry:staff_home", kode=own[0].code)
     if own:
@@ -44,7 +55,7 @@ def choose(request: HttpRequest) -> HttpResponse:
 def registry_list(request: HttpRequest) -> HttpResponse:
     scope = access.registry_scope(request.user)
     form = RegistryFilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
+    params = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     filtered = selectors.registry_filter(scope, params)
     year = local_today().year
     page = Paginator(filtered, 50).get_page(request.GET.get("page"))
@@ -60,7 +71,7 @@ def registry_list(request: HttpRequest) -> HttpResponse:
             "counts": selectors.registry_counts(scope),
             "filtered_counts": selectors.registry_counts(filtered) if params else None,
             "progress": selectors.target_progress(scope, year),
-            "founded_this_year": selectors.founded_in_year(scope, year),
+            "founded": selectors.latest_founding(scope),
             "whole_district": access.is_dinas(request.user),
         },
     )
@@ -79,9 +90,16 @@ def _profile_koperasi(request: HttpRequest, kode: str) -> Koperasi:
 @login_required
 def profile(request: HttpRequest, kode: str) -> HttpResponse:
     koperasi = _profile_koperasi(request, kode)
-    can_change_stage = access.is_dinas_admin(request.user) or (
-        koperasi.pk in access.consultant_koperasi_ids(request.user)
+    user = request.user
+    can_change_stage = access.is_dinas_admin(user) or (
+        koperasi.pk in access.consultant_koperasi_ids(user)
     )
+    if access.is_dinas_admin(user):
+        audit_url = f"{reverse('registry:district_audit')}?koperasi={koperasi.code}"
+    elif access.roles_in(user, koperasi) & {Role.PENGAWAS, Role.PENGURUS}:
+        audit_url = reverse("registry:audit", kwargs={"kode": koperasi.code})
+    else:
+        audit_url = ""
     return render(
         request,
         "registry/profile.html",
@@ -91,7 +109,7 @@ def profile(request: HttpRequest, kode: str) -> HttpResponse:
             "stage_form": DigitalStageForm(initial={"on": local_today(koperasi.timezone)})
             if can_change_stage
             else None,
-            "staff_view": koperasi in access.staff_koperasi(request.user),
+            "audit_url": audit_url,
         },
     )
 
@@ -141,17 +159,28 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 def _audit_page(request: HttpRequest, events: QuerySet[AuditEvent], title: str) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "registry/audit.html", {"page": page, "title": title})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "registry/audit.html", {"page": page, "title": title, "query": query.urlencode()}
+    )
 
 
 @access.koperasi_view(Role.PENGAWAS, Role.PENGURUS)
 def koperasi_audit(request: HttpRequest) -> HttpResponse:
     koperasi = request.koperasi  # type: ignore[attr-defined]
-    events = AuditEvent.objects.filter(koperasi=koperasi).select_related("actor")
+    events = audit_selectors.audit_trail(koperasi=koperasi)
     return _audit_page(request, events, _("Jejak audit — %(k)s") % {"k": koperasi.name})
 
 
 @access.district_view(admin_only=True)
 def district_audit(request: HttpRequest) -> HttpResponse:
-    events = AuditEvent.objects.select_related("actor", "koperasi")
-    return _audit_page(request, events, _("Jejak audit — seluruh kabupaten"))
+    """The whole district's trail; ``?koperasi=<kode>`` narrows it to one koperasi."""
+    if code := request.GET.get("koperasi"):
+        koperasi = get_object_or_404(Koperasi, code=code)
+        events = audit_selectors.audit_trail(koperasi=koperasi)
+        title = _("Jejak audit — %(k)s") % {"k": koperasi.name}
+    else:
+        events = audit_selectors.district_audit_trail()
+        title = _("Jejak audit — seluruh kabupaten")
+    return _audit_page(request, events, title)
