@@ -30,7 +30,7 @@ def entry_text(
     chain_index: int,
     number: str,
     value_date: dt.date,
-    created_at: dt.datetime,
+    created_at: str,
     kind: str,
     memo: str,
     source: str,
@@ -39,14 +39,15 @@ def entry_text(
     reverses_id: int | None,
     postings: Iterable[tuple[int, int, str]],
 ) -> str:
-    """Canonical text of an entry; ``postings`` are ``(account_id, amount_sen, memo)``."""
+    """Canonical text of an entry; ``created_at`` as :func:`timestamp_text` writes it and
+    ``postings`` as ``(account_id, amount_sen, memo)``."""
     head = _FS.join(
         [
             str(koperasi_id),
             str(chain_index),
             number,
             value_date.isoformat(),
-            timestamp_text(created_at),
+            created_at,
             kind,
             memo,
             source,

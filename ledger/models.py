@@ -113,7 +113,7 @@ class RoleMapping(models.Model):
     koperasi = models.ForeignKey(
         "registry.Koperasi", on_delete=models.PROTECT, related_name="account_roles"
     )
-    role = models.CharField(_("peran"), max_length=60)
+    role = models.CharField(_("peran"), max_length=80)
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="roles", verbose_name=_("akun")
     )
@@ -138,15 +138,21 @@ class EntryStatus(models.TextChoices):
 class JournalEntry(models.Model):
     """One balanced financial event. Born ``draft``, becomes ``posted`` once, then never changes.
 
-    ``number`` is gap-free per koperasi and year (``JU/2026/000123``); ``chain_index`` orders
+    ``number`` is gap-free per koperasi and year (``JU/2026/000123``, counted in
+    ``EntrySequence``; ``year`` and ``seq`` are its parts); ``chain_index`` orders
     the koperasi's hash chain (1, 2, 3 … over all years); ``hash`` covers the entry, its
     postings and ``prev_hash``.
     """
 
     Status = EntryStatus
 
+    # No single-column indexes on koperasi or reverses: the unique constraints below lead
+    # with koperasi and cover (koperasi, reverses); every index costs each insert.
     koperasi = models.ForeignKey(
-        "registry.Koperasi", on_delete=models.PROTECT, related_name="journal_entries"
+        "registry.Koperasi",
+        on_delete=models.PROTECT,
+        related_name="journal_entries",
+        db_index=False,
     )
     number = models.CharField(_("nomor"), max_length=30)
     year = models.PositiveIntegerField(_("tahun"))
@@ -164,6 +170,7 @@ class JournalEntry(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("pelaku"),
+        db_index=False,
     )
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     reverses = models.ForeignKey(
@@ -173,6 +180,7 @@ class JournalEntry(models.Model):
         blank=True,
         related_name="reversals",
         verbose_name=_("membalik"),
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=6, choices=EntryStatus.choices, default=EntryStatus.DRAFT
@@ -186,15 +194,19 @@ class JournalEntry(models.Model):
         verbose_name_plural = _("jurnal")
         constraints = [
             models.UniqueConstraint(fields=["koperasi", "number"], name="ledger_entry_number"),
-            models.UniqueConstraint(fields=["koperasi", "year", "seq"], name="ledger_entry_seq"),
             models.UniqueConstraint(
                 fields=["koperasi", "chain_index"], name="ledger_entry_chain_index"
             ),
+            # Partial: most entries have neither, and an index they are not in costs nothing.
             models.UniqueConstraint(
-                fields=["koperasi", "idempotency_key"], name="ledger_entry_idempotency"
+                fields=["koperasi", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ledger_entry_idempotency",
             ),
             models.UniqueConstraint(
-                fields=["koperasi", "reverses"], name="ledger_entry_reversed_once"
+                fields=["koperasi", "reverses"],
+                condition=Q(reverses__isnull=False),
+                name="ledger_entry_reversed_once",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=EntryStatus.values), name="ledger_entry_status_valid"
@@ -211,11 +223,31 @@ class JournalEntry(models.Model):
         return self.hash[:12]
 
 
+class EntrySequence(models.Model):
+    """The last number given to an entry of one koperasi in one year (gap-free numbering).
+    Written under the koperasi's chain-head lock, in the same transaction as the entries."""
+
+    koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveIntegerField()
+    last_seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("nomor jurnal terakhir")
+        verbose_name_plural = _("nomor jurnal terakhir")
+        constraints = [
+            models.UniqueConstraint(fields=["koperasi", "year"], name="ledger_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.koperasi_id}/{self.year}: {self.last_seq}"
+
+
 class Posting(models.Model):
     """One line of an entry: ``amount`` is signed, debit > 0 and credit < 0.
 
     ``koperasi`` and ``value_date`` repeat the entry's (the database checks they agree) so a
-    balance reads one index, ``(account, value_date)``, without joining history.
+    balance reads one index, ``(account, value_date)``, from the last closed period on. Reads
+    over a whole koperasi go through the entry's ``(koperasi, value_date)`` index instead.
     """
 
     koperasi = models.ForeignKey(
@@ -225,7 +257,7 @@ class Posting(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="postings", db_index=False
     )
-    amount: models.Field[Decimal, Decimal] = MoneyField(_("jumlah"))
+    amount = MoneyField(_("jumlah"))
     memo = models.CharField(_("keterangan"), max_length=250, blank=True)
     value_date = models.DateField(_("tanggal buku"))
 
@@ -238,7 +270,6 @@ class Posting(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "value_date"], name="ledger_posting_account_date"),
-            models.Index(fields=["koperasi", "value_date"], name="ledger_posting_kop_date"),
         ]
 
     def __str__(self) -> str:
@@ -327,7 +358,7 @@ class PeriodBalance(models.Model):
     koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="balances")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    balance: models.Field[Decimal, Decimal] = MoneyField(_("saldo"))
+    balance = MoneyField(_("saldo"))
 
     class Meta:
         verbose_name = _("saldo penutupan")

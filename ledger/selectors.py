@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from core.money import ZERO, from_sen, to_sen
+from ledger import services
 from ledger.models import (
     Account,
     AccountClass,
@@ -27,7 +28,7 @@ from ledger.models import (
     Posting,
     RoleMapping,
 )
-from ledger.services import LedgerError, closed_through
+from ledger.services import LedgerError
 from registry.models import Koperasi
 
 __all__ = [
@@ -71,6 +72,11 @@ def account_for_role(*, koperasi: Koperasi, role: str) -> Account:
     )
 
 
+def closed_through(*, koperasi: Koperasi) -> dt.date | None:
+    """The end of the koperasi's latest closed month (nothing on or before it can be posted)."""
+    return services.closed_through(koperasi.pk)
+
+
 def accounts(*, koperasi: Koperasi, active_only: bool = False) -> QuerySet[Account]:
     qs = Account.objects.filter(koperasi=koperasi).order_by("code")
     return qs.filter(is_active=True) if active_only else qs
@@ -88,11 +94,24 @@ def _base_period(koperasi_id: int, as_of: dt.date | None) -> Period | None:
 
 
 def _window(qs: QuerySet[Posting], base: Period | None, as_of: dt.date | None) -> QuerySet:
+    """Posted postings after ``base`` up to ``as_of``, by the posting's own date: for one
+    account, read through the index (account, value_date)."""
     qs = qs.filter(entry__status=EntryStatus.POSTED)
     if base is not None:
         qs = qs.filter(value_date__gt=base.end_date)
     if as_of is not None:
         qs = qs.filter(value_date__lte=as_of)
+    return qs
+
+
+def _koperasi_window(koperasi: Koperasi, base: Period | None, as_of: dt.date | None) -> QuerySet:
+    """The same for a whole koperasi, filtered on the entry so the (koperasi, value_date) index
+    of entries finds the window and the postings come by entry."""
+    qs = Posting.objects.filter(entry__koperasi=koperasi, entry__status=EntryStatus.POSTED)
+    if base is not None:
+        qs = qs.filter(entry__value_date__gt=base.end_date)
+    if as_of is not None:
+        qs = qs.filter(entry__value_date__lte=as_of)
     return qs
 
 
@@ -123,7 +142,7 @@ def balances(*, koperasi: Koperasi, as_of: dt.date | None = None) -> dict[int, D
         ):
             sen[account_id] = to_sen(amount)
     moved = (
-        _window(Posting.objects.filter(koperasi=koperasi), base, as_of)
+        _koperasi_window(koperasi, base, as_of)
         .values("account_id")
         .annotate(s=Sum("amount"))
         .values_list("account_id", "s")

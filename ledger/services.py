@@ -105,17 +105,55 @@ def _actor_id(actor: Any) -> int | None:
 # --- validation -----------------------------------------------------------------------------
 
 
-def _check_text(value: str, *, limit: int, label: str) -> str:
+_LIMITS = {
+    "kind": 40,
+    "memo": 250,
+    "source": 120,
+    "idempotency_key": 100,
+    "line_memo": 250,
+    "reason": 250,
+    "name": 120,
+}
+
+
+def _too_long(what: str) -> LedgerError:
+    labels = {
+        "kind": _("Jenis jurnal"),
+        "memo": _("Keterangan"),
+        "source": _("Sumber"),
+        "idempotency_key": _("Kunci idempotensi"),
+        "line_memo": _("Keterangan baris"),
+        "reason": _("Alasan"),
+        "name": _("Nama akun"),
+    }
+    return LedgerError(
+        _("%(label)s terlalu panjang (paling banyak %(n)d karakter).")
+        % {"label": labels[what], "n": _LIMITS[what]}
+    )
+
+
+def _check_text(value: str | None, *, what: str) -> str:
     value = value or ""
-    if len(value) > limit:
-        raise LedgerError(
-            _("%(label)s terlalu panjang (paling banyak %(n)d karakter).")
-            % {"label": label, "n": limit}
-        )
+    if len(value) > _LIMITS[what]:
+        raise _too_long(what)
     return value
 
 
-def _side(value: Decimal | int | str, *, account: Account) -> int:
+_MAX_SEN = 2**63 - 1
+
+
+def _side(value: Any, *, account: Account) -> int:
+    """One side of a line in sen (int). The common case (a ``Decimal`` or ``int`` exact to the
+    sen) is checked without building new amounts; anything else goes through ``money()``."""
+    kind = type(value)
+    if kind is Decimal:
+        if value.is_finite():
+            scaled = value.scaleb(2)
+            sen = int(scaled)
+            if sen == scaled and 0 <= sen <= _MAX_SEN:
+                return sen
+    elif kind is int and 0 <= value <= _MAX_SEN // 100:
+        return int(value * 100)
     try:
         amount = money(value)
     except InvalidAmount as exc:
@@ -126,6 +164,18 @@ def _side(value: Decimal | int | str, *, account: Account) -> int:
             % {"akun": account}
         )
     return to_sen(amount)
+
+
+def _bad_account(account: Account, koperasi_id: int) -> LedgerError | None:
+    if account.koperasi_id != koperasi_id:
+        return LedgerError(_("Akun %(akun)s milik koperasi lain.") % {"akun": account})
+    if account.is_group:
+        return LedgerError(
+            _("Akun %(akun)s adalah akun kelompok dan tidak dapat diposting.") % {"akun": account}
+        )
+    if not account.is_active:
+        return LedgerError(_("Akun %(akun)s tidak aktif.") % {"akun": account})
+    return None
 
 
 def _prepare(
@@ -143,14 +193,14 @@ def _prepare(
     the flags of the ``Account`` objects the caller passed."""
     if not kind or not kind.strip():
         raise LedgerError(_("Jenis jurnal harus diisi."))
-    _check_text(kind, limit=40, label=_("Jenis jurnal"))
-    _check_text(memo, limit=250, label=_("Keterangan"))
-    _check_text(source, limit=120, label=_("Sumber"))
+    _check_text(kind, what="kind")
+    memo = _check_text(memo, what="memo")
+    source = _check_text(source, what="source")
     if idempotency_key is not None:
-        _check_text(idempotency_key, limit=100, label=_("Kunci idempotensi"))
+        _check_text(idempotency_key, what="idempotency_key")
         if not idempotency_key:
             raise LedgerError(_("Kunci idempotensi tidak boleh kosong."))
-    if not isinstance(value_date, dt.date) or isinstance(value_date, dt.datetime):
+    if type(value_date) is not dt.date:
         raise LedgerError(_("Tanggal buku harus berupa tanggal."))
     if len(lines) < 2:
         raise LedgerError(_("Jurnal harus memiliki sedikitnya dua baris."))
@@ -159,19 +209,12 @@ def _prepare(
     for line in lines:
         account = line.account
         if accounts is not None:
-            fresh = accounts.get(account.pk)
+            fresh = accounts.get(account.id)
             if fresh is None:
                 raise LedgerError(_("Akun %(akun)s milik koperasi lain.") % {"akun": account})
             account = fresh
-        if account.koperasi_id != koperasi_id:
-            raise LedgerError(_("Akun %(akun)s milik koperasi lain.") % {"akun": account})
-        if account.is_group:
-            raise LedgerError(
-                _("Akun %(akun)s adalah akun kelompok dan tidak dapat diposting.")
-                % {"akun": account}
-            )
-        if not account.is_active:
-            raise LedgerError(_("Akun %(akun)s tidak aktif.") % {"akun": account})
+        if account.koperasi_id != koperasi_id or account.is_group or not account.is_active:
+            raise _bad_account(account, koperasi_id)  # type: ignore[misc]
         debit = _side(line.debit, account=account)
         credit = _side(line.credit, account=account)
         if (debit > 0) == (credit > 0):
@@ -179,10 +222,12 @@ def _prepare(
                 _("Setiap baris harus berisi tepat satu sisi, debit atau kredit (akun %(akun)s).")
                 % {"akun": account}
             )
-        _check_text(line.memo, limit=250, label=_("Keterangan baris"))
+        line_memo = line.memo or ""
+        if len(line_memo) > 250:
+            raise _too_long("line_memo")
         total_debit += debit
         total_credit += credit
-        postings.append((account.pk, debit - credit, line.memo or ""))
+        postings.append((account.id, debit - credit, line_memo))
     if total_debit != total_credit:
         raise LedgerError(
             _("Jurnal tidak seimbang: debit %(d)s, kredit %(k)s.")
@@ -205,26 +250,37 @@ def _prepare(
 # --- the writer -----------------------------------------------------------------------------
 
 
-def _lock_head(koperasi_id: int) -> tuple[int, str]:
-    """Lock the koperasi's chain head (PostgreSQL row lock) and return (last index, last hash)."""
-    row = (
-        ChainHead.objects.select_for_update()
-        .filter(koperasi_id=koperasi_id)
-        .values_list("last_index", "last_hash")
-        .first()
+@dataclass(frozen=True, slots=True)
+class _Head:
+    last_index: int
+    last_hash: str
+    closed_through: dt.date | None
+
+
+def _lock_head(koperasi_id: int) -> _Head:
+    """Lock the koperasi's chain head (a row lock on PostgreSQL; SQLite already has one writer)
+    and read, in the same statement, the end of its latest closed period."""
+    sql = (
+        "SELECT h.last_index, h.last_hash, (SELECT MAX(p.end_date) FROM ledger_period p "
+        "WHERE p.koperasi_id = h.koperasi_id AND p.status = 'closed') "
+        "FROM ledger_chainhead h WHERE h.koperasi_id = %s"
     )
-    if row is None:
-        ChainHead.objects.bulk_create(
-            [ChainHead(koperasi_id=koperasi_id, last_index=0, last_hash=chain.GENESIS)],
-            ignore_conflicts=True,
-        )
-        row = (
-            ChainHead.objects.select_for_update()
-            .filter(koperasi_id=koperasi_id)
-            .values_list("last_index", "last_hash")
-            .get()
-        )
-    return row
+    if connection.vendor == "postgresql":
+        sql += " FOR UPDATE OF h"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [koperasi_id])
+        row = cursor.fetchone()
+        if row is None:
+            ChainHead.objects.bulk_create(
+                [ChainHead(koperasi_id=koperasi_id, last_index=0, last_hash=chain.GENESIS)],
+                ignore_conflicts=True,
+            )
+            cursor.execute(sql, [koperasi_id])
+            row = cursor.fetchone()
+    closed = row[2]
+    if isinstance(closed, str):  # SQLite hands raw dates back as text
+        closed = dt.date.fromisoformat(closed)
+    return _Head(int(row[0]), str(row[1]), closed)
 
 
 def closed_through(koperasi_id: int) -> dt.date | None:
@@ -234,9 +290,9 @@ def closed_through(koperasi_id: int) -> dt.date | None:
     )["end"]
 
 
-def _check_open(koperasi_id: int, dates: Sequence[dt.date]) -> None:
-    closed = closed_through(koperasi_id)
-    if closed is not None:
+def _check_open(head: _Head, dates: Sequence[dt.date]) -> None:
+    closed = head.closed_through
+    if closed is not None and dates:
         early = min(dates)
         if early <= closed:
             raise LedgerError(
@@ -246,6 +302,10 @@ def _check_open(koperasi_id: int, dates: Sequence[dt.date]) -> None:
                 )
                 % {"tgl": early.strftime("%d/%m/%Y"), "sampai": closed.strftime("%d/%m/%Y")}
             )
+
+
+def _entry_with_key(koperasi_id: int, key: str) -> JournalEntry | None:
+    return JournalEntry.objects.filter(koperasi_id=koperasi_id, idempotency_key=key).first()
 
 
 _INSERT_ENTRY = (
@@ -259,27 +319,42 @@ _INSERT_POSTING = (
 )
 
 
-def _write(*, koperasi_id: int, actor_id: int | None, items: Sequence[_Prepared]) -> list[int]:
-    """Number, chain and insert ``items`` (already checked; chain head locked by the caller is
-    not assumed: this locks it) as drafts, then turn them posted in one UPDATE, which the
-    database accepts only if every one balances in an open period. Returns the entry ids."""
-    last_index, prev_hash = _lock_head(koperasi_id)
+@dataclass(frozen=True, slots=True)
+class _Written:
+    ids: list[int]
+    rows: list[tuple[Any, ...]]  # as inserted into ledger_journalentry (see _INSERT_ENTRY)
+    created_at: dt.datetime
+
+
+def _write(
+    *, koperasi_id: int, actor_id: int | None, items: Sequence[_Prepared], head: _Head
+) -> _Written:
+    """Number, chain and insert ``items`` (checked, chain head locked by the caller) as drafts,
+    then turn them posted with one UPDATE, which the database accepts only if each balances and
+    falls in an open period. Inserts go through ``executemany``: no model instances are built.
+    """
     ops = connection.ops
     created_at = timezone.now()
+    created_text = chain.timestamp_text(created_at)
     created_db = ops.adapt_datetimefield_value(created_at)
     next_seq: dict[int, int] = {}
-    entry_rows = []
-    first_index = last_index + 1
-    index = last_index
+    dates: dict[dt.date, Any] = {}
+    draft = EntryStatus.DRAFT.value
+    rows = []
+    first_index = head.last_index + 1
+    index = head.last_index
+    prev_hash = head.last_hash
     with connection.cursor() as cursor:
         for item in items:
             year = item.value_date.year
             if year not in next_seq:
                 cursor.execute(
-                    "SELECT MAX(seq) FROM ledger_journalentry WHERE koperasi_id = %s AND year = %s",
+                    "SELECT last_seq FROM ledger_entrysequence "
+                    "WHERE koperasi_id = %s AND year = %s",
                     [koperasi_id, year],
                 )
-                next_seq[year] = cursor.fetchone()[0] or 0
+                found = cursor.fetchone()
+                next_seq[year] = found[0] if found else 0
             next_seq[year] += 1
             seq = next_seq[year]
             number = f"JU/{year}/{seq:06d}"
@@ -291,7 +366,7 @@ def _write(*, koperasi_id: int, actor_id: int | None, items: Sequence[_Prepared]
                     chain_index=index,
                     number=number,
                     value_date=item.value_date,
-                    created_at=created_at,
+                    created_at=created_text,
                     kind=item.kind,
                     memo=item.memo,
                     source=item.source,
@@ -301,14 +376,17 @@ def _write(*, koperasi_id: int, actor_id: int | None, items: Sequence[_Prepared]
                     postings=item.postings,
                 ),
             )
-            entry_rows.append(
+            rows.append(
                 (
                     koperasi_id,
                     number,
                     year,
                     seq,
                     index,
-                    ops.adapt_datefield_value(item.value_date),
+                    dates.get(item.value_date)
+                    or dates.setdefault(
+                        item.value_date, ops.adapt_datefield_value(item.value_date)
+                    ),
                     created_db,
                     item.kind,
                     item.memo,
@@ -316,38 +394,89 @@ def _write(*, koperasi_id: int, actor_id: int | None, items: Sequence[_Prepared]
                     actor_id,
                     item.idempotency_key,
                     item.reverses_id,
-                    EntryStatus.DRAFT.value,
+                    draft,
                     prev_hash,
                     digest,
                 )
             )
             prev_hash = digest
-        cursor.executemany(_INSERT_ENTRY, entry_rows)
-        cursor.execute(
-            "SELECT chain_index, id FROM ledger_journalentry "
-            "WHERE koperasi_id = %s AND chain_index >= %s",
-            [koperasi_id, first_index],
-        )
-        ids = dict(cursor.fetchall())
-        entry_ids = [ids[first_index + n] for n in range(len(items))]
+        if len(rows) == 1:
+            cursor.execute(_INSERT_ENTRY + " RETURNING id", rows[0])
+            ids = [int(cursor.fetchone()[0])]
+        else:
+            cursor.executemany(_INSERT_ENTRY, rows)
+            cursor.execute(
+                "SELECT chain_index, id FROM ledger_journalentry "
+                "WHERE koperasi_id = %s AND chain_index >= %s",
+                [koperasi_id, first_index],
+            )
+            by_index = dict(cursor.fetchall())
+            ids = [by_index[first_index + n] for n in range(len(rows))]
         cursor.executemany(
             _INSERT_POSTING,
             [
                 (koperasi_id, entry_id, account_id, amount, memo, row[5])
-                for entry_id, item, row in zip(entry_ids, items, entry_rows, strict=True)
+                for entry_id, item, row in zip(ids, items, rows, strict=True)
                 for account_id, amount, memo in item.postings
             ],
         )
-        cursor.execute(
-            "UPDATE ledger_journalentry SET status = %s "
-            "WHERE koperasi_id = %s AND chain_index >= %s",
-            [EntryStatus.POSTED.value, koperasi_id, first_index],
-        )
+        if len(rows) == 1:
+            cursor.execute(
+                "UPDATE ledger_journalentry SET status = %s WHERE id = %s",
+                [EntryStatus.POSTED.value, ids[0]],
+            )
+        else:
+            cursor.execute(
+                "UPDATE ledger_journalentry SET status = %s "
+                "WHERE koperasi_id = %s AND chain_index >= %s",
+                [EntryStatus.POSTED.value, koperasi_id, first_index],
+            )
         cursor.execute(
             "UPDATE ledger_chainhead SET last_index = %s, last_hash = %s WHERE koperasi_id = %s",
             [index, prev_hash, koperasi_id],
         )
-    return entry_ids
+        cursor.executemany(
+            "INSERT INTO ledger_entrysequence (koperasi_id, year, last_seq) VALUES (%s, %s, %s) "
+            "ON CONFLICT (koperasi_id, year) DO UPDATE SET last_seq = excluded.last_seq",
+            [(koperasi_id, year, seq) for year, seq in next_seq.items()],
+        )
+    return _Written(ids=ids, rows=rows, created_at=created_at)
+
+
+def _post_one(*, koperasi: Koperasi, item: _Prepared, actor: Any, head: _Head) -> JournalEntry:
+    _check_open(head, [item.value_date])
+    actor_id = _actor_id(actor)
+    written = _write(koperasi_id=koperasi.pk, actor_id=actor_id, items=[item], head=head)
+    row = written.rows[0]
+    entry = JournalEntry(
+        id=written.ids[0],
+        koperasi=koperasi,
+        number=row[1],
+        year=row[2],
+        seq=row[3],
+        chain_index=row[4],
+        value_date=item.value_date,
+        created_at=written.created_at,
+        kind=item.kind,
+        memo=item.memo,
+        source=item.source,
+        actor_id=actor_id,
+        idempotency_key=item.idempotency_key,
+        reverses_id=item.reverses_id,
+        status=EntryStatus.POSTED,
+        prev_hash=row[14],
+        hash=row[15],
+    )
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    audit.record(
+        actor=actor,
+        action="ledger.post",
+        obj=entry,
+        koperasi=koperasi,
+        after={"number": entry.number, "kind": entry.kind, "hash": entry.hash},
+    )
+    return entry
 
 
 # --- posting --------------------------------------------------------------------------------
@@ -371,11 +500,9 @@ def post(
     the lines do not balance, an account is another koperasi's, a group or inactive, or the
     value date falls in a closed period.
     """
-    value_date = value_date or current_business_date(koperasi)
+    head = _lock_head(koperasi.pk)
     if idempotency_key is not None:
-        first = JournalEntry.objects.filter(
-            koperasi_id=koperasi.pk, idempotency_key=idempotency_key
-        ).first()
+        first = _entry_with_key(koperasi.pk, idempotency_key)
         if first is not None:
             return first
     item = _prepare(
@@ -383,33 +510,11 @@ def post(
         lines=lines,
         kind=kind,
         memo=memo,
-        value_date=value_date,
+        value_date=value_date or current_business_date(koperasi),
         idempotency_key=idempotency_key,
         source=source,
     )
-    return _post_prepared(koperasi=koperasi, item=item, actor=actor)
-
-
-def _post_prepared(*, koperasi: Koperasi, item: _Prepared, actor: Any) -> JournalEntry:
-    _check_open(koperasi.pk, [item.value_date])
-    if item.idempotency_key is not None:
-        # Checked again under the chain lock: a concurrent repeat may have won the race.
-        _lock_head(koperasi.pk)
-        first = JournalEntry.objects.filter(
-            koperasi_id=koperasi.pk, idempotency_key=item.idempotency_key
-        ).first()
-        if first is not None:
-            return first
-    (entry_id,) = _write(koperasi_id=koperasi.pk, actor_id=_actor_id(actor), items=[item])
-    entry = JournalEntry.objects.get(pk=entry_id)
-    audit.record(
-        actor=actor,
-        action="ledger.post",
-        obj=entry,
-        koperasi=koperasi,
-        after={"number": entry.number, "kind": entry.kind, "hash": entry.hash},
-    )
-    return entry
+    return _post_one(koperasi=koperasi, item=item, actor=actor, head=head)
 
 
 @transaction.atomic
@@ -418,12 +523,13 @@ def post_many(*, koperasi: Koperasi, entries: Sequence[NewEntry], actor: Any) ->
 
     Returns the entry ids in order; an entry whose idempotency key was seen before (in the
     database or earlier in the batch) posts nothing and returns the first entry's id.
+    Accounts are checked against the database, not against the objects passed in.
     """
     if not entries:
         return []
+    head = _lock_head(koperasi.pk)
     today = current_business_date(koperasi)
     accounts = {a.pk: a for a in Account.objects.filter(koperasi_id=koperasi.pk)}
-    _lock_head(koperasi.pk)
     keys = [e.idempotency_key for e in entries if e.idempotency_key is not None]
     known: dict[str, int] = {}
     for start in range(0, len(keys), 500):
@@ -432,7 +538,7 @@ def post_many(*, koperasi: Koperasi, entries: Sequence[NewEntry], actor: Any) ->
         ).values_list("idempotency_key", "id"):
             known[str(key)] = entry_id
     items: list[_Prepared] = []
-    slots: list[int | str] = []  # per entry: the new item's position, or a key already known
+    slots: list[int | str] = []  # per entry: the new item's position, or a key seen before
     batch_keys: dict[str, int] = {}
     for entry in entries:
         key = entry.idempotency_key
@@ -453,17 +559,18 @@ def post_many(*, koperasi: Koperasi, entries: Sequence[NewEntry], actor: Any) ->
             batch_keys[key] = len(items)
         slots.append(len(items))
         items.append(item)
+    new_ids: list[int] = []
     if items:
-        _check_open(koperasi.pk, [i.value_date for i in items])
-        new_ids = _write(koperasi_id=koperasi.pk, actor_id=_actor_id(actor), items=items)
+        _check_open(head, [i.value_date for i in items])
+        new_ids = _write(
+            koperasi_id=koperasi.pk, actor_id=_actor_id(actor), items=items, head=head
+        ).ids
         audit.record(
             actor=actor,
             action="ledger.post_many",
-            koperasi=koperasi,
+            obj=koperasi,
             after={"entries": len(new_ids), "first_id": new_ids[0], "last_id": new_ids[-1]},
         )
-    else:
-        new_ids = []
     result = []
     for slot in slots:
         if isinstance(slot, int):
@@ -489,38 +596,37 @@ def reverse(
     The original stays as it was: corrections are reversals. An entry is reversed at most once.
     """
     koperasi = entry.koperasi
+    head = _lock_head(koperasi.pk)
     if idempotency_key is not None:
-        first = JournalEntry.objects.filter(
-            koperasi_id=koperasi.pk, idempotency_key=idempotency_key
-        ).first()
+        _check_text(idempotency_key, what="idempotency_key")
+        first = _entry_with_key(koperasi.pk, idempotency_key)
         if first is not None:
             return first
-    entry = JournalEntry.objects.get(pk=entry.pk)
-    if entry.status != EntryStatus.POSTED:
+    original = JournalEntry.objects.get(pk=entry.pk)
+    if original.status != EntryStatus.POSTED:
         raise LedgerError(_("Hanya jurnal yang sudah diposting yang dapat dibalik."))
     already = JournalEntry.objects.filter(koperasi_id=koperasi.pk, reverses_id=entry.pk).first()
     if already is not None:
         raise LedgerError(
             _("Jurnal %(nomor)s sudah dibalik oleh %(oleh)s.")
-            % {"nomor": entry.number, "oleh": already.number}
+            % {"nomor": original.number, "oleh": already.number}
         )
-    memo = memo or _("Pembalikan %(nomor)s") % {"nomor": entry.number}
-    _check_text(memo, limit=250, label=_("Keterangan"))
-    if idempotency_key is not None:
-        _check_text(idempotency_key, limit=100, label=_("Kunci idempotensi"))
+    memo = _check_text(memo or _("Pembalikan %(nomor)s") % {"nomor": original.number}, what="memo")
     item = _Prepared(
         value_date=value_date or current_business_date(koperasi),
         kind="reversal",
         memo=memo,
-        source=f"ledger.JournalEntry:{entry.pk}",
+        source=f"ledger.JournalEntry:{original.pk}",
         idempotency_key=idempotency_key,
-        reverses_id=entry.pk,
+        reverses_id=original.pk,
         postings=[
-            (p.account_id, -to_sen(p.amount), p.memo)
-            for p in Posting.objects.filter(entry=entry).order_by("id")
+            (account_id, -to_sen(amount), line_memo)
+            for account_id, amount, line_memo in Posting.objects.filter(entry=original)
+            .order_by("id")
+            .values_list("account_id", "amount", "memo")
         ],
     )
-    return _post_prepared(koperasi=koperasi, item=item, actor=actor)
+    return _post_one(koperasi=koperasi, item=item, actor=actor, head=head)
 
 
 # --- chart of accounts ----------------------------------------------------------------------
@@ -553,7 +659,7 @@ def chart_setup(*, koperasi: Koperasi, actor: Any) -> None:
         if role not in mapped and code in existing:
             RoleMapping.objects.create(koperasi=koperasi, role=role, account=existing[code])
             roles.append(role)
-    _lock_head(koperasi.pk)
+    _lock_head(koperasi.pk)  # creates the chain head
     if created or roles:
         audit.record(
             actor=actor,
@@ -565,7 +671,7 @@ def chart_setup(*, koperasi: Koperasi, actor: Any) -> None:
 
 def _check_role(role: str) -> None:
     base = role.split(":", 1)[0]
-    if base not in AccountRole.values or len(role) > 60 or role.endswith(":"):
+    if base not in AccountRole.values or len(role) > 80 or role.endswith(":"):
         raise LedgerError(_("Peran akun tidak dikenal: %(peran)s") % {"peran": role})
 
 
@@ -635,7 +741,7 @@ def account_create(
     )
     if not name:
         raise LedgerError(_("Nama akun harus diisi."))
-    _check_text(name, limit=120, label=_("Nama akun"))
+    _check_text(name, what="name")
     if Account.objects.filter(koperasi=koperasi, code=code).exists():
         raise LedgerError(_("Kode akun %(kode)s sudah dipakai.") % {"kode": code})
     account = Account.objects.create(
@@ -747,14 +853,14 @@ def period_close(*, koperasi: Koperasi, year: int, month: int, actor: Any) -> Pe
             )
     balances: dict[int, int] = {}
     window = Posting.objects.filter(
-        koperasi=koperasi, value_date__lte=end, entry__status=EntryStatus.POSTED
+        entry__koperasi=koperasi, entry__value_date__lte=end, entry__status=EntryStatus.POSTED
     )
     if last is not None:
         for account_id, amount in PeriodBalance.objects.filter(period=last).values_list(
             "account_id", "balance"
         ):
             balances[account_id] = to_sen(amount)
-        window = window.filter(value_date__gt=last.end_date)
+        window = window.filter(entry__value_date__gt=last.end_date)
     for account_id, amount in (
         window.values("account_id").annotate(s=Sum("amount")).values_list("account_id", "s")
     ):
@@ -793,7 +899,7 @@ def period_reopen(*, period: Period, actor: Any, reason: str) -> Period:
         raise LedgerError(_("Pembukaan kembali periode harus dilakukan oleh pengguna yang masuk."))
     if not reason:
         raise LedgerError(_("Alasan membuka kembali periode harus diisi."))
-    _check_text(reason, limit=250, label=_("Alasan"))
+    _check_text(reason, what="reason")
     _lock_head(period.koperasi_id)
     locked = Period.objects.select_for_update().get(pk=period.pk)
     if locked.status != PeriodStatus.CLOSED:

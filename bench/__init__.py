@@ -1,0 +1,62 @@
+"""Benchmarks: speed is measured here, never asserted in tests.
+
+``python -m bench`` runs every module ``bench/<name>.py`` that has a ``run()`` function, in
+name order; ``python -m bench ledger`` runs one. Each ``run()`` prints its own figures (rates
+and ratios against a baseline measured in the same run).
+
+:func:`setup` gives the benchmarks a database of their own: unless ``DATABASE_URL`` is set, a
+fresh SQLite file (WAL, the same settings as the embedded install) in a temporary folder, so a
+benchmark never touches ``data/``. With ``DATABASE_URL`` set, that database is migrated and
+used (point it at a scratch database).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+_ready = False
+
+
+def setup() -> None:
+    """Configure Django for benchmarks and migrate the database (once per process)."""
+    global _ready
+    if _ready:
+        return
+    if not os.environ.get("DATABASE_URL"):
+        folder = tempfile.mkdtemp(prefix="kopdig-bench-")
+        os.environ["KOPDIG_DATA_DIR"] = folder
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kopdig.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    _ready = True
+
+
+def engine() -> str:
+    from django.db import connection
+
+    return str(connection.vendor)
+
+
+@contextmanager
+def timer() -> Iterator[Callable[[], float]]:
+    """``with timer() as elapsed: ...`` then ``elapsed()`` is the seconds the block took."""
+    start = time.perf_counter()
+    end: list[float] = []
+    yield lambda: (end[0] if end else time.perf_counter()) - start
+    end.append(time.perf_counter())
+
+
+def figure(label: str, value: float, unit: str = "", note: str = "") -> None:
+    """Print one figure, aligned: ``  label ............ 12 345.6 unit  (note)``."""
+    number = f"{value:,.1f}".replace(",", " ") if abs(value) >= 100 else f"{value:.3g}"
+    text = f"  {label} ".ljust(58, ".") + f" {number} {unit}".rstrip()
+    print(text + (f"  ({note})" if note else ""), flush=True)

@@ -1,0 +1,297 @@
+"""Ledger benchmarks: batch and single posting through the services, and balance reads.
+
+1. Batch: 100 000 entries (2–4 postings each) through ``post_many`` in chunks of 10 000 (one
+   transaction each), against raw ``executemany`` inserts of the same rows into the same tables
+   (entries as drafts, postings, one UPDATE to posted; the triggers run in both).
+2. Single: interactive entries through ``post``, one transaction each.
+3. Balance read at 10 000 and at 1 000 000 postings. Both koperasi book the same volume a
+   month (10 000 postings); the large one has 100 months of history, 99 of them closed. A read
+   costs the stored closing balance plus the open month, so the ratio should stay near 1.
+
+Sizes can be lowered for a quick look: ``KOPDIG_BENCH_SCALE=0.1 python -m bench ledger``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from bench import figure, timer
+
+SCALE = float(os.environ.get("KOPDIG_BENCH_SCALE", "1"))
+BATCH_ENTRIES = int(100_000 * SCALE)
+CHUNK = 10_000
+SINGLE_ENTRIES = max(200, int(3_000 * SCALE))
+SMALL_POSTINGS = 10_000
+LARGE_POSTINGS = int(1_000_000 * SCALE)
+MONTHLY_POSTINGS = 10_000
+
+
+def _koperasi(code: str, business_date: dt.date) -> Any:
+    from ledger import services
+    from registry.models import Koperasi, Region
+
+    koperasi = Koperasi.objects.create(
+        name=f"KSP Bench {code}",
+        code=code,
+        kind=Koperasi.Kind.SIMPAN_PINJAM,
+        kecamatan=Region.objects.filter(level=Region.Level.KECAMATAN).order_by("code")[0],
+        business_date=business_date,
+    )
+    services.chart_setup(koperasi=koperasi, actor=None)
+    return koperasi
+
+
+def _actor() -> Any:
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    return user
+
+
+def _leaf_accounts(koperasi: Any) -> list[Any]:
+    from ledger.models import Account
+
+    return list(Account.objects.filter(koperasi=koperasi, is_group=False).order_by("code"))
+
+
+def _shapes(rng: random.Random, count: int, n_accounts: int) -> list[list[tuple[int, int]]]:
+    """``count`` balanced entries as lists of (account index, signed rupiah); account 0 (kas)
+    is in most of them. 2, 3 or 4 lines each."""
+    shapes = []
+    for _ in range(count):
+        n = rng.choice((2, 2, 3, 3, 4))
+        picks = [0] if rng.random() < 0.7 else []
+        while len(picks) < n:
+            i = rng.randrange(n_accounts)
+            if i not in picks:
+                picks.append(i)
+        credits = [rng.randrange(1, 5_000) * 500 for _ in range(n - 1)]
+        lines = [(picks[0], sum(credits))]
+        lines += [(a, -c) for a, c in zip(picks[1:], credits, strict=True)]
+        if rng.random() < 0.5:
+            lines = [(a, -s) for a, s in lines]
+        shapes.append(lines)
+    return shapes
+
+
+def _new_entries(
+    shapes: list[list[tuple[int, int]]], accounts: list[Any], dates: list[dt.date]
+) -> list[Any]:
+    from ledger.services import Line, NewEntry
+
+    out = []
+    for i, shape in enumerate(shapes):
+        lines = [
+            Line(accounts[a], debit=Decimal(s)) if s > 0 else Line(accounts[a], credit=Decimal(-s))
+            for a, s in shape
+        ]
+        out.append(NewEntry(lines=lines, kind="bench", memo=f"Transaksi {i}", value_date=dates[i]))
+    return out
+
+
+def _spread(count: int, first: dt.date, days: int) -> list[dt.date]:
+    return [first + dt.timedelta(days=(i * days) // max(count, 1)) for i in range(count)]
+
+
+# --- 1. batch -------------------------------------------------------------------------------
+
+
+def _batch() -> None:
+    from django.db import connection, transaction
+
+    from ledger import services
+
+    rng = random.Random(1)
+    actor = _actor()
+    kop = _koperasi("bench-batch", dt.date(2026, 4, 1))
+    raw = _koperasi("bench-raw", dt.date(2026, 4, 1))
+    accounts = _leaf_accounts(kop)
+    raw_accounts = [a.pk for a in _leaf_accounts(raw)]
+    shapes = _shapes(rng, BATCH_ENTRIES, len(accounts))
+    dates = _spread(BATCH_ENTRIES, dt.date(2026, 1, 1), 90)
+    entries = _new_entries(shapes, accounts, dates)
+    postings = sum(len(s) for s in shapes)
+
+    with timer() as elapsed:
+        for start in range(0, len(entries), CHUNK):
+            services.post_many(koperasi=kop, entries=entries[start : start + CHUNK], actor=actor)
+    service_rate = len(entries) / elapsed()
+
+    # Raw: the same rows, prepared beforehand, inserted with executemany.
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC))
+    entry_rows = [
+        (
+            raw.pk,
+            f"JU/2026/{i + 1:06d}",
+            2026,
+            i + 1,
+            i + 1,
+            ops.adapt_datefield_value(d),
+            now,
+            "bench",
+            f"Transaksi {i}",
+            "",
+            actor.pk,
+            None,
+            None,
+            "draft",
+            "0" * 64,
+            "f" * 64,
+        )
+        for i, d in enumerate(dates)
+    ]
+    with timer() as elapsed:
+        for start in range(0, len(entry_rows), CHUNK):
+            chunk = entry_rows[start : start + CHUNK]
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(services._INSERT_ENTRY, chunk)
+                cursor.execute(
+                    "SELECT chain_index, id FROM ledger_journalentry "
+                    "WHERE koperasi_id = %s AND chain_index >= %s",
+                    [raw.pk, start + 1],
+                )
+                ids = dict(cursor.fetchall())
+                cursor.executemany(
+                    services._INSERT_POSTING,
+                    [
+                        (raw.pk, ids[start + 1 + n], raw_accounts[a], s * 100, "", row[5])
+                        for n, row in enumerate(chunk)
+                        for a, s in shapes[start + n]
+                    ],
+                )
+                cursor.execute(
+                    "UPDATE ledger_journalentry SET status = 'posted' "
+                    "WHERE koperasi_id = %s AND chain_index >= %s",
+                    [raw.pk, start + 1],
+                )
+    raw_rate = len(entry_rows) / elapsed()
+
+    print(f"  batch: {len(entries):,} entries, {postings:,} postings, chunks of {CHUNK:,}")
+    figure("post_many through the service", service_rate, "entries/s", "target ≥ 10 000")
+    figure("raw executemany, same rows and tables", raw_rate, "entries/s")
+    figure("service / raw", service_rate / raw_rate, "", "1.0 = as fast as raw inserts")
+
+
+# --- 2. single ------------------------------------------------------------------------------
+
+
+def _single() -> None:
+    from ledger import services
+    from ledger.selectors import account_for_role
+
+    kop = _koperasi("bench-single", dt.date(2026, 3, 16))
+    actor = _actor()
+    kas = account_for_role(koperasi=kop, role="kas")
+    sukarela = account_for_role(koperasi=kop, role="simpanan_sukarela")
+    amounts = [Decimal(random.Random(2).randrange(1, 2000) * 1000) for _ in range(SINGLE_ENTRIES)]
+    with timer() as elapsed:
+        for i, amount in enumerate(amounts):
+            services.post(
+                koperasi=kop,
+                lines=[
+                    services.Line(kas, debit=amount),
+                    services.Line(sukarela, credit=amount),
+                ],
+                kind="savings.deposit",
+                memo="Setoran tunai",
+                actor=actor,
+                idempotency_key=f"setoran-{i}",
+            )
+    figure(
+        f"single post, one transaction each ({SINGLE_ENTRIES:,})",
+        SINGLE_ENTRIES / elapsed(),
+        "entries/s",
+        "target ≥ 500",
+    )
+
+
+# --- 3. balance read ------------------------------------------------------------------------
+
+
+def _month_start(first: dt.date, n: int) -> dt.date:
+    y, m = divmod(first.month - 1 + n, 12)
+    return dt.date(first.year + y, m + 1, 1)
+
+
+def _books_with_history(code: str, postings: int) -> tuple[Any, dt.date]:
+    """A koperasi with about ``postings`` postings, MONTHLY_POSTINGS a month, every month but
+    the last closed. Returns it and a date inside its open month."""
+    from ledger import services
+
+    months = max(1, round(postings / MONTHLY_POSTINGS))
+    first = _month_start(dt.date(2026, 4, 1), -(months - 1))
+    kop = _koperasi(code, _month_start(first, months))
+    actor = _actor()
+    accounts = _leaf_accounts(kop)
+    rng = random.Random(3)
+    for n in range(months):
+        start = _month_start(first, n)
+        shapes = []
+        count = 0
+        while count < MONTHLY_POSTINGS:
+            shape = _shapes(rng, 1, len(accounts))[0]
+            shapes.append(shape)
+            count += len(shape)
+        days = (_month_start(first, n + 1) - start).days
+        entries = _new_entries(shapes, accounts, _spread(len(shapes), start, days))
+        services.post_many(koperasi=kop, entries=entries, actor=actor)
+        if n < months - 1:
+            services.period_close(koperasi=kop, year=start.year, month=start.month, actor=actor)
+    return kop, _month_start(first, months - 1) + dt.timedelta(days=14)
+
+
+def _per_read(fn: Callable[[], Any], repeat: int) -> float:
+    fn()  # warm
+    samples = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        samples.append((time.perf_counter() - t0) / repeat)
+    return statistics.median(samples)
+
+
+def _balances() -> None:
+    from ledger.models import Posting
+    from ledger.selectors import account_for_role, balance, trial_balance
+
+    with timer() as elapsed:
+        small, small_mid = _books_with_history("bench-10k", SMALL_POSTINGS)
+        large, large_mid = _books_with_history("bench-1m", LARGE_POSTINGS)
+    n_small = Posting.objects.filter(koperasi=small).count()
+    n_large = Posting.objects.filter(koperasi=large).count()
+    print(f"  balance: built {n_small:,} and {n_large:,} postings in {elapsed():.0f} s")
+    results = {}
+    for label, kop, mid in (("small", small, small_mid), ("large", large, large_mid)):
+        kas = account_for_role(koperasi=kop, role="kas")
+
+        def now(kas: Any = kas) -> Any:
+            return balance(account=kas)
+
+        def mid_month(kas: Any = kas, mid: dt.date = mid) -> Any:
+            return balance(account=kas, as_of=mid)
+
+        def trial(kop: Any = kop) -> Any:
+            return trial_balance(koperasi=kop)
+
+        results[label] = (_per_read(now, 20), _per_read(mid_month, 20), _per_read(trial, 5))
+    names = ("balance(kas), now", "balance(kas) as of mid-month", "trial balance, now")
+    for i, name in enumerate(names):
+        s, big = results["small"][i] * 1000, results["large"][i] * 1000
+        figure(f"{name} at {n_small:,} postings", s, "ms")
+        figure(f"{name} at {n_large:,} postings", big, "ms")
+        figure(f"{name}: ratio large / small", big / s, "", "target ≤ 2")
+
+
+def run() -> None:
+    _batch()
+    _single()
+    _balances()
