@@ -134,6 +134,14 @@ class Member(models.Model):
     def is_active(self) -> bool:
         return self.status == MemberStatus.AKTIF
 
+    @property
+    def phone_display(self) -> str:
+        """``+6281234567890`` as people write it: ``0812-3456-7890``."""
+        if not self.phone.startswith("+62"):
+            return self.phone
+        local = "0" + self.phone[3:]
+        return "-".join(local[i : i + 4] for i in range(0, len(local), 4))
+
 
 class MemberNumberFormat(models.Model):
     """How a koperasi numbers its members, and the next number in the sequence.

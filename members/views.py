@@ -24,7 +24,7 @@ WRITERS = (Role.PENGURUS, Role.KASIR)
 # Who sees a member's full NIK; everyone else sees it masked.
 NIK_READERS = {Role.PENGURUS, Role.KASIR}
 SEARCH_MIN = 3
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def _roles(request: HttpRequest) -> set[str]:

@@ -293,7 +293,7 @@ def test_list_paginates(client: Any, koperasi: Koperasi, pengawas: Any) -> None:
     MemberFactory.create_batch(55, koperasi=koperasi)
     client.force_login(pengawas)
     page = client.get(url("list", koperasi)).content.decode()
-    assert "Halaman 1 dari 2" in page
+    assert "Halaman 1 dari 3" in page
     assert client.get(url("list", koperasi), {"page": 2}).status_code == 200
 
 
