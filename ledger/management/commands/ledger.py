@@ -1,0 +1,69 @@
+"""``kopdig ledger verify|export-beancount|setup-chart --koperasi CODE``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ledger import services
+from ledger.integrity import beancount_text, verify_chain
+from registry.models import Koperasi
+
+
+class Command(BaseCommand):
+    help = "Buku besar: periksa rantai hash, ekspor ke beancount, siapkan bagan akun."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        verify = sub.add_parser("verify", help="Periksa rantai hash jurnal satu koperasi.")
+        verify.add_argument("--koperasi", required=True, help="kode koperasi")
+        export = sub.add_parser("export-beancount", help="Tulis buku dalam format beancount.")
+        export.add_argument("--koperasi", required=True, help="kode koperasi")
+        export.add_argument("-o", "--output", required=True, help="berkas tujuan")
+        export.add_argument("--as-of", help="sampai tanggal (YYYY-MM-DD); baku: semua")
+        setup = sub.add_parser("setup-chart", help="Buat bagan akun KSP dan peran akun.")
+        setup.add_argument("--koperasi", required=True, help="kode koperasi")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            koperasi = Koperasi.objects.get(code=options["koperasi"])
+        except Koperasi.DoesNotExist:
+            raise CommandError(f"Koperasi dengan kode {options['koperasi']!r} tidak ada.") from None
+        action = options["action"]
+        if action == "verify":
+            self._verify(koperasi)
+        elif action == "export-beancount":
+            self._export(koperasi, options["output"], options.get("as_of"))
+        elif action == "setup-chart":
+            services.chart_setup(koperasi=koperasi, actor=None)
+            self.stdout.write(f"Bagan akun {koperasi.code} siap.")
+
+    def _verify(self, koperasi: Koperasi) -> None:
+        report = verify_chain(koperasi=koperasi)
+        if report.ok:
+            self.stdout.write(f"OK {koperasi.code}: {report.checked} jurnal, rantai hash utuh.")
+            return
+        entry = report.entry
+        where = (
+            f"jurnal {entry.number} (id {entry.pk}, urutan {entry.chain_index})"
+            if entry is not None
+            else "ujung rantai"
+        )
+        raise CommandError(
+            f"RUSAK {koperasi.code}: {where}: {report.reason} "
+            f"({report.checked} jurnal sebelumnya utuh)"
+        )
+
+    def _export(self, koperasi: Koperasi, output: str, as_of: str | None) -> None:
+        day = None
+        if as_of:
+            try:
+                day = dt.date.fromisoformat(as_of)
+            except ValueError:
+                raise CommandError(f"Tanggal {as_of!r} tidak sah; tulis YYYY-MM-DD.") from None
+        with open(output, "w", encoding="utf-8") as out:
+            for line in beancount_text(koperasi=koperasi, as_of=day):
+                out.write(line + "\n")
+        self.stdout.write(f"Buku {koperasi.code} ditulis ke {output}.")
