@@ -133,8 +133,10 @@ def test_beancount_checks_the_export_and_agrees_to_the_rupiah(books, acc, kasir,
     for entry in entries:
         if isinstance(entry, data.Transaction):
             for posting in entry.postings:
-                assert posting.units.currency == "IDR"
-                theirs[posting.account] += posting.units.number
+                units = posting.units
+                assert units is not None and units.currency == "IDR"
+                assert isinstance(units.number, Decimal)
+                theirs[posting.account] += units.number
     ours = {beancount_account(r.account): r.balance for r in trial_balance(koperasi=books)}
     assert {k: v for k, v in theirs.items() if v} == {k: v for k, v in ours.items() if v}
     assert ours[beancount_account(acc.kas)] == D("1008333.50") - D("12500")
