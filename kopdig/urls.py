@@ -12,4 +12,5 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("registry.urls")),
     path("", include("members.urls")),
+    path("", include("ledger.urls")),
 ]

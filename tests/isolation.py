@@ -27,6 +27,8 @@ from registry.models import Koperasi
 OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "kode": lambda k: k.code,
     "member_id": lambda k: _member_of(k),
+    "entry_id": lambda k: _entry_of(k),
+    "account_id": lambda k: _account_of(k),
 }
 
 
@@ -34,6 +36,27 @@ def _member_of(koperasi: Koperasi) -> int:
     from tests.factories import MemberFactory
 
     return int(MemberFactory.create(koperasi=koperasi).pk)
+
+
+def _account_of(koperasi: Koperasi) -> int:
+    from ledger.selectors import account_for_role
+    from ledger.services import chart_setup
+
+    chart_setup(koperasi=koperasi, actor=None)
+    return int(account_for_role(koperasi=koperasi, role="kas").pk)
+
+
+def _entry_of(koperasi: Koperasi) -> int:
+    from decimal import Decimal
+
+    from ledger.selectors import account_for_role
+    from ledger.services import Line, chart_setup, post
+
+    chart_setup(koperasi=koperasi, actor=None)
+    kas = account_for_role(koperasi=koperasi, role="kas")
+    sukarela = account_for_role(koperasi=koperasi, role="simpanan_sukarela")
+    lines = [Line(kas, debit=Decimal("1000")), Line(sukarela, credit=Decimal("1000"))]
+    return int(post(koperasi=koperasi, lines=lines, kind="uji", memo="", actor=None).pk)
 
 
 # Namespaces or names outside tenancy: Django's admin (support staff only, is_staff),
