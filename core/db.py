@@ -62,3 +62,34 @@ def append_only_operation(table: str, message: str) -> Any:
         )
 
     return migrations.RunPython(forward, reverse)
+
+
+def empty_database(using: str = "default") -> None:
+    """Delete every row of every table, keeping the schema and its rules (``demo --reset``).
+
+    Append-only tables refuse DELETE by design. PostgreSQL's TRUNCATE (which ``flush`` uses)
+    does not fire row triggers; SQLite has no TRUNCATE, so there the triggers are set aside and
+    put back exactly as they were, all in one transaction: a failure leaves everything as before.
+    Reference data comes back through ``post_migrate``, as after any flush.
+    """
+    from django.core.management import call_command
+    from django.db import connections, transaction
+
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        triggers: list[tuple[str, str]] = []
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+                triggers = list(cursor.fetchall())
+                for name, _sql in triggers:
+                    cursor.execute(f'DROP TRIGGER "{name}"')
+        else:
+            # PostgreSQL refuses TRUNCATE while deferred foreign-key checks of this same
+            # transaction are pending: run them now.
+            connection.check_constraints()
+        call_command("flush", interactive=False, database=using, verbosity=0)
+        if triggers:
+            with connection.cursor() as cursor:
+                for _name, sql in triggers:
+                    cursor.execute(sql)

@@ -12,9 +12,9 @@ def restore_regions(sender: AppConfig, *, using: str, apps: Any = None, **kwargs
     uses after every transactional test) empties every table and then sends ``post_migrate``,
     as it does for content types; without this, a koperasi could not be registered afterwards.
     """
-    from registry.regions import load_regions
-
     from django.apps import apps as global_apps
+
+    from registry.regions import load_regions
 
     try:
         region = (apps or global_apps).get_model("registry", "Region")
