@@ -131,7 +131,7 @@ def lock_accounts(koperasi: Koperasi, ids: Iterable[int]) -> dict[int, Account]:
     wanted = sorted(set(ids))
     locked = {
         a.pk: a
-        for a in Account.objects.select_for_update()
+        for a in Account.objects.select_for_update(no_key=True)
         .filter(koperasi=koperasi, pk__in=wanted)
         .select_related("product", "member")
         .order_by("pk")

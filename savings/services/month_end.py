@@ -450,9 +450,20 @@ def month_end(*, koperasi: Koperasi, on: dt.date, actor: Any) -> list[StepResult
             % {"d": on.strftime("%d/%m/%Y"), "t": today.strftime("%d/%m/%Y")},
             code="future",
         )
-    # One month-end at a time per koperasi (PostgreSQL row lock; SQLite has one writer).
-    Koperasi.objects.select_for_update().filter(pk=koperasi.pk).first()
+    # One month-end at a time per koperasi (PostgreSQL row lock; SQLite has one writer). NO KEY
+    # UPDATE, so the kasir's inserts that reference the koperasi (their KEY SHARE) still pass.
+    Koperasi.objects.select_for_update(no_key=True).filter(pk=koperasi.pk).first()
     done = dict(MonthEndRun.objects.filter(koperasi=koperasi, date=on).values_list("step", "pk"))
+    if len(done) < len(STEPS):
+        # Lock the koperasi's accounts before the ledger's chain head, in the order every
+        # counter service takes them (accounts by id, then the chain): a deposit running now
+        # either finishes first or waits, and the two never deadlock.
+        list(
+            Account.objects.select_for_update(no_key=True)
+            .filter(koperasi=koperasi)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     results = []
     for step, run_step in STEPS:
         if step in done:

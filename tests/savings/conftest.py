@@ -32,7 +32,10 @@ class Products:
         self.koperasi = koperasi
 
     def __getattr__(self, code: str) -> Product:
-        return Product.objects.get(koperasi=self.koperasi, code=code.upper())
+        product = Product.objects.filter(koperasi=self.koperasi, code=code.upper()).first()
+        if product is None:
+            raise AttributeError(code)
+        return product
 
 
 def make_products(koperasi: Koperasi, actor: Any) -> Products:
