@@ -10,7 +10,7 @@ import pytest
 from core.models import AuditEvent
 from ledger.models import JournalEntry, Posting
 from ledger.selectors import balance, trial_balance
-from ledger.services import LedgerError, Line, post, reverse
+from ledger.services import LedgerError, Line, NewEntry, post, post_many, reverse
 
 D = Decimal
 
@@ -103,3 +103,132 @@ def test_reversal_mirrors_the_entry_and_links_to_it(books, acc, kasir):
     assert balance(account=acc.sukarela) == 0
     with pytest.raises(LedgerError, match="sudah dibalik"):
         reverse(entry=entry, actor=kasir)
+
+
+@pytest.mark.parametrize(
+    ("debit", "credit", "message"),
+    [
+        (0.1, D("0.1"), "float"),
+        (D("100.005"), D("100.005"), "dua angka desimal"),
+        (D("-5000"), D("-5000"), "negatif"),
+    ],
+)
+def test_bad_amounts_are_refused_in_indonesian_and_post_nothing(
+    books, acc, kasir, debit, credit, message
+):
+    with pytest.raises(LedgerError, match=message):
+        post(
+            koperasi=books,
+            lines=[Line(acc.kas, debit=debit), Line(acc.sukarela, credit=credit)],
+            kind="savings.deposit",
+            memo="Setoran",
+            actor=kasir,
+        )
+    assert not JournalEntry.objects.exists()
+
+
+def test_a_line_needs_exactly_one_side(books, acc, kasir):
+    with pytest.raises(LedgerError, match="tepat satu sisi"):
+        post(
+            koperasi=books,
+            lines=[
+                Line(acc.kas, debit=D("1000"), credit=D("1000")),
+                Line(acc.sukarela, credit=D("0")),
+            ],
+            kind="manual",
+            memo="Uji",
+            actor=kasir,
+        )
+    with pytest.raises(LedgerError, match="dua baris"):
+        post(
+            koperasi=books,
+            lines=[Line(acc.kas, debit=D("1000"))],
+            kind="manual",
+            memo="Uji",
+            actor=kasir,
+        )
+
+
+def test_another_koperasis_account_is_refused(books, other_books, acc, kasir):
+    from ledger.selectors import account_for_role
+
+    with pytest.raises(LedgerError, match="koperasi lain"):
+        post(
+            koperasi=books,
+            lines=[
+                Line(account_for_role(koperasi=other_books, role="kas"), debit=D("1000")),
+                Line(acc.sukarela, credit=D("1000")),
+            ],
+            kind="savings.deposit",
+            memo="Setoran",
+            actor=kasir,
+        )
+    assert not Posting.objects.exists()
+
+
+def test_post_many_is_all_or_nothing(books, acc, kasir):
+    good = NewEntry(
+        lines=[Line(acc.kas, debit=D("10000")), Line(acc.wajib, credit=D("10000"))],
+        kind="savings.wajib",
+        memo="Wajib",
+    )
+    bad = NewEntry(
+        lines=[Line(acc.kas, debit=D("10000")), Line(acc.wajib, credit=D("1000"))],
+        kind="savings.wajib",
+        memo="Wajib salah ketik",
+    )
+    with pytest.raises(LedgerError, match="tidak seimbang"):
+        post_many(koperasi=books, entries=[good, good, bad], actor=kasir)
+    assert not JournalEntry.objects.exists()
+
+
+def test_post_many_numbers_in_order_and_honours_keys(books, acc, kasir):
+    first = post(
+        koperasi=books,
+        lines=[Line(acc.kas, debit=D("5000")), Line(acc.wajib, credit=D("5000"))],
+        kind="savings.wajib",
+        memo="Wajib Januari",
+        actor=kasir,
+        idempotency_key="wajib-jan",
+    )
+
+    def wajib(key: str, amount: str) -> NewEntry:
+        return NewEntry(
+            lines=[Line(acc.kas, debit=D(amount)), Line(acc.wajib, credit=D(amount))],
+            kind="savings.wajib",
+            memo=f"Wajib {key}",
+            idempotency_key=key,
+            value_date=dt.date(2026, 3, 1),
+        )
+
+    ids = post_many(
+        koperasi=books,
+        entries=[
+            wajib("wajib-jan", "5000"),
+            wajib("wajib-feb", "5000"),
+            wajib("wajib-feb", "5000"),
+            wajib("wajib-mar", "7500"),
+        ],
+        actor=kasir,
+    )
+    assert ids[0] == first.pk and ids[1] == ids[2] and len(set(ids)) == 3
+    numbers = list(JournalEntry.objects.order_by("chain_index").values_list("number", flat=True))
+    assert numbers == ["JU/2026/000001", "JU/2026/000002", "JU/2026/000003"]
+    assert balance(account=acc.wajib) == D("-17500")
+    assert AuditEvent.objects.filter(action="ledger.post_many").count() == 1
+
+
+def test_reversal_of_a_reversal_is_allowed_and_a_repeat_key_returns_the_first(books, acc, kasir):
+    entry = post(
+        koperasi=books,
+        lines=[Line(acc.kas, debit=D("1000")), Line(acc.sukarela, credit=D("1000"))],
+        kind="savings.deposit",
+        memo="Setoran",
+        actor=kasir,
+    )
+    undo = reverse(entry=entry, actor=kasir, idempotency_key="batal-1")
+    assert reverse(entry=entry, actor=kasir, idempotency_key="batal-1").pk == undo.pk
+    redo = reverse(entry=undo, actor=kasir)
+    assert redo.reverses_id == undo.pk
+    assert balance(account=acc.kas) == D("1000")
+    assert [p.amount for p in undo.postings.order_by("id")] == [D("-1000"), D("1000")]
