@@ -305,7 +305,14 @@ def _check_open(head: _Head, dates: Sequence[dt.date]) -> None:
 
 
 def _entry_with_key(koperasi_id: int, key: str) -> JournalEntry | None:
-    return JournalEntry.objects.filter(koperasi_id=koperasi_id, idempotency_key=key).first()
+    # Raw and by the partial unique index: this runs before every keyed post.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM ledger_journalentry WHERE koperasi_id = %s AND idempotency_key = %s",
+            [koperasi_id, key],
+        )
+        row = cursor.fetchone()
+    return None if row is None else JournalEntry.objects.get(pk=row[0])
 
 
 _INSERT_ENTRY = (
