@@ -95,6 +95,7 @@ def _stamp(day: dt.date) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     koperasi = _k(request)
     overview = reports.period_overview(koperasi=koperasi)
+    recent = list(reports.journal(koperasi=koperasi)[:5])
     return render(
         request,
         "ledger/home.html",
@@ -102,7 +103,8 @@ def home(request: HttpRequest) -> HttpResponse:
             request,
             overview=overview,
             entries=reports.entry_count(koperasi=koperasi),
-            recent=reports.journal(koperasi=koperasi)[:5],
+            recent=recent,
+            sen=reports.has_sen(getattr(e, "total", None) for e in recent),
         ),
     )
 
@@ -510,6 +512,9 @@ def general_ledger(request: HttpRequest, account_id: int) -> HttpResponse:
     form = LedgerFilterForm(data, koperasi=koperasi)
     date_from, date_to = _dates(form, (start, end))
     if account.is_group:
+        form = LedgerFilterForm(
+            koperasi=koperasi, initial={"date_from": date_from, "date_to": date_to}
+        )
         return render(
             request,
             "ledger/general_ledger.html",
