@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("registry.urls")),
     path("", include("members.urls")),
     path("", include("ledger.urls")),
+    path("", include("savings.urls")),
 ]

@@ -71,3 +71,84 @@ class MemberFactory(factory.django.DjangoModelFactory):
     nik = factory.LazyAttributeSequence(lambda o, n: make_nik(o.birth_date, o.gender, n))
     join_date = dt.date(2020, 1, 6)
     status = "aktif"
+
+
+# --- savings -----------------------------------------------------------------------------------
+
+
+class SavingsProducts:
+    """A koperasi's savings products by kind: ``products.sukarela``."""
+
+    def __init__(self, koperasi: Koperasi) -> None:
+        self.koperasi = koperasi
+
+    def __getattr__(self, kind: str) -> Any:
+        from savings.models import Product
+
+        product = Product.objects.filter(koperasi=self.koperasi, kind=kind).order_by("pk").first()
+        if product is None:
+            raise AttributeError(kind)
+        return product
+
+
+def savings_products(koperasi: Koperasi, actor: Any = None) -> SavingsProducts:
+    """The usual KSP set (created once per koperasi, with its chart of accounts): pokok
+    Rp100.000; wajib Rp50.000 a month; sukarela 3% daily balance, minimum Rp10.000; berjangka
+    6% for 3/6/12 months, 10% of the interest as early-withdrawal penalty."""
+    from decimal import Decimal
+
+    from ledger.services import chart_setup
+    from savings.models import Product
+    from savings.services import product_create
+
+    if Product.objects.filter(koperasi=koperasi).exists():
+        return SavingsProducts(koperasi)
+    chart_setup(koperasi=koperasi, actor=actor)
+    start = dt.date(2020, 1, 1)
+    common = {"koperasi": koperasi, "actor": actor, "effective_from": start}
+    product_create(
+        **common, code="SP", name="Simpanan Pokok", kind="pokok", pokok_amount=Decimal("100000")
+    )
+    product_create(
+        **common,
+        code="SW",
+        name="Simpanan Wajib",
+        kind="wajib",
+        wajib_amount=Decimal("50000"),
+        open_on_join=True,
+    )
+    product_create(
+        **common,
+        code="SS",
+        name="Simpanan Sukarela",
+        kind="sukarela",
+        rate_percent=Decimal("3"),
+        interest_method="harian",
+        min_balance=Decimal("10000"),
+        open_on_join=True,
+    )
+    product_create(
+        **common,
+        code="SB",
+        name="Simpanan Berjangka",
+        kind="berjangka",
+        rate_percent=Decimal("6"),
+        tenors=[3, 6, 12],
+        early_penalty_percent=Decimal("10"),
+        min_balance=Decimal("1000000"),
+    )
+    return SavingsProducts(koperasi)
+
+
+def savings_account(koperasi: Koperasi, kind: str = "sukarela", member: Any = None) -> Any:
+    """An open account of ``kind`` for a (new) member, no money in it."""
+    from savings.services.products import open_account
+
+    products = savings_products(koperasi)
+    member = member or MemberFactory.create(koperasi=koperasi)
+    return open_account(
+        member=member,
+        product=getattr(products, kind),
+        actor=None,
+        on=koperasi.business_date or dt.date(2025, 1, 1),
+    )

@@ -29,7 +29,41 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "member_id": lambda k: _member_of(k),
     "entry_id": lambda k: _entry_of(k),
     "account_id": lambda k: _account_of(k),
+    "product_id": lambda k: _savings_product_of(k),
+    "savings_account_id": lambda k: _savings_account_of(k),
+    "transaction_id": lambda k: _savings_transaction_of(k),
+    "batch_id": lambda k: _payroll_batch_of(k),
 }
+
+
+def _savings_product_of(koperasi: Koperasi) -> int:
+    from tests.factories import savings_products
+
+    return int(savings_products(koperasi).sukarela.pk)
+
+
+def _savings_account_of(koperasi: Koperasi) -> int:
+    from tests.factories import savings_account
+
+    return int(savings_account(koperasi).pk)
+
+
+def _savings_transaction_of(koperasi: Koperasi) -> int:
+    from decimal import Decimal
+
+    from savings.services import deposit
+    from tests.factories import savings_account
+
+    return int(deposit(account=savings_account(koperasi), amount=Decimal("1000"), actor=None).pk)
+
+
+def _payroll_batch_of(koperasi: Koperasi) -> int:
+    from savings.models import PayrollBatch
+
+    batch = PayrollBatch.objects.create(
+        koperasi=koperasi, filename="uji.csv", value_date=koperasi.founded_on or "2025-01-01"
+    )
+    return int(batch.pk)
 
 
 def _member_of(koperasi: Koperasi) -> int:

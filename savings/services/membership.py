@@ -318,7 +318,13 @@ def member_exit(
         )
     )
     locked = lock_accounts(koperasi, ids)
-    if died:
+    current = Member.objects.get(pk=member.pk)
+    if not current.is_active and current.status == (
+        Member.Status.MENINGGAL if died else Member.Status.KELUAR
+    ):
+        # Already recorded as left in the register (members pages): refund what is still held.
+        ended = current
+    elif died:
         ended = members.member_death(member=member, actor=actor, on=on, note=reason)
     else:
         ended = members.member_leave(member=member, actor=actor, on=on, reason=reason)

@@ -10,7 +10,8 @@ from ledger import services as ledger
 from members.models import Member
 from registry.models import Koperasi
 from savings import services
-from savings.models import Account, Kind, Product
+from savings.models import Account, Product
+from tests.factories import savings_products
 from tests.savings.books import member_fields
 
 D = Decimal
@@ -39,52 +40,10 @@ class Products:
 
 
 def make_products(koperasi: Koperasi, actor: Any) -> Products:
-    """The usual KSP set: pokok Rp100.000, wajib Rp50.000/month, sukarela 3% daily with a
-    Rp10.000 minimum, berjangka 6% for 3/6/12 months with a 10% penalty on interest."""
-    start = dt.date(2024, 1, 1)
-    services.product_create(
-        koperasi=koperasi,
-        actor=actor,
-        code="SP",
-        name="Simpanan Pokok",
-        kind=Kind.POKOK,
-        effective_from=start,
-        pokok_amount=D("100000"),
-    )
-    services.product_create(
-        koperasi=koperasi,
-        actor=actor,
-        code="SW",
-        name="Simpanan Wajib",
-        kind=Kind.WAJIB,
-        effective_from=start,
-        wajib_amount=D("50000"),
-        open_on_join=True,
-    )
-    services.product_create(
-        koperasi=koperasi,
-        actor=actor,
-        code="SS",
-        name="Simpanan Sukarela",
-        kind=Kind.SUKARELA,
-        effective_from=start,
-        rate_percent=D("3"),
-        interest_method="harian",
-        min_balance=D("10000"),
-        open_on_join=True,
-    )
-    services.product_create(
-        koperasi=koperasi,
-        actor=actor,
-        code="SB",
-        name="Simpanan Berjangka",
-        kind=Kind.BERJANGKA,
-        effective_from=start,
-        rate_percent=D("6"),
-        tenors=[3, 6, 12],
-        early_penalty_percent=D("10"),
-        min_balance=D("1000000"),
-    )
+    """The usual KSP set (tests.factories.savings_products): pokok Rp100.000, wajib Rp50.000 a
+    month, sukarela 3% daily with a Rp10.000 minimum, berjangka 6% for 3/6/12 months with a 10%
+    penalty on interest."""
+    savings_products(koperasi, actor)
     return Products(koperasi)
 
 

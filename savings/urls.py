@@ -1,0 +1,47 @@
+from django.urls import path
+
+from savings import counter_views as kasir
+from savings import views
+
+app_name = "savings"
+
+S = "k/<slug:kode>/simpanan/"
+K = "k/<slug:kode>/kasir/"
+
+urlpatterns = [
+    path(S, views.home, name="home"),
+    path(S + "produk/baru/", views.product_create, name="product_create"),
+    path(S + "produk/<int:product_id>/", views.product, name="product"),
+    path(S + "rekening/<int:savings_account_id>/", views.account, name="account"),
+    path(
+        S + "rekening/<int:savings_account_id>/mutasi.pdf",
+        views.statement_pdf,
+        name="statement_pdf",
+    ),
+    path(S + "rekening/<int:savings_account_id>/wajib/", views.account_wajib, name="account_wajib"),
+    path(S + "anggota/<int:member_id>/", views.member, name="member"),
+    path(S + "anggota/<int:member_id>/keluar/", views.member_exit, name="member_exit"),
+    path(S + "tunggakan/", views.arrears, name="arrears"),
+    path(S + "pajak/", views.tax, name="tax"),
+    path(S + "akhir-bulan/", views.month_end, name="month_end"),
+    path(S + "potong-gaji/", views.payroll, name="payroll"),
+    path(S + "potong-gaji/<int:batch_id>/", views.payroll_batch, name="payroll_batch"),
+    path(S + "sesi-kasir/", views.sessions, name="sessions"),
+    path(K, kasir.counter, name="counter"),
+    path(K + "cari/", kasir.search, name="search"),
+    path(K + "buka/", kasir.session_open, name="session_open"),
+    path(K + "tutup/", kasir.session_close, name="session_close"),
+    path(K + "anggota-baru/", kasir.join, name="join"),
+    path(K + "anggota/<int:member_id>/", kasir.member, name="counter_member"),
+    path(K + "anggota/<int:member_id>/pindah/", kasir.transfer, name="transfer"),
+    path(K + "anggota/<int:member_id>/berjangka/", kasir.berjangka_open, name="berjangka_open"),
+    path(K + "rekening/<int:savings_account_id>/setor/", kasir.deposit, name="deposit"),
+    path(K + "rekening/<int:savings_account_id>/tarik/", kasir.withdraw, name="withdraw"),
+    path(
+        K + "rekening/<int:savings_account_id>/cairkan/",
+        kasir.berjangka_close,
+        name="berjangka_close",
+    ),
+    path(K + "struk/<int:transaction_id>/", kasir.receipt, name="receipt"),
+    path(K + "struk/<int:transaction_id>.pdf", kasir.receipt_pdf, name="receipt_pdf"),
+]

@@ -1,0 +1,446 @@
+"""Savings pages under ``/k/<kode>/simpanan/``: products, accounts and statements, arrears,
+tax withholding, month end, payroll deduction, the kasir sessions and leaving members."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.dates import business_date
+from core.money import money
+from members import selectors as member_selectors
+from registry.access import koperasi_view
+from registry.models import Role
+from savings import forms, selectors, services
+from savings.models import Account, Kind, ProductTerms
+from savings.services._common import ZERO, month_start, rupiah
+
+WRITERS = (Role.KASIR, Role.PENGURUS)
+MANAGERS = (Role.PENGURUS,)
+
+
+def _k(request: HttpRequest) -> Any:
+    return request.koperasi  # type: ignore[attr-defined]
+
+
+def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    roles = set(getattr(request, "roles", set()))
+    return {
+        "k": _k(request),
+        "can_write": bool(roles & set(WRITERS)),
+        "can_manage": Role.PENGURUS in roles,
+        "business_date": business_date(_k(request)),
+        "nav_savings": True,
+        **extra,
+    }
+
+
+@koperasi_view()
+def home(request: HttpRequest) -> HttpResponse:
+    koperasi = _k(request)
+    return render(
+        request,
+        "savings/home.html",
+        _ctx(
+            request,
+            products=selectors.product_list(koperasi=koperasi),
+            totals=selectors.totals_by_kind(koperasi=koperasi),
+            arrears=selectors.arrears_list(koperasi=koperasi)[:10],
+            runs=selectors.month_end_runs(koperasi=koperasi, limit=8),
+        ),
+    )
+
+
+# --- products ----------------------------------------------------------------------------------
+
+
+@koperasi_view(*MANAGERS)
+def product_create(request: HttpRequest) -> HttpResponse:
+    koperasi = _k(request)
+    form = forms.ProductForm(
+        request.POST or None,
+        initial={"effective_from": business_date(koperasi), "interest_method": "harian"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            product = services.product_create(
+                koperasi=koperasi,
+                actor=request.user,
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+                withdrawable=data["withdrawable"],
+                open_on_join=data["open_on_join"],
+                effective_from=data["effective_from"],
+                **form.terms(data["kind"]),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Produk %(p)s dibuat.") % {"p": product.name})
+            return redirect("savings:product", kode=koperasi.code, product_id=product.pk)
+    return render(
+        request,
+        "savings/product_form.html",
+        _ctx(request, form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+@koperasi_view()
+def product(request: HttpRequest, product_id: int) -> HttpResponse:
+    koperasi = _k(request)
+    item = selectors.product_get(koperasi=koperasi, product_id=product_id)
+    current = item.terms.filter(effective_from__lte=business_date(koperasi)).first()
+    initial: dict[str, Any] = {"effective_from": business_date(koperasi) + dt.timedelta(days=1)}
+    if current is not None:
+        initial.update(
+            rate_percent=str(current.rate_percent).replace(".", ","),
+            interest_method=current.interest_method,
+            interest_threshold=current.interest_threshold,
+            min_balance=current.min_balance,
+            pokok_amount=current.pokok_amount,
+            pokok_instalments=current.pokok_instalments,
+            wajib_amount=current.wajib_amount,
+            wajib_period_months=current.wajib_period_months,
+            tenors=", ".join(str(t) for t in current.tenors),
+            early_penalty_percent=str(current.early_penalty_percent).replace(".", ","),
+            at_maturity=current.at_maturity,
+        )
+    form = forms.TermsForm(request.POST or None, kind=item.kind, initial=initial)
+    if request.method == "POST":
+        if Role.PENGURUS not in getattr(request, "roles", set()):
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                services.product_terms_set(
+                    product=item,
+                    actor=request.user,
+                    effective_from=form.cleaned_data["effective_from"],
+                    **form.terms(item.kind),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("Ketentuan baru disimpan."))
+                return redirect("savings:product", kode=koperasi.code, product_id=item.pk)
+    history: list[ProductTerms] = list(item.terms.order_by("-effective_from"))
+    return render(
+        request,
+        "savings/product.html",
+        _ctx(request, p=item, current=current, history=history, form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+# --- accounts and statements -------------------------------------------------------------------
+
+
+def _period(request: HttpRequest) -> tuple[forms.StatementForm, dt.date, dt.date]:
+    today = business_date(_k(request))
+    default = {"start": month_start(today), "end": today}
+    form = forms.StatementForm(request.GET or None, initial=default)
+    if request.GET and form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    return forms.StatementForm(initial=default), default["start"], default["end"]
+
+
+@koperasi_view()
+def account(request: HttpRequest, savings_account_id: int) -> HttpResponse:
+    item = selectors.account_get(koperasi=_k(request), account_id=savings_account_id)
+    form, start, end = _period(request)
+    return render(
+        request,
+        "savings/account.html",
+        _ctx(
+            request,
+            a=item,
+            form=form,
+            st=selectors.statement(account=item, start=start, end=end),
+            query=request.GET.urlencode(),
+            obligations=item.obligations.order_by("-period")[:24],
+        ),
+    )
+
+
+@koperasi_view()
+def statement_pdf(request: HttpRequest, savings_account_id: int) -> HttpResponse:
+    from weasyprint import HTML
+
+    item = selectors.account_get(koperasi=_k(request), account_id=savings_account_id)
+    _form, start, end = _period(request)
+    html = render_to_string(
+        "savings/statement_print.html",
+        {
+            "k": _k(request),
+            "a": item,
+            "st": selectors.statement(account=item, start=start, end=end),
+        },
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="mutasi-{item.number}-{start:%Y%m%d}-{end:%Y%m%d}.pdf"'
+    )
+    return response
+
+
+@koperasi_view()
+def member(request: HttpRequest, member_id: int) -> HttpResponse:
+    m = member_selectors.member_get(koperasi=_k(request), member_id=member_id)
+    return render(
+        request,
+        "savings/member.html",
+        _ctx(
+            request,
+            m=m,
+            accounts=selectors.member_accounts(member=m, include_closed=True),
+            arrears=selectors.member_arrears(member=m),
+        ),
+    )
+
+
+@koperasi_view(*WRITERS)
+def member_exit(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Leaving or death: what is refunded, what is netted, then one entry and a receipt."""
+    koperasi = _k(request)
+    m = member_selectors.member_get(koperasi=koperasi, member_id=member_id)
+    preview = services.exit_preview(member=m)
+    form = forms.ExitForm(
+        request.POST or None, initial={"on": business_date(koperasi), "kind": "keluar"}
+    )
+    session = services.open_session(koperasi=koperasi, kasir=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if session is None and preview["payout"]:
+            form.add_error(None, _("Buka sesi kasir dulu untuk membayar pengembalian simpanan."))
+        else:
+            try:
+                result = services.member_exit(
+                    member=m,
+                    actor=request.user,
+                    on=data["on"],
+                    reason=data["reason"],
+                    died=data["kind"] == "meninggal",
+                    session=session,
+                    idempotency_key=data["idempotency_key"],
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for name, errors in exc.error_dict.items():
+                        field = {"note": "reason"}.get(name, name)
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Simpanan %(name)s dikembalikan: %(amt)s.")
+                    % {"name": m.full_name, "amt": rupiah(result.payout)},
+                )
+                if result.transactions:
+                    return redirect(
+                        "savings:receipt",
+                        kode=koperasi.code,
+                        transaction_id=result.transactions[0].pk,
+                    )
+                return redirect("savings:member", kode=koperasi.code, member_id=m.pk)
+    return render(
+        request,
+        "savings/exit.html",
+        _ctx(request, m=m, preview=preview, form=form, session=session),
+        status=400 if form.errors else 200,
+    )
+
+
+# --- arrears, tax ------------------------------------------------------------------------------
+
+
+@koperasi_view()
+def arrears(request: HttpRequest) -> HttpResponse:
+    rows = selectors.arrears_list(koperasi=_k(request))
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="tunggakan-wajib-{_k(request).code}.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerow(["nomor_anggota", "nama", "nomor_hp", "bulan", "tunggakan", "sejak"])
+        for r in rows:
+            writer.writerow([r.number, r.name, r.phone, r.months, r.amount, r.oldest.isoformat()])
+        return response
+    total = sum((r.amount for r in rows), ZERO)
+    return render(request, "savings/arrears.html", _ctx(request, rows=rows, total=total))
+
+
+@koperasi_view()
+def tax(request: HttpRequest) -> HttpResponse:
+    koperasi = _k(request)
+    periods = selectors.withholding_periods(koperasi=koperasi)
+    chosen = request.GET.get("masa")
+    period = next((p for p in periods if p.isoformat() == chosen), periods[0] if periods else None)
+    rows = list(selectors.withholdings(koperasi=koperasi, period=period)) if period else []
+    return render(
+        request,
+        "savings/tax.html",
+        _ctx(
+            request,
+            periods=periods,
+            period=period,
+            rows=rows,
+            gross=sum((r.gross for r in rows), ZERO),
+            withheld=sum((r.tax for r in rows), ZERO),
+        ),
+    )
+
+
+# --- month end ---------------------------------------------------------------------------------
+
+
+@koperasi_view()
+def month_end(request: HttpRequest) -> HttpResponse:
+    koperasi = _k(request)
+    today = business_date(koperasi)
+    last = month_start(today) - dt.timedelta(days=1)
+    suggest = today if services.is_month_end(today) else last
+    form = forms.MonthEndForm(request.POST or None, initial={"on": suggest})
+    results = None
+    if request.method == "POST":
+        if Role.PENGURUS not in getattr(request, "roles", set()):
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                results = services.month_end(
+                    koperasi=koperasi, on=form.cleaned_data["on"], actor=request.user
+                )
+            except ValidationError as exc:
+                form.add_error("on", exc.messages)
+            else:
+                if all(r.done_before for r in results):
+                    messages.info(
+                        request, _("Akhir bulan ini sudah diproses; tidak ada yang diposting lagi.")
+                    )
+                else:
+                    messages.success(request, _("Langkah akhir bulan selesai."))
+    return render(
+        request,
+        "savings/month_end.html",
+        _ctx(
+            request,
+            form=form,
+            results=results,
+            runs=selectors.month_end_runs(koperasi=koperasi),
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+# --- payroll -----------------------------------------------------------------------------------
+
+
+@koperasi_view(*WRITERS)
+def payroll(request: HttpRequest) -> HttpResponse:
+    koperasi = _k(request)
+    form = forms.PayrollUploadForm(
+        request.POST or None, request.FILES or None, initial={"value_date": business_date(koperasi)}
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.payroll_preview(
+                koperasi=koperasi,
+                actor=request.user,
+                filename=upload.name,
+                content=upload.read(),
+                value_date=form.cleaned_data["value_date"],
+                via=form.cleaned_data["via"],
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc.messages)
+        else:
+            return redirect("savings:payroll_batch", kode=koperasi.code, batch_id=batch.pk)
+    products = [p for p in selectors.product_list(koperasi=koperasi) if p.kind != Kind.BERJANGKA]
+    return render(
+        request,
+        "savings/payroll.html",
+        _ctx(
+            request,
+            form=form,
+            batches=selectors.payroll_batches(koperasi=koperasi),
+            products=products,
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@koperasi_view(*WRITERS)
+def payroll_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+    koperasi = _k(request)
+    batch = selectors.payroll_get(koperasi=koperasi, batch_id=batch_id)
+    form = forms.PayrollPostForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.payroll_post(
+                batch=batch, actor=request.user, only_valid=form.cleaned_data["only_valid"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Potong gaji diposting dalam satu jurnal."))
+            return redirect("savings:payroll_batch", kode=koperasi.code, batch_id=batch.pk)
+    accounts = {
+        str(a.pk): a
+        for a in Account.objects.filter(
+            koperasi=koperasi,
+            pk__in=[int(x) for r in batch.rows for x in r["amounts"]],
+        ).select_related("product")
+    }
+    rows = [
+        {**r, "lines": [(accounts.get(a), money(v)) for a, v in r["amounts"].items()]}
+        for r in batch.rows
+    ]
+    return render(
+        request,
+        "savings/payroll_batch.html",
+        _ctx(request, batch=batch, rows=rows, form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+# --- the manager's view of the kasir sessions ---------------------------------------------------
+
+
+@koperasi_view(Role.PENGURUS, Role.PENGAWAS)
+def sessions(request: HttpRequest) -> HttpResponse:
+    rows = list(selectors.sessions(koperasi=_k(request)))
+    return render(
+        request,
+        "savings/sessions.html",
+        _ctx(request, rows=rows, differences=[s for s in rows if s.difference]),
+    )
+
+
+@require_POST
+@koperasi_view(*MANAGERS)
+def account_wajib(request: HttpRequest, savings_account_id: int) -> HttpResponse:
+    item = selectors.account_get(koperasi=_k(request), account_id=savings_account_id)
+    try:
+        services.account_wajib_amount_set(
+            account=item, actor=request.user, amount=request.POST.get("amount") or None
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Simpanan wajib khusus disimpan."))
+    return redirect("savings:account", kode=_k(request).code, savings_account_id=item.pk)
