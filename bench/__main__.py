@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}")
         return 2
     for name in wanted:
-        print(f"== {name} ({bench.engine()})", flush=True)
+        print(f"== {name} ({bench.engine()}; {bench.load()})", flush=True)
         importlib.import_module(f"bench.{name}").run()
     return 0
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from bench import figure, timer
+from bench import figure, load, timer
 
 SCALE = float(os.environ.get("KOPDIG_BENCH_SCALE", "1"))
 BATCH_ENTRIES = int(100_000 * SCALE)
@@ -119,10 +119,9 @@ def _batch() -> None:
     entries = _new_entries(shapes, accounts, dates)
     postings = sum(len(s) for s in shapes)
 
-    with timer() as elapsed:
+    with timer() as service:
         for start in range(0, len(entries), CHUNK):
             services.post_many(koperasi=kop, entries=entries[start : start + CHUNK], actor=actor)
-    service_rate = len(entries) / elapsed()
 
     # Raw: the same rows, prepared beforehand, inserted with executemany.
     ops = connection.ops
@@ -148,7 +147,7 @@ def _batch() -> None:
         )
         for i, d in enumerate(dates)
     ]
-    with timer() as elapsed:
+    with timer() as raw_time:
         for start in range(0, len(entry_rows), CHUNK):
             chunk = entry_rows[start : start + CHUNK]
             with transaction.atomic(), connection.cursor() as cursor:
@@ -172,12 +171,15 @@ def _batch() -> None:
                     "WHERE koperasi_id = %s AND chain_index >= %s",
                     [raw.pk, start + 1],
                 )
-    raw_rate = len(entry_rows) / elapsed()
 
-    print(f"  batch: {len(entries):,} entries, {postings:,} postings, chunks of {CHUNK:,}")
-    figure("post_many through the service", service_rate, "entries/s", "target ≥ 10 000")
-    figure("raw executemany, same rows and tables", raw_rate, "entries/s")
-    figure("service / raw", service_rate / raw_rate, "", "1.0 = as fast as raw inserts")
+    n = len(entries)
+    print(f"  batch: {n:,} entries, {postings:,} postings, chunks of {CHUNK:,}")
+    figure("post_many through the service", n / service.wall, "entries/s", "target ≥ 10 000")
+    figure("raw executemany, same rows and tables", n / raw_time.wall, "entries/s")
+    figure("service / raw", raw_time.wall / service.wall, "", "1.0 = as fast as raw inserts")
+    figure("post_many, per CPU-second of this process", n / service.cpu, "entries/s")
+    figure("raw executemany, per CPU-second", n / raw_time.cpu, "entries/s")
+    figure("service / raw, CPU time", raw_time.cpu / service.cpu, "")
 
 
 # --- 2. single ------------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def _single() -> None:
     kas = account_for_role(koperasi=kop, role="kas")
     sukarela = account_for_role(koperasi=kop, role="simpanan_sukarela")
     amounts = [Decimal(random.Random(2).randrange(1, 2000) * 1000) for _ in range(SINGLE_ENTRIES)]
-    with timer() as elapsed:
+    with timer() as single:
         for i, amount in enumerate(amounts):
             services.post(
                 koperasi=kop,
@@ -207,10 +209,12 @@ def _single() -> None:
             )
     figure(
         f"single post, one transaction each ({SINGLE_ENTRIES:,})",
-        SINGLE_ENTRIES / elapsed(),
+        SINGLE_ENTRIES / single.wall,
         "entries/s",
         "target ≥ 500",
     )
+    figure("single post, per CPU-second of this process", SINGLE_ENTRIES / single.cpu, "entries/s")
+    print(f"  ({load()})")
 
 
 # --- 3. balance read ------------------------------------------------------------------------
@@ -263,12 +267,12 @@ def _balances() -> None:
     from ledger.models import Posting
     from ledger.selectors import account_for_role, balance, trial_balance
 
-    with timer() as elapsed:
+    with timer() as built:
         small, small_mid = _books_with_history("bench-10k", SMALL_POSTINGS)
         large, large_mid = _books_with_history("bench-1m", LARGE_POSTINGS)
     n_small = Posting.objects.filter(koperasi=small).count()
     n_large = Posting.objects.filter(koperasi=large).count()
-    print(f"  balance: built {n_small:,} and {n_large:,} postings in {elapsed():.0f} s")
+    print(f"  balance: built {n_small:,} and {n_large:,} postings in {built.wall:.0f} s")
     results = {}
     for label, kop, mid in (("small", small, small_mid), ("large", large, large_mid)):
         kas = account_for_role(koperasi=kop, role="kas")

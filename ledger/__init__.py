@@ -18,9 +18,10 @@ The ideas a newcomer needs:
   reports count posted entries only.
 - **Numbers and the chain.** Per koperasi, one ``ChainHead`` row is locked (``SELECT … FOR
   UPDATE`` on PostgreSQL; SQLite has one writer, BEGIN IMMEDIATE) while an entry gets its
-  gap-free number per year (``JU/2026/000123``), its ``chain_index`` and its hash: SHA-256 of
-  the previous hash and the entry's content and postings (:mod:`ledger.chain`). ``kopdig ledger
-  verify --koperasi CODE`` recomputes the chain and names the first entry that no longer matches.
+  gap-free number per year (``JU/2026/000123``, counted in ``EntrySequence``), its
+  ``chain_index`` and its hash: SHA-256 of the previous hash and the entry's content and
+  postings (:mod:`ledger.chain`). ``kopdig ledger verify --koperasi CODE`` recomputes the chain
+  (:mod:`ledger.integrity`) and names the first entry that no longer matches.
 - **Balances without history.** Months close in order (``period_close``), storing each account's
   cumulative closing balance (``PeriodBalance``). A balance as of any date is the latest closed
   month at or before it plus the posted postings after that month's end, read through the index
@@ -28,9 +29,14 @@ The ideas a newcomer needs:
   Reopening the latest closed month takes a second person and leaves an audit record.
 - **Idempotency.** ``post(idempotency_key=...)``: a repeat (double tap, retry) returns the first
   entry and posts nothing; the key is unique per koperasi in the database.
-- **Speed.** ``post`` and ``post_many`` share one writer that inserts with ``executemany`` and
-  flips the whole batch to posted in one UPDATE, so a batch costs little more than the raw
-  inserts (``python -m bench ledger`` prints the figures).
+- **Speed.** ``post`` and ``post_many`` share one writer that inserts with ``executemany`` (no
+  model instances) and flips the whole batch to posted in one UPDATE, so a batch costs little
+  more than the raw inserts. Every index costs every insert (twice, on SQLite, when the table
+  has triggers), so the journal keeps few: the idempotency key and the reversal link have
+  *partial* unique indexes that entries without them never touch. ``python -m bench ledger``
+  prints the figures.
+- **Audit.** Each write service leaves a ``core.audit`` record (``post_many`` one per batch);
+  the entry itself also carries its actor, timestamp and source, append-only and chained.
 - **Outside check.** ``kopdig ledger export-beancount`` writes the books for beancount, whose own
   checker the tests run on the export.
 """

@@ -145,6 +145,8 @@ _MAX_SEN = 2**63 - 1
 def _side(value: Any, *, account: Account) -> int:
     """One side of a line in sen (int). The common case (a ``Decimal`` or ``int`` exact to the
     sen) is checked without building new amounts; anything else goes through ``money()``."""
+    if value is ZERO:  # the side a Line leaves out
+        return 0
     kind = type(value)
     if kind is Decimal:
         if value.is_finite():
@@ -193,9 +195,11 @@ def _prepare(
     the flags of the ``Account`` objects the caller passed."""
     if not kind or not kind.strip():
         raise LedgerError(_("Jenis jurnal harus diisi."))
-    _check_text(kind, what="kind")
-    memo = _check_text(memo, what="memo")
-    source = _check_text(source, what="source")
+    memo = memo or ""
+    source = source or ""
+    for value, what in ((kind, "kind"), (memo, "memo"), (source, "source")):
+        if len(value) > _LIMITS[what]:
+            raise _too_long(what)
     if idempotency_key is not None:
         _check_text(idempotency_key, what="idempotency_key")
         if not idempotency_key:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from ledger import services
 from ledger.integrity import beancount_text, verify_chain
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         try:
             koperasi = Koperasi.objects.get(code=options["koperasi"])
         except Koperasi.DoesNotExist:
-            raise CommandError(f"Koperasi dengan kode {options['koperasi']!r} tidak ada.") from None
+            raise CommandError(
+                _("Koperasi dengan kode %(kode)s tidak ada.") % {"kode": options["koperasi"]}
+            ) from None
         action = options["action"]
         if action == "verify":
             self._verify(koperasi)
@@ -38,22 +41,26 @@ class Command(BaseCommand):
             self._export(koperasi, options["output"], options.get("as_of"))
         elif action == "setup-chart":
             services.chart_setup(koperasi=koperasi, actor=None)
-            self.stdout.write(f"Bagan akun {koperasi.code} siap.")
+            self.stdout.write(_("Bagan akun %(kode)s siap.") % {"kode": koperasi.code})
 
     def _verify(self, koperasi: Koperasi) -> None:
         report = verify_chain(koperasi=koperasi)
         if report.ok:
-            self.stdout.write(f"OK {koperasi.code}: {report.checked} jurnal, rantai hash utuh.")
+            self.stdout.write(
+                _("OK %(kode)s: %(n)d jurnal, rantai hash utuh.")
+                % {"kode": koperasi.code, "n": report.checked}
+            )
             return
         entry = report.entry
         where = (
-            f"jurnal {entry.number} (id {entry.pk}, urutan {entry.chain_index})"
+            _("jurnal %(nomor)s (id %(id)d, urutan %(urutan)d)")
+            % {"nomor": entry.number, "id": entry.pk, "urutan": entry.chain_index}
             if entry is not None
-            else "ujung rantai"
+            else _("ujung rantai")
         )
         raise CommandError(
-            f"RUSAK {koperasi.code}: {where}: {report.reason} "
-            f"({report.checked} jurnal sebelumnya utuh)"
+            _("RUSAK %(kode)s: %(di)s: %(alasan)s (%(n)d jurnal sebelumnya utuh)")
+            % {"kode": koperasi.code, "di": where, "alasan": report.reason, "n": report.checked}
         )
 
     def _export(self, koperasi: Koperasi, output: str, as_of: str | None) -> None:
@@ -62,8 +69,12 @@ class Command(BaseCommand):
             try:
                 day = dt.date.fromisoformat(as_of)
             except ValueError:
-                raise CommandError(f"Tanggal {as_of!r} tidak sah; tulis YYYY-MM-DD.") from None
+                raise CommandError(
+                    _("Tanggal %(tgl)s tidak sah; tulis YYYY-MM-DD.") % {"tgl": as_of}
+                ) from None
         with open(output, "w", encoding="utf-8") as out:
             for line in beancount_text(koperasi=koperasi, as_of=day):
                 out.write(line + "\n")
-        self.stdout.write(f"Buku {koperasi.code} ditulis ke {output}.")
+        self.stdout.write(
+            _("Buku %(kode)s ditulis ke %(berkas)s.") % {"kode": koperasi.code, "berkas": output}
+        )
