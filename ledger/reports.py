@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -212,7 +212,7 @@ def journal(
     account: Account | None = None,
     search: str | None = None,
 ) -> QuerySet[JournalEntry]:
-    """The journal list: :func:`ledger.selectors.journal_entries` with each entry's total."""
+    """The journal list (:func:`ledger.selectors.journal_entries`), newest first."""
     return selectors.journal_entries(
         koperasi=koperasi,
         date_from=date_from,
@@ -220,7 +220,31 @@ def journal(
         kind=kind,
         account=account,
         search=search,
-    ).annotate(total=Sum("postings__amount", filter=Q(postings__amount__gt=0)))
+    )
+
+
+def with_totals(*, koperasi: Koperasi, entries: Iterable[JournalEntry]) -> list[JournalEntry]:
+    """One page of entries, each given ``total`` (its debit side), ``reversed`` (a reversal
+    undoes it) and ``kind_text``. Two small queries per page, so the page and its count stay
+    cheap however long the journal is."""
+    page = list(entries)
+    ids = [e.pk for e in page]
+    totals = dict(
+        Posting.objects.filter(entry_id__in=ids, amount__gt=0)
+        .values("entry_id")
+        .annotate(s=Sum("amount"))
+        .values_list("entry_id", "s")
+    )
+    reversed_ids = set(
+        JournalEntry.objects.filter(koperasi=koperasi, reverses_id__in=ids).values_list(
+            "reverses_id", flat=True
+        )
+    )
+    for e in page:
+        e.total = totals.get(e.pk, ZERO)  # type: ignore[attr-defined]
+        e.reversed = e.pk in reversed_ids  # type: ignore[attr-defined]
+        e.kind_text = kind_label(e.kind)  # type: ignore[attr-defined]
+    return page
 
 
 def journal_postings(entries: QuerySet[JournalEntry]) -> QuerySet[Posting]:

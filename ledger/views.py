@@ -95,7 +95,7 @@ def _stamp(day: dt.date) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     koperasi = _k(request)
     overview = reports.period_overview(koperasi=koperasi)
-    recent = list(reports.journal(koperasi=koperasi)[:5])
+    recent = reports.with_totals(koperasi=koperasi, entries=reports.journal(koperasi=koperasi)[:5])
     return render(
         request,
         "ledger/home.html",
@@ -282,9 +282,7 @@ def journal_list(request: HttpRequest) -> HttpResponse:
     if download is not None:
         return download
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    for entry in page.object_list:
-        entry.kind_text = reports.kind_label(entry.kind)  # type: ignore[attr-defined]
+    page.object_list = reports.with_totals(koperasi=koperasi, entries=page.object_list)
     return render(
         request,
         "ledger/journal_list.html",

@@ -558,6 +558,9 @@ def test_pengurus_reverses_an_entry(
     assert balance(account=acc.kas) == 0
     assert balance(account=acc.sukarela) == 0
 
+    listed = client.get(url("journal", books))
+    assert row(listed, rina_deposit.number)[3] == "Setoran sukarela Rina dibalik"
+    assert row(listed, reversal.number)[3] == reversal.memo
     original = text(client.get(url("entry", books, entry_id=rina_deposit.pk)))
     assert f"Jurnal ini sudah dibalik oleh {reversal.number}" in original
     assert "Balik jurnal ini" not in original
