@@ -41,6 +41,7 @@ from savings.models import (
 )
 
 ZERO = m.ZERO
+BULK = 20  # above this many accounts or obligations, a booking writes them in bulk
 
 
 class SavingsError(ValidationError):
@@ -221,7 +222,38 @@ class Booking:
     movements: list[Transaction] = field(default_factory=list)
     changes: dict[int, _Change] = field(default_factory=dict)
     obligations: list[Obligation] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    _open_obligations: dict[tuple[int, str], list[Obligation]] = field(default_factory=dict)
+    _terms: dict[int, ProductTerms] = field(default_factory=dict)
+    _touched: set[int] = field(default_factory=set)
+
+    def terms(self, product: Product) -> ProductTerms:
+        """The product's terms on the value date (looked up once per booking)."""
+        if product.pk not in self._terms:
+            self._terms[product.pk] = terms_in_force(product, self.value_date)
+        return self._terms[product.pk]
+
+    def preload_obligations(self, account_ids: Iterable[int]) -> None:
+        """Fetch (and lock) the open obligations of many accounts in one query (batches)."""
+        ids = list(account_ids)
+        for kind in ObligationKind.values:
+            for account_id in ids:
+                self._open_obligations.setdefault((account_id, kind), [])
+        for obligation in (
+            Obligation.objects.select_for_update()
+            .filter(account_id__in=ids, cancelled=False, paid__lt=F("amount"))
+            .order_by("period")
+        ):
+            self._open_obligations[(obligation.account_id, obligation.kind)].append(obligation)
+
+    def _open(self, account: Account, kind: str) -> list[Obligation]:
+        key = (account.pk, kind)
+        if key not in self._open_obligations:
+            self._open_obligations[key] = list(
+                Obligation.objects.select_for_update()
+                .filter(account=account, kind=kind, cancelled=False, paid__lt=F("amount"))
+                .order_by("period")
+            )
+        return self._open_obligations[key]
 
     # --- ledger side --------------------------------------------------------------------------
 
@@ -304,7 +336,7 @@ class Booking:
                 code="berjangka_no_deposit",
             )
         if account.kind == Kind.POKOK:
-            terms = terms_in_force(product, self.value_date)
+            terms = self.terms(product)
             remaining = max(terms.pokok_amount - self.balance_of(account), ZERO)
             if remaining == 0:
                 raise SavingsError(
@@ -330,7 +362,7 @@ class Booking:
             self.credit(ledger_account, amount)
         change.delta += amount
         if account.kind == Kind.SUKARELA:
-            terms = terms_in_force(product, self.value_date)
+            terms = self.terms(product)
             change.floor = min(terms.min_balance, self.balance_of(account))
         if kind == TxKind.BUNGA and account.kind == Kind.BERJANGKA:
             change.term_interest_delta += amount
@@ -340,15 +372,7 @@ class Booking:
         """Settle ``account``'s open obligations of ``kind``, oldest first; return the total."""
         left = amount
         settled = ZERO
-        already = {o.pk for o in self.obligations}
-        open_ones = (
-            Obligation.objects.select_for_update()
-            .filter(account=account, kind=kind, cancelled=False, paid__lt=F("amount"))
-            .exclude(pk__in=already)
-            .order_by("period")
-        )
-        pending = [o for o in self.obligations if o.account_id == account.pk and o.kind == kind]
-        for obligation in [*pending, *open_ones]:
+        for obligation in self._open(account, kind):
             if left <= 0:
                 break
             part = min(obligation.outstanding, left)
@@ -357,9 +381,9 @@ class Booking:
             obligation.paid += part
             if obligation.paid == obligation.amount:
                 obligation.settled_on = self.value_date
-            if obligation.pk not in already:
+            if id(obligation) not in self._touched:
+                self._touched.add(id(obligation))
                 self.obligations.append(obligation)
-                already.add(obligation.pk)
             left -= part
             settled += part
         return settled
@@ -380,7 +404,7 @@ class Booking:
             check_open(account)
             if product.withdrawable != Withdrawable.ANY_TIME:
                 raise NotWithdrawable(not_withdrawable_message(account), code="not_withdrawable")
-            terms = terms_in_force(product, self.value_date)
+            terms = self.terms(product)
             balance = self.balance_of(account)
             after = balance - amount
             if after < terms.min_balance:
@@ -455,11 +479,33 @@ class Booking:
             tx.entry = entry
             tx.actor = user
         Transaction.objects.bulk_create(self.movements)
-        for change in self.changes.values():
-            self._apply(change)
-        for obligation in self.obligations:
-            obligation.save(update_fields=["paid", "settled_on"])
+        if len(self.changes) > BULK and all(c.close is None for c in self.changes.values()):
+            self._apply_bulk()
+        else:
+            for change in self.changes.values():
+                self._apply(change)
+        if len(self.obligations) > BULK:
+            Obligation.objects.bulk_update(self.obligations, ["paid", "settled_on"], batch_size=500)
+        else:
+            for obligation in self.obligations:
+                obligation.save(update_fields=["paid", "settled_on"])
         return entry
+
+    def _apply_bulk(self) -> None:
+        """Many accounts (a payroll batch, a day's demo history): absolute values in a few
+        UPDATEs. Safe because every account here was locked by the caller before it was read."""
+        accounts = []
+        for change in self.changes.values():
+            account = change.account
+            account.balance += change.delta
+            account.prepaid += change.prepaid_delta
+            account.term_interest += change.term_interest_delta
+            if change.floor is not None:
+                account.floor = max(change.floor, ZERO)
+            accounts.append(account)
+        Account.objects.bulk_update(
+            accounts, ["balance", "prepaid", "term_interest", "floor"], batch_size=500
+        )
 
     @staticmethod
     def _apply(change: _Change) -> None:

@@ -391,6 +391,7 @@ def payroll_post(*, batch: PayrollBatch, actor: Any, only_valid: bool = False) -
     ids = [int(a) for r in locked.rows for a in r["amounts"]]
     accounts = lock_accounts(koperasi, ids)
     booking = Booking(koperasi, locked.value_date)
+    booking.preload_obligations(ids)
     memo = _("Potong gaji %(f)s") % {"f": locked.filename}
     total = ZERO
     for row in locked.rows:

@@ -164,3 +164,19 @@ def test_rate_above_the_cap_is_refused(products, pengurus):
             rate_percent=D("12"),
         )
     assert not products.koperasi.savings_products.filter(code="SX").exists()
+
+
+def test_month_end_command(member, capsys):
+    from django.core.management import CommandError, call_command
+
+    at(member.koperasi, JAN_END)
+    code = member.koperasi.code
+    call_command("savings", "month-end", "--koperasi", code, "--date", "2025-01-31")
+    first = capsys.readouterr().out
+    assert "Bunga simpanan: 1 baris, Rp698,63" in first
+    call_command("savings", "month-end", "--koperasi", code, "--date", "2025-01-31")
+    assert "tidak ada yang berubah" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="tanggal terakhir suatu bulan"):
+        call_command("savings", "month-end", "--koperasi", code, "--date", "2025-01-15")
+    with pytest.raises(CommandError, match="tidak ada"):
+        call_command("savings", "month-end", "--koperasi", "tidak-ada", "--date", "2025-01-31")
