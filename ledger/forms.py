@@ -319,6 +319,11 @@ class RoleMapForm(forms.Form):
 
     def __init__(self, *args: Any, koperasi: Koperasi, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        role_field: Any = self.fields["role"]
+        # Known roles, and the product-refined ones (simpanan_sukarela:SIBUHAR) already mapped.
+        role_field.choices = [
+            (r, label) for r, label, _a in reports.role_mappings(koperasi=koperasi)
+        ]
         self.fields["account"] = _account_field(
             reports.posting_accounts(koperasi=koperasi),
             label=_("Akun"),

@@ -685,6 +685,16 @@ def test_pengurus_changes_a_role_mapping(
     response = client.post(url("role_map", books), {"role": "kas", "account": bank.pk}, follow=True)
     assert "Peran Kas sekarang memakai akun 1.1.02 Bank." in text(response)
     assert RoleMapping.objects.get(koperasi=books, role="kas").account == bank
+    # A product's refined role, once mapped, is listed and changeable like the others.
+    RoleMapping.objects.create(koperasi=books, role="simpanan_sukarela:SIBUHAR", account=bank)
+    page = text(client.get(url("role_map", books) + "?peran=simpanan_sukarela:SIBUHAR"))
+    assert "Peran Simpanan sukarela (SIBUHAR) sekarang memakai 1.1.02 Bank" in page
+    client.post(
+        url("role_map", books),
+        {"role": "simpanan_sukarela:SIBUHAR", "account": acc.sukarela.pk},
+    )
+    refined = RoleMapping.objects.get(koperasi=books, role="simpanan_sukarela:SIBUHAR")
+    assert refined.account == acc.sukarela
     group = Account.objects.get(koperasi=books, code="1.1")
     refused = client.post(url("role_map", books), {"role": "kas", "account": group.pk})
     assert refused.status_code == 400  # a group is not among the choices
