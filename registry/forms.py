@@ -14,31 +14,39 @@ class RegistryFilterForm(forms.Form):
     q = forms.CharField(label=_("Cari"), required=False)
     kecamatan = forms.ChoiceField(label=_("Kecamatan"), required=False)
     kind = forms.ChoiceField(
-        label=_("Jenis"), required=False, choices=[("", _("Semua jenis")), *Koperasi.Kind.choices]
+        label=_("Jenis"), required=False, choices=[("", _("Semua")), *Koperasi.Kind.choices]
     )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Semua status")), *Koperasi.Status.choices],
+        choices=[("", _("Semua")), *Koperasi.Status.choices],
     )
     stage = forms.ChoiceField(
         label=_("Tahap digital"),
         required=False,
-        choices=[("", _("Semua tahap")), *Koperasi.Stage.choices],
+        choices=[("", _("Semua")), *Koperasi.Stage.choices],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["kecamatan"].choices = [  # type: ignore[attr-defined]
-            ("", _("Semua kecamatan")),
+            ("", _("Semua")),
             *[(r.code, r.name) for r in kecamatan_choices()],
         ]
 
 
 class DigitalStageForm(forms.Form):
     stage = forms.ChoiceField(label=_("Tahap baru"), choices=Koperasi.Stage.choices)
-    on = forms.DateField(label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input's value is always ISO (yyyy-mm-dd), whatever the language shown.
+    on = forms.DateField(
+        label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     note = forms.CharField(label=_("Catatan"), required=False, max_length=250)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class LoginForm(AuthenticationForm):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 
-from registry.models import AnnualTarget, DigitalStageChange, Koperasi, Region
+from registry.models import AnnualTarget, DigitalStageChange, Koperasi, Region, Role
 
 
 @dataclass(frozen=True)
@@ -115,3 +115,9 @@ def latest_founding(scope: QuerySet[Koperasi]) -> Founded | None:
     if year is None:
         return None
     return Founded(year=year, count=founded_in_year(scope, year))
+
+
+def mentors_of(koperasi: Koperasi) -> list[str]:
+    """Names of the konsultan assigned to ``koperasi``."""
+    grants = koperasi.role_grants.filter(role=Role.KONSULTAN).select_related("user")
+    return sorted(g.user.get_full_name() or g.user.get_username() for g in grants)

@@ -91,6 +91,10 @@ def _profile_koperasi(request: HttpRequest, kode: str) -> Koperasi:
 def profile(request: HttpRequest, kode: str) -> HttpResponse:
     koperasi = _profile_koperasi(request, kode)
     user = request.user
+    if koperasi in access.staff_koperasi(user):
+        # Their own koperasi: keep its menu, as on every page of it.
+        request.koperasi = koperasi  # type: ignore[attr-defined]
+        request.roles = access.roles_in(user, koperasi)  # type: ignore[attr-defined]
     can_change_stage = access.is_dinas_admin(user) or (
         koperasi.pk in access.consultant_koperasi_ids(user)
     )
@@ -106,12 +110,21 @@ def profile(request: HttpRequest, kode: str) -> HttpResponse:
         {
             "k": koperasi,
             "history": selectors.stage_history(koperasi),
-            "stage_form": DigitalStageForm(initial={"on": local_today(koperasi.timezone)})
+            "stage_form": DigitalStageForm(
+                initial={"on": local_today(koperasi.timezone), "stage": _next_stage(koperasi)}
+            )
             if can_change_stage
             else None,
             "audit_url": audit_url,
+            "nav_profile": True,
         },
     )
+
+
+def _next_stage(koperasi: Koperasi) -> str:
+    """The stage a koperasi usually moves to next: what the form offers first."""
+    order = Koperasi.STAGE_ORDER
+    return order[min(order.index(koperasi.digital_stage) + 1, len(order) - 1)]
 
 
 @require_POST
@@ -153,6 +166,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "k": koperasi,
             "business_date": business_date(koperasi),
             "roles": sorted(Role(r).label for r in request.roles),  # type: ignore[attr-defined]
+            "mentors": selectors.mentors_of(koperasi),
+            "nav_home": True,
         },
     )
 
@@ -162,7 +177,9 @@ def _audit_page(request: HttpRequest, events: QuerySet[AuditEvent], title: str) 
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "registry/audit.html", {"page": page, "title": title, "query": query.urlencode()}
+        request,
+        "registry/audit.html",
+        {"page": page, "title": title, "query": query.urlencode(), "nav_audit": True},
     )
 
 

@@ -7,6 +7,7 @@ this compiles the English catalogue.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,11 @@ class Command(BaseCommand):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                     continue
-                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                # Written beside and renamed: a process reading the catalogue meanwhile (tests
+                # run in parallel) sees the old file or the new one, never half of one.
+                partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+                polib.pofile(str(po_path)).save_as_mofile(str(partial))
+                os.replace(partial, mo_path)
                 count += 1
         if options["verbosity"] > 1:
             self.stdout.write(f"{count} catalogue(s) compiled")
