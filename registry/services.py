@@ -41,7 +41,7 @@ class RegistryError(ValidationError):
     pass
 
 
-def _check_region(kecamatan: Region, desa: Region | None) -> None:
+def check_region(kecamatan: Region, desa: Region | None) -> None:
     if kecamatan.level != Region.Level.KECAMATAN:
         raise RegistryError(_("%(name)s bukan kecamatan.") % {"name": kecamatan.name})
     if desa is not None and desa.parent_id != kecamatan.pk:
@@ -72,7 +72,7 @@ def koperasi_create(
 ) -> Koperasi:
     """Register a koperasi; its digital journey starts at ``stage`` on ``stage_since``."""
     _check_fields(fields)
-    _check_region(kecamatan, desa)
+    check_region(kecamatan, desa)
     if stage not in Koperasi.Stage.values:
         raise RegistryError(_("Tahap digital tidak dikenal: %(s)s") % {"s": stage})
     if Koperasi.objects.filter(code=code).exists():
@@ -110,7 +110,7 @@ def koperasi_update(*, actor: Any, koperasi: Koperasi, **changes: Any) -> Kopera
     before = audit.snapshot(locked)
     for key, value in changes.items():
         setattr(locked, key, value)
-    _check_region(locked.kecamatan, locked.desa)
+    check_region(locked.kecamatan, locked.desa)
     locked.full_clean()
     locked.save()
     old, new = audit.changed(before, audit.snapshot(locked))
