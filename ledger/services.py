@@ -259,32 +259,56 @@ class _Head:
     last_index: int
     last_hash: str
     closed_through: dt.date | None
+    last_seq: dict[int, int]  # year → last number given, for the year asked about
 
 
-def _lock_head(koperasi_id: int) -> _Head:
-    """Lock the koperasi's chain head (a row lock on PostgreSQL; SQLite already has one writer)
-    and read, in the same statement, the end of its latest closed period."""
-    sql = (
-        "SELECT h.last_index, h.last_hash, (SELECT MAX(p.end_date) FROM ledger_period p "
-        "WHERE p.koperasi_id = h.koperasi_id AND p.status = 'closed') "
-        "FROM ledger_chainhead h WHERE h.koperasi_id = %s"
-    )
-    if connection.vendor == "postgresql":
-        sql += " FOR UPDATE OF h"
+_FACTS_POSTGRES = (
+    "SELECT (SELECT MAX(p.end_date) FROM ledger_period p "
+    "WHERE p.koperasi_id = %s AND p.status = 'closed'), "
+    "(SELECT s.last_seq FROM ledger_entrysequence s WHERE s.koperasi_id = %s AND s.year = %s)"
+)
+_HEAD_POSTGRES = (
+    "SELECT last_index, last_hash FROM ledger_chainhead WHERE koperasi_id = %s FOR UPDATE"
+)
+_HEAD_SQLITE = (  # the two above in one statement
+    "SELECT last_index, last_hash, (SELECT MAX(p.end_date) FROM ledger_period p "
+    "WHERE p.koperasi_id = %s AND p.status = 'closed'), "
+    "(SELECT s.last_seq FROM ledger_entrysequence s WHERE s.koperasi_id = %s AND s.year = %s) "
+    "FROM ledger_chainhead WHERE koperasi_id = %s"
+)
+
+
+def _lock_head(koperasi_id: int, *, year: int | None = None) -> _Head:
+    """Lock the koperasi's chain head and read the end of its latest closed period and (for
+    ``year``) the last entry number given that year.
+
+    SQLite has one writer at a time (BEGIN IMMEDIATE), so one statement reads it all. On
+    PostgreSQL the row lock comes first and the rest is read by a second statement: a statement
+    that waited for the lock still sees the world as it was when it started.
+    """
+    params = [koperasi_id, koperasi_id, year or 0]
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        head_sql, head_params = _HEAD_POSTGRES, [koperasi_id]
+    else:
+        head_sql, head_params = _HEAD_SQLITE, [*params, koperasi_id]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [koperasi_id])
+        cursor.execute(head_sql, head_params)
         row = cursor.fetchone()
         if row is None:
             ChainHead.objects.bulk_create(
                 [ChainHead(koperasi_id=koperasi_id, last_index=0, last_hash=chain.GENESIS)],
                 ignore_conflicts=True,
             )
-            cursor.execute(sql, [koperasi_id])
+            cursor.execute(head_sql, head_params)
             row = cursor.fetchone()
+        if postgres:
+            cursor.execute(_FACTS_POSTGRES, params)
+            row = (*row, *cursor.fetchone())
     closed = row[2]
     if isinstance(closed, str):  # SQLite hands raw dates back as text
         closed = dt.date.fromisoformat(closed)
-    return _Head(int(row[0]), str(row[1]), closed)
+    return _Head(int(row[0]), str(row[1]), closed, {year: row[3] or 0} if year else {})
 
 
 def closed_through(koperasi_id: int) -> dt.date | None:
@@ -348,7 +372,7 @@ def _write(
     created_at = timezone.now()
     created_text = chain.timestamp_text(created_at)
     created_db = ops.adapt_datetimefield_value(created_at)
-    next_seq: dict[int, int] = {}
+    next_seq: dict[int, int] = dict(head.last_seq)
     dates: dict[dt.date, Any] = {}
     draft = EntryStatus.DRAFT.value
     rows = []
@@ -511,7 +535,8 @@ def post(
     the lines do not balance, an account is another koperasi's, a group or inactive, or the
     value date falls in a closed period.
     """
-    head = _lock_head(koperasi.pk)
+    value_date = value_date or current_business_date(koperasi)
+    head = _lock_head(koperasi.pk, year=getattr(value_date, "year", None))
     if idempotency_key is not None:
         first = _entry_with_key(koperasi.pk, idempotency_key)
         if first is not None:
@@ -521,7 +546,7 @@ def post(
         lines=lines,
         kind=kind,
         memo=memo,
-        value_date=value_date or current_business_date(koperasi),
+        value_date=value_date,
         idempotency_key=idempotency_key,
         source=source,
     )
@@ -607,7 +632,8 @@ def reverse(
     The original stays as it was: corrections are reversals. An entry is reversed at most once.
     """
     koperasi = entry.koperasi
-    head = _lock_head(koperasi.pk)
+    value_date = value_date or current_business_date(koperasi)
+    head = _lock_head(koperasi.pk, year=getattr(value_date, "year", None))
     if idempotency_key is not None:
         _check_text(idempotency_key, what="idempotency_key")
         first = _entry_with_key(koperasi.pk, idempotency_key)
@@ -623,8 +649,10 @@ def reverse(
             % {"nomor": original.number, "oleh": already.number}
         )
     memo = _check_text(memo or _("Pembalikan %(nomor)s") % {"nomor": original.number}, what="memo")
+    if type(value_date) is not dt.date:
+        raise LedgerError(_("Tanggal buku harus berupa tanggal."))
     item = _Prepared(
-        value_date=value_date or current_business_date(koperasi),
+        value_date=value_date,
         kind="reversal",
         memo=memo,
         source=f"ledger.JournalEntry:{original.pk}",
