@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, ViewportSize, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -27,7 +27,10 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
+VIEWPORTS: dict[str, ViewportSize] = {
+    "phone": {"width": 360, "height": 740},
+    "desktop": {"width": 1280, "height": 800},
+}
 
 
 def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
@@ -52,7 +55,7 @@ def shoot(browser: Browser, args: argparse.Namespace, out: Path) -> list[Path]:
         contexts = {}
         for name, user, path in pages(args):
             if user not in contexts:
-                context = browser.new_context(viewport=viewport, locale="id-ID")  # type: ignore[arg-type]
+                context = browser.new_context(viewport=viewport, locale="id-ID")
                 if user:
                     page = context.new_page()
                     page.goto(f"{args.url}/masuk/")

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 # The marker every browser test module uses (see the module docstring).
@@ -55,7 +55,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[str]:
         for thread in threading.enumerate():
             if thread.name.endswith("(process_request_thread)"):
                 thread.join(timeout=30)
-        for connection in live.thread.connections_override.values():
+        for connection in (live.thread.connections_override or {}).values():
             connection.dec_thread_sharing()
 
 
