@@ -102,27 +102,51 @@ class ChartRow:
         return self.balance if self.account.normal_side == Account.Side.DEBIT else -self.balance
 
 
+def _parents(chart: Sequence[Account]) -> dict[int, int | None]:
+    """Each account's parent within ``chart``. A loop of parents (nothing in the database
+    forbids A under B under A) is cut where it closes, so every walk below ends."""
+    ids = {a.pk for a in chart}
+    raw = {a.pk: a.parent_id if a.parent_id in ids else None for a in chart}
+
+    def in_loop(pk: int) -> bool:
+        seen: set[int] = set()
+        node = raw[pk]
+        while node is not None and node not in seen:
+            if node == pk:
+                return True
+            seen.add(node)
+            node = raw[node]
+        return False
+
+    return {pk: None if in_loop(pk) else parent for pk, parent in raw.items()}
+
+
 def _depths(chart: Sequence[Account]) -> dict[int, int]:
-    by_id = {a.pk: a for a in chart}
+    parents = _parents(chart)
     depths: dict[int, int] = {}
 
-    def depth(a: Account) -> int:
-        if a.pk not in depths:
-            parent = by_id.get(a.parent_id) if a.parent_id else None
-            depths[a.pk] = 0 if parent is None else depth(parent) + 1
-        return depths[a.pk]
+    def depth(pk: int) -> int:
+        if pk not in depths:
+            parent = parents[pk]
+            depths[pk] = 0 if parent is None else depth(parent) + 1
+        return depths[pk]
 
     for a in chart:
-        depth(a)
+        depth(a.pk)
     return depths
+
+
+def _children(chart: Sequence[Account]) -> dict[int | None, list[Account]]:
+    parents = _parents(chart)
+    children: dict[int | None, list[Account]] = {}
+    for a in sorted(chart, key=lambda a: a.code):
+        children.setdefault(parents[a.pk], []).append(a)
+    return children
 
 
 def _tree_order(chart: Sequence[Account]) -> list[Account]:
     """Accounts parent first, children after their parent by code (codes need not nest)."""
-    children: dict[int | None, list[Account]] = {}
-    ids = {a.pk for a in chart}
-    for a in sorted(chart, key=lambda a: a.code):
-        children.setdefault(a.parent_id if a.parent_id in ids else None, []).append(a)
+    children = _children(chart)
     ordered: list[Account] = []
 
     def walk(parent: int | None) -> None:
@@ -313,10 +337,7 @@ def trial_balance(
     }
     accounts = list(selectors.accounts(koperasi=koperasi))
     depths = _depths(accounts)
-    children: dict[int, list[Account]] = {}
-    for a in accounts:
-        if a.parent_id:
-            children.setdefault(a.parent_id, []).append(a)
+    children = _children(accounts)
 
     nets: dict[int, Decimal] = {}
     shown: dict[int, bool] = {}

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from ledger.models import Account, JournalEntry, Period, RoleMapping
 from ledger.selectors import balance
-from ledger.services import Line, period_close, post
+from ledger.services import Line, account_create, account_update, period_close, post
 from registry.models import Koperasi, Role
 from tests.factories import UserFactory, grant
 
@@ -671,6 +671,32 @@ def test_pengurus_adds_renames_and_deactivates_accounts(
     assert refused.status_code == 400
     assert "Akun ini dipakai oleh peran akun; pindahkan perannya dulu" in text(refused)
     assert Account.objects.get(pk=acc.kas.pk).is_active
+
+
+def test_a_loop_of_parents_does_not_hide_accounts(
+    client: Any, books: Koperasi, rina_deposit: JournalEntry, pengurus: Any
+) -> None:
+    """Nothing stops 1.1 going under a new group that is itself under 1.1; the pages still
+    list every account and the neraca saldo still balances."""
+    aset_lancar = Account.objects.get(koperasi=books, code="1.1")
+    loop = account_create(
+        koperasi=books,
+        actor=pengurus,
+        code="1.8",
+        name="Kelompok Uji",
+        klass="aset",
+        normal_side="debit",
+        parent=aset_lancar,
+        is_group=True,
+    )
+    account_update(account=aset_lancar, actor=pengurus, parent=loop)
+    client.force_login(pengurus)
+    chart = client.get(url("chart", books))
+    assert row(chart, "1.1.01")[1] == "Kas"
+    assert row(chart, "1.8")[1] == "Kelompok Uji"
+    tb = client.get(url("trial_balance", books))
+    assert row(tb, "1.1.01") == ["1.1.01", "Kas", "Rp1.500.000", ""]
+    assert 'data-check="seimbang"' in tb.content.decode()
 
 
 def test_pengurus_changes_a_role_mapping(
