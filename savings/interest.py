@@ -168,6 +168,28 @@ def interest_for_balances(
     return _round(lowest * rate * days / DAYS_IN_YEAR)
 
 
+def constant_balance_interest(
+    balance: Decimal,
+    days: int,
+    *,
+    method: Method | str,
+    rate_percent: Decimal,
+    threshold: Decimal = ZERO,
+) -> Decimal:
+    """Interest on a balance that stayed the same for ``days`` days (most accounts, most
+    months): the same result as :func:`interest_for_balances` on ``[balance] * days``, without
+    building the list."""
+    rate = _rate(rate_percent)
+    balance = max(_check_decimal(balance, "balance"), ZERO)
+    threshold = _check_decimal(threshold, "threshold")
+    method = Method(method)
+    if days <= 0 or rate == 0 or balance < threshold:
+        return ZERO
+    if method is Method.DAILY:
+        return _round(balance * days * rate / DAYS_IN_YEAR)
+    return _round(balance * rate * days / DAYS_IN_YEAR)
+
+
 def period_interest(
     changes: Sequence[BalanceChange],
     period: Period,

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -290,7 +292,13 @@ def tax(request: HttpRequest) -> HttpResponse:
     periods = selectors.withholding_periods(koperasi=koperasi)
     chosen = request.GET.get("masa")
     period = next((p for p in periods if p.isoformat() == chosen), periods[0] if periods else None)
-    rows = list(selectors.withholdings(koperasi=koperasi, period=period)) if period else []
+    rows = selectors.withholdings(koperasi=koperasi, period=period) if period else None
+    totals = (
+        rows.aggregate(n=Count("pk"), gross=Sum("gross"), tax=Sum("tax"))
+        if rows is not None
+        else {}
+    )
+    page = Paginator(rows, 100).get_page(request.GET.get("page")) if rows is not None else None
     return render(
         request,
         "savings/tax.html",
@@ -298,9 +306,10 @@ def tax(request: HttpRequest) -> HttpResponse:
             request,
             periods=periods,
             period=period,
-            rows=rows,
-            gross=sum((r.gross for r in rows), ZERO),
-            withheld=sum((r.tax for r in rows), ZERO),
+            page=page,
+            count=totals.get("n") or 0,
+            gross=totals.get("gross") or ZERO,
+            withheld=totals.get("tax") or ZERO,
         ),
     )
 

@@ -39,9 +39,23 @@ from savings.models import (
     TxKind,
     Withdrawable,
 )
+from savings.services._bulk import insert_rows, now, update_rows
 
 ZERO = m.ZERO
 BULK = 20  # above this many accounts or obligations, a booking writes them in bulk
+MOVEMENT_FIELDS = (
+    "koperasi_id",
+    "account_id",
+    "kind",
+    "amount",
+    "value_date",
+    "created_at",
+    "entry_id",
+    "memo",
+    "actor_id",
+    "session_id",
+    "cash",
+)
 
 
 class SavingsError(ValidationError):
@@ -134,7 +148,7 @@ def lock_accounts(koperasi: Koperasi, ids: Iterable[int]) -> dict[int, Account]:
         a.pk: a
         for a in Account.objects.select_for_update(no_key=True)
         .filter(koperasi=koperasi, pk__in=wanted)
-        .select_related("product", "member")
+        .select_related("product__ledger_account", "member")
         .order_by("pk")
     }
     missing = [i for i in wanted if i not in locked]
@@ -225,6 +239,7 @@ class Booking:
     _open_obligations: dict[tuple[int, str], list[Obligation]] = field(default_factory=dict)
     _terms: dict[int, ProductTerms] = field(default_factory=dict)
     _touched: set[int] = field(default_factory=set)
+    _roles: dict[str, LedgerAccount] = field(default_factory=dict)
 
     def terms(self, product: Product) -> ProductTerms:
         """The product's terms on the value date (looked up once per booking)."""
@@ -258,7 +273,9 @@ class Booking:
     # --- ledger side --------------------------------------------------------------------------
 
     def role(self, role: str) -> LedgerAccount:
-        account = ledger_selectors.account_for_role(koperasi=self.koperasi, role=role)
+        if role not in self._roles:
+            self._roles[role] = ledger_selectors.account_for_role(koperasi=self.koperasi, role=role)
+        account = self._roles[role]
         self.ledger_accounts[account.pk] = account
         return account
 
@@ -478,14 +495,42 @@ class Booking:
         for tx in self.movements:
             tx.entry = entry
             tx.actor = user
-        Transaction.objects.bulk_create(self.movements)
+        if len(self.movements) > BULK:
+            # A batch (payroll, a counter day): tuples, not model saves; the objects keep no pk.
+            created = now()
+            insert_rows(
+                Transaction,
+                MOVEMENT_FIELDS,
+                (
+                    (
+                        t.koperasi_id,
+                        t.account_id,
+                        t.kind,
+                        t.amount,
+                        t.value_date,
+                        created,
+                        entry.pk,
+                        t.memo,
+                        t.actor_id,
+                        t.session_id,
+                        t.cash,
+                    )
+                    for t in self.movements
+                ),
+            )
+        else:
+            Transaction.objects.bulk_create(self.movements)
         if len(self.changes) > BULK and all(c.close is None for c in self.changes.values()):
             self._apply_bulk()
         else:
             for change in self.changes.values():
                 self._apply(change)
         if len(self.obligations) > BULK:
-            Obligation.objects.bulk_update(self.obligations, ["paid", "settled_on"], batch_size=500)
+            update_rows(
+                Obligation,
+                ("paid", "settled_on"),
+                ((o.paid, o.settled_on, o.pk) for o in self.obligations),
+            )
         else:
             for obligation in self.obligations:
                 obligation.save(update_fields=["paid", "settled_on"])
@@ -494,7 +539,7 @@ class Booking:
     def _apply_bulk(self) -> None:
         """Many accounts (a payroll batch, a day's demo history): absolute values in a few
         UPDATEs. Safe because every account here was locked by the caller before it was read."""
-        accounts = []
+        rows = []
         for change in self.changes.values():
             account = change.account
             account.balance += change.delta
@@ -502,10 +547,10 @@ class Booking:
             account.term_interest += change.term_interest_delta
             if change.floor is not None:
                 account.floor = max(change.floor, ZERO)
-            accounts.append(account)
-        Account.objects.bulk_update(
-            accounts, ["balance", "prepaid", "term_interest", "floor"], batch_size=500
-        )
+            rows.append(
+                (account.balance, account.prepaid, account.term_interest, account.floor, account.pk)
+            )
+        update_rows(Account, ("balance", "prepaid", "term_interest", "floor"), rows)
 
     @staticmethod
     def _apply(change: _Change) -> None:
@@ -530,9 +575,16 @@ class Booking:
             fields["floor"] = max(change.floor, ZERO)
         if fields:
             Account.objects.filter(pk=account.pk).update(**fields)
-        account.refresh_from_db(
-            fields=["balance", "floor", "prepaid", "term_interest", "status", "closed_on"]
-        )
+        # The row is locked by the caller, so what it holds now is known without reading it.
+        account.balance += change.delta
+        account.prepaid += change.prepaid_delta
+        account.term_interest += change.term_interest_delta
+        if change.close is not None:
+            account.status = Account.Status.DITUTUP
+            account.closed_on, account.close_reason = change.close
+            account.floor = account.prepaid = ZERO
+        elif change.floor is not None:
+            account.floor = max(change.floor, ZERO)
 
 
 def value_date_of(koperasi: Koperasi, value_date: dt.date | None) -> dt.date:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
@@ -50,10 +50,23 @@ from savings.models import (
     Transaction,
     TxKind,
 )
+from savings.services._bulk import insert_rows, now
 from savings.services._common import ZERO, Booking, SavingsError, month_start
 from savings.services.berjangka import berjangka_mature, matured_due
 
 BATCH = 2000
+TX_FIELDS = (
+    "koperasi_id",
+    "account_id",
+    "kind",
+    "amount",
+    "value_date",
+    "created_at",
+    "entry_id",
+    "memo",
+    "cash",
+    "run_id",
+)
 
 
 @dataclass
@@ -146,8 +159,10 @@ def _step_wajib(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
     ).values("account_id")
     booking = Booking(koperasi, on)
     receivable = ZERO
-    obligations: list[Obligation] = []
+    billed = ZERO
+    obligations: list[tuple[Any, ...]] = []
     prepaid_used: list[tuple[int, Decimal]] = []
+    created = now()
     for product in products:
         t = terms.get(product.pk)
         if t is None or on.month % t.wajib_period_months:
@@ -172,17 +187,20 @@ def _step_wajib(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
             if paid:
                 prepaid_used.append((account_id, paid))
             obligations.append(
-                Obligation(
-                    koperasi=koperasi,
-                    account_id=account_id,
-                    member_id=member_id,
-                    kind=ObligationKind.WAJIB,
-                    period=period,
-                    amount=amount,
-                    paid=paid,
-                    settled_on=on if paid == amount else None,
+                (
+                    koperasi.pk,
+                    account_id,
+                    member_id,
+                    ObligationKind.WAJIB,
+                    period,
+                    amount,
+                    paid,
+                    on if paid == amount else None,
+                    False,
+                    created,
                 )
             )
+            billed += amount
             unpaid_product += amount - paid
         if unpaid_product:
             booking.credit(product.ledger_account, unpaid_product)
@@ -197,10 +215,30 @@ def _step_wajib(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
             idempotency_key=f"savings-month-end:{on.isoformat()}:wajib",
             source=f"savings.MonthEndRun:{run.pk}",
         )
-    Obligation.objects.bulk_create(obligations, batch_size=BATCH)
-    for account_id, paid in prepaid_used:
-        Account.objects.filter(pk=account_id).update(prepaid=F("prepaid") - m.to_sen(paid))
-    billed = sum((o.amount for o in obligations), ZERO)
+    insert_rows(
+        Obligation,
+        (
+            "koperasi_id",
+            "account_id",
+            "member_id",
+            "kind",
+            "period",
+            "amount",
+            "paid",
+            "settled_on",
+            "cancelled",
+            "created_at",
+        ),
+        obligations,
+    )
+    if prepaid_used:
+        # Decrements in SQL: a deposit that added to prepaid meanwhile is kept.
+        table = connection.ops.quote_name(Account._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET prepaid = prepaid - %s WHERE id = %s",  # noqa: S608
+                [(m.to_sen(paid), account_id) for account_id, paid in prepaid_used],
+            )
     _finish(run, count=len(obligations), total=billed, entry=entry)
     return StepResult(MonthEndStep.WAJIB, False, len(obligations), billed, entry)
 
@@ -260,6 +298,7 @@ def compute_interest(koperasi: Koperasi, on: dt.date) -> list[tuple[_Candidate, 
         else:
             month[account_id].append((day, total))
     days = period.days
+    rates: dict[int, Decimal] = {}
     out: list[tuple[_Candidate, Decimal]] = []
     for c in candidates.values():
         if not c.is_open and c.close_reason != CloseReason.MATURED:
@@ -268,27 +307,31 @@ def compute_interest(koperasi: Koperasi, on: dt.date) -> list[tuple[_Candidate, 
         rate_bp = c.rate_bp if c.kind == Kind.BERJANGKA else t.rate_bp
         if not rate_bp:
             continue
-        rate = Decimal(rate_bp) / 100
+        rate = rates.setdefault(rate_bp, Decimal(rate_bp) / 100)
         closing = c.balance - after.get(c.account_id, ZERO)
         movements = month.get(c.account_id)
         if not movements:
             if closing <= 0:
                 continue
-            balances = [closing] * days
-            opening = closing
+            amount = interest.constant_balance_interest(
+                closing,
+                days,
+                method=t.interest_method,
+                rate_percent=rate,
+                threshold=t.interest_threshold,
+            )
         else:
             opening = closing - sum((a for _d, a in movements), ZERO)
             changes = interest.changes_from_movements(
                 opening, movements, opening_day=start - dt.timedelta(days=1)
             )
-            balances = interest.daily_balances(changes, period)
-        amount = interest.interest_for_balances(
-            balances,
-            method=t.interest_method,
-            rate_percent=rate,
-            threshold=t.interest_threshold,
-            opening=opening,
-        )
+            amount = interest.interest_for_balances(
+                interest.daily_balances(changes, period),
+                method=t.interest_method,
+                rate_percent=rate,
+                threshold=t.interest_threshold,
+                opening=opening,
+            )
         if amount > 0:
             out.append((c, amount))
     return out
@@ -312,27 +355,20 @@ def _step_bunga(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
             sukarela[member_id] = (acc_id, product_id)
     memo = _("Bunga %(m)s") % {"m": month_name(on)}
     booking = Booking(koperasi, on)
-    movements: list[Transaction] = []
+    movements: list[tuple[int, Decimal]] = []
     total = ZERO
+    by_product: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for c, amount in earned:
         account_id, product_id = c.account_id, c.product_id
         if not c.is_open:
             if c.member_id not in sukarela:
                 continue
             account_id, product_id = sukarela[c.member_id]
-        booking.credit(products[product_id].ledger_account, amount)
+        by_product[product_id] += amount
         total += amount
-        movements.append(
-            Transaction(
-                koperasi=koperasi,
-                account_id=account_id,
-                kind=TxKind.BUNGA,
-                amount=amount,
-                value_date=on,
-                memo=memo,
-                run=run,
-            )
-        )
+        movements.append((account_id, amount))
+    for product_id, amount in by_product.items():
+        booking.credit(products[product_id].ledger_account, amount)
     entry = None
     if total:
         booking.debit(booking.role("beban_bunga_simpanan"), total)
@@ -343,9 +379,15 @@ def _step_bunga(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
             idempotency_key=f"savings-month-end:{on.isoformat()}:bunga",
             source=f"savings.MonthEndRun:{run.pk}",
         )
-        for tx in movements:
-            tx.entry = entry
-        Transaction.objects.bulk_create(movements, batch_size=BATCH)
+        created = now()
+        insert_rows(
+            Transaction,
+            TX_FIELDS,
+            (
+                (koperasi.pk, a, TxKind.BUNGA, amt, on, created, entry.pk, memo, ZERO, run.pk)
+                for a, amt in movements
+            ),
+        )
         _apply_run(run)
     _finish(run, count=len(movements), total=total, entry=entry)
     return StepResult(MonthEndStep.BUNGA, False, len(movements), total, entry)
@@ -374,40 +416,33 @@ def _step_pajak(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
     booking = Booking(koperasi, on)
     memo = _("PPh final bunga %(m)s") % {"m": month_name(on)}
     rate_bp = int(interest.PPH_RATE_PERCENT * 100)
-    slips: list[TaxWithholding] = []
-    movements: list[Transaction] = []
+    slips: list[tuple[Any, ...]] = []
+    movements: list[tuple[int, Decimal]] = []
+    by_product: dict[int, Decimal] = defaultdict(lambda: ZERO)
     total = ZERO
     for member_id, by_account in gross.items():
         member_gross = sum(by_account.values(), ZERO)
         shares = interest.pph_final_split(by_account)
         member_tax = sum(shares.values(), ZERO)
         slips.append(
-            TaxWithholding(
-                koperasi=koperasi,
-                member_id=member_id,
-                period=start,
-                gross=member_gross,
-                tax=member_tax,
-                rate_bp=rate_bp if member_tax else 0,
-                run=run,
+            (
+                koperasi.pk,
+                member_id,
+                start,
+                member_gross,
+                member_tax,
+                rate_bp if member_tax else 0,
+                run.pk,
             )
         )
         for account_id, tax in shares.items():
             if not tax:
                 continue
-            booking.debit(products[product_of[account_id]].ledger_account, tax)
+            by_product[product_of[account_id]] += tax
             total += tax
-            movements.append(
-                Transaction(
-                    koperasi=koperasi,
-                    account_id=account_id,
-                    kind=TxKind.PAJAK,
-                    amount=-tax,
-                    value_date=on,
-                    memo=memo,
-                    run=run,
-                )
-            )
+            movements.append((account_id, -tax))
+    for product_id, amount in by_product.items():
+        booking.debit(products[product_id].ledger_account, amount)
     entry = None
     if total:
         booking.credit(booking.role("utang_pajak"), total)
@@ -418,11 +453,21 @@ def _step_pajak(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
             idempotency_key=f"savings-month-end:{on.isoformat()}:pajak",
             source=f"savings.MonthEndRun:{run.pk}",
         )
-        for tx in movements:
-            tx.entry = entry
-        Transaction.objects.bulk_create(movements, batch_size=BATCH)
+        created = now()
+        insert_rows(
+            Transaction,
+            TX_FIELDS,
+            (
+                (koperasi.pk, a, TxKind.PAJAK, amt, on, created, entry.pk, memo, ZERO, run.pk)
+                for a, amt in movements
+            ),
+        )
         _apply_run(run)
-    TaxWithholding.objects.bulk_create(slips, batch_size=BATCH)
+    insert_rows(
+        TaxWithholding,
+        ("koperasi_id", "member_id", "period", "gross", "tax", "rate_bp", "run_id"),
+        slips,
+    )
     _finish(run, count=len(slips), total=total, entry=entry)
     return StepResult(MonthEndStep.PAJAK, False, len(slips), total, entry)
 

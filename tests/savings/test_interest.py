@@ -14,7 +14,9 @@ from savings.interest import (
     Method,
     Period,
     changes_from_movements,
+    constant_balance_interest,
     daily_balances,
+    interest_for_balances,
     monthly_interest,
     period_interest,
     pph_final,
@@ -200,3 +202,19 @@ def test_tax_split_sums_to_the_tax_on_the_total_and_never_exceeds_the_gross(
         assert all(v == 0 for v in split.values())
     else:
         assert all(abs(split[k] - gross[k] / 10) <= D("0.02") for k in gross)
+
+
+@given(amounts, rates, st.integers(min_value=1, max_value=31), amounts)
+def test_constant_balance_shortcut_agrees_with_the_daily_list(
+    balance: Decimal, rate: Decimal, days: int, threshold: Decimal
+) -> None:
+    for method in Method:
+        assert constant_balance_interest(
+            balance, days, method=method, rate_percent=rate, threshold=threshold
+        ) == interest_for_balances(
+            [balance] * days,
+            method=method,
+            rate_percent=rate,
+            threshold=threshold,
+            opening=balance,
+        )

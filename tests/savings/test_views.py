@@ -223,3 +223,17 @@ def test_closing_the_day_with_a_difference_shows_on_the_managers_list(
     counter.force_login(pengurus)
     page = counter.get(url("sessions", member.koperasi)).content.decode()
     assert "Uang sobek" in page and "1 sesi dengan selisih kas" in page
+
+
+def test_arrears_and_bukti_potong_lists(client: Any, member: Member, pengurus: Any) -> None:
+    koperasi = member.koperasi
+    koperasi.business_date = dt.date(2025, 1, 31)
+    koperasi.save(update_fields=["business_date"])
+    services.month_end(koperasi=koperasi, on=dt.date(2025, 1, 31), actor=pengurus)
+    client.force_login(pengurus)
+    arrears = client.get(url("arrears", koperasi)).content.decode()
+    assert member.full_name in arrears and "Rp50.000" in arrears
+    csv_text = client.get(url("arrears", koperasi), {"format": "csv"}).content.decode()
+    assert f"{member.number},{member.full_name}" in csv_text
+    tax = client.get(url("tax", koperasi)).content.decode()
+    assert member.full_name in tax and "Rp698,63" in tax

@@ -1,0 +1,35 @@
+"""The savings demo, small: members, products and history whose books agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from members.models import Member
+from registry.models import Role
+from savings import demo
+from savings.models import MonthEndRun, Product, TaxWithholding
+from tests.factories import KoperasiFactory, UserFactory, grant
+from tests.savings.books import assert_books_agree
+
+
+def test_a_small_demo_koperasi_has_history_and_its_books_agree(db: Any) -> None:
+    koperasi = KoperasiFactory.create(code="nelayan-papagarang", name="Koperasi Nelayan")
+    for role in (Role.PENGURUS, Role.KASIR):
+        grant(UserFactory.create(username=f"{role}.papagarang"), role, koperasi)
+    line = demo.load_koperasi(
+        koperasi, today=dt.date(2026, 3, 18), rng=random.Random(1), members=40, months=2
+    )
+    assert line is not None and line.startswith("nelayan-papagarang: ")
+    members = Member.objects.filter(koperasi=koperasi)
+    assert members.count() >= 36
+    assert all(m.nik.startswith("5315") and len(m.nik) == 16 for m in members)
+    assert Product.objects.filter(koperasi=koperasi).count() == 4
+    assert MonthEndRun.objects.filter(koperasi=koperasi, step="bunga").count() == 2
+    assert TaxWithholding.objects.filter(koperasi=koperasi).exists()
+    koperasi.refresh_from_db()
+    assert koperasi.business_date == dt.date(2026, 3, 18)
+    assert_books_agree(koperasi)
+    # Loading again changes nothing.
+    assert demo.load_koperasi(koperasi, today=dt.date(2026, 3, 18), rng=random.Random(1)) is None
