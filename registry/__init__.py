@@ -6,4 +6,6 @@
   roles name a koperasi. ``registry.access`` turns a request into the koperasi it may touch.
 - The digital stage of each koperasi is history (``DigitalStageChange``), so the Dinas can count
   new digital koperasi against its yearly target.
+- ``registry.demo`` builds the demo district (``kopdig demo``); other apps add demo steps in
+  their own ``demo.py``.
 """
