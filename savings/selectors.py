@@ -57,11 +57,11 @@ def product_get(*, koperasi: Koperasi, product_id: int) -> Product:
 
 
 def account_get(*, koperasi: Koperasi, account_id: int) -> Account:
-    return get_object_or_404(
-        Account.objects.select_related("product", "member", "koperasi"),
-        koperasi=koperasi,
-        pk=account_id,
+    account = get_object_or_404(
+        Account.objects.select_related("product", "member"), koperasi=koperasi, pk=account_id
     )
+    account.koperasi = koperasi
+    return account
 
 
 def transaction_get(*, koperasi: Koperasi, transaction_id: int) -> Transaction:

@@ -157,6 +157,25 @@ def lock_accounts(koperasi: Koperasi, ids: Iterable[int]) -> dict[int, Account]:
     return locked
 
 
+def lock_account(account: Account) -> Account:
+    """Lock one account the caller has read, and return its row as it is under the lock.
+
+    Its product, member and koperasi are taken from the caller's copy (a member who left
+    meanwhile shows in the locked row: leaving closes every account under the same lock).
+    """
+    fresh = (
+        Account.objects.select_for_update(no_key=True)
+        .filter(pk=account.pk, koperasi_id=account.koperasi_id)
+        .first()
+    )
+    if fresh is None:
+        raise SavingsError(_("Rekening tidak ditemukan di koperasi ini."), code="not_found")
+    fresh.product = account.product
+    fresh.member = account.member
+    fresh.koperasi = account.koperasi
+    return fresh
+
+
 def existing_entry(koperasi: Koperasi, key: str | None) -> JournalEntry | None:
     if not key:
         return None

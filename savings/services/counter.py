@@ -29,6 +29,7 @@ from savings.services._common import (
     amount_of,
     check_session,
     existing_entry,
+    lock_account,
     lock_accounts,
     rupiah,
     value_date_of,
@@ -87,7 +88,7 @@ def deposit(
     amount = amount_of(amount)
     _check_via(via)
     koperasi = account.koperasi
-    locked = lock_accounts(koperasi, [account.pk])[account.pk]
+    locked = lock_account(account)
     if (entry := existing_entry(koperasi, idempotency_key)) is not None:
         return _repeat(entry, locked)
     check_session(session, koperasi)
@@ -122,7 +123,7 @@ def withdraw(
     amount = amount_of(amount)
     _check_via(via)
     koperasi = account.koperasi
-    locked = lock_accounts(koperasi, [account.pk])[account.pk]
+    locked = lock_account(account)
     if (entry := existing_entry(koperasi, idempotency_key)) is not None:
         return _repeat(entry, locked)
     check_session(session, koperasi)
