@@ -86,9 +86,18 @@ def is_loaded() -> bool:
     return Koperasi.objects.filter(code=MARKER_CODE).exists()
 
 
-def collect_steps() -> list[Step]:
-    """Every installed app's ``demo.STEPS``, in ``INSTALLED_APPS`` order."""
-    steps: list[Step] = []
+def demo_apps() -> list[str]:
+    """Labels of the installed apps that add demo steps, in ``INSTALLED_APPS`` order."""
+    return [label for label, _steps in _app_steps()]
+
+
+def collect_steps(only: list[str] | None = None) -> list[Step]:
+    """Every installed app's ``demo.STEPS`` (or only those of the apps labelled in ``only``)."""
+    return [step for label, steps in _app_steps() if not only or label in only for step in steps]
+
+
+def _app_steps() -> list[tuple[str, list[Step]]]:
+    found = []
     for config in apps.get_app_configs():
         try:
             module = importlib.import_module(f"{config.name}.demo")
@@ -96,8 +105,8 @@ def collect_steps() -> list[Step]:
             if exc.name != f"{config.name}.demo":
                 raise
             continue
-        steps.extend(getattr(module, "STEPS", []))
-    return steps
+        found.append((config.label, list(getattr(module, "STEPS", []))))
+    return found
 
 
 # --- the district ----------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def schema(path: Path) -> set[tuple[str, str]]:
 def test_backup_while_kopdig_writes_then_restore_finds_every_record(tmp_path: Path) -> None:
     live_dir, fresh_dir = tmp_path / "live", tmp_path / "fresh"
     assert kopdig(live_dir, "migrate", "-v", "0").returncode == 0
-    assert kopdig(live_dir, "demo").returncode == 0
+    assert kopdig(live_dir, "demo", "--only", "registry").returncode == 0
     live = live_dir / "kopdig.sqlite3"
     before = every_row(live)
     assert len(before["registry_koperasi"]) == 145

@@ -17,7 +17,7 @@ from tests.factories import KoperasiFactory
 
 def run(*args: str) -> str:
     out = StringIO()
-    call_command("demo", *args, stdout=out)
+    call_command("demo", "--only", "registry", *args, stdout=out)
     return out.getvalue()
 
 
@@ -37,3 +37,10 @@ def test_the_demo_is_not_mixed_into_real_data(db: Any) -> None:
     with pytest.raises(CommandError, match="bukan bagian dari demo"):
         run("--reset")
     assert list(Koperasi.objects.values_list("name", flat=True)) == ["KSP Sungguhan"]
+
+
+def test_only_names_apps_that_have_demo_steps(db: Any) -> None:
+    assert demo.demo_apps()[0] == "registry"
+    with pytest.raises(CommandError, match="Tidak ada langkah demo untuk kasir"):
+        run("--only", "kasir")
+    assert not Koperasi.objects.exists()

@@ -25,8 +25,20 @@ class Command(BaseCommand):
             action="store_true",
             help="Kosongkan seluruh basis data demo lalu muat ulang dari awal.",
         )
+        parser.add_argument(
+            "--only",
+            nargs="+",
+            metavar="APP",
+            help="Hanya langkah demo aplikasi ini (misalnya: --only registry); yang lain menyusul.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        only = options["only"]
+        if only and (unknown := set(only) - set(demo.demo_apps())):
+            raise CommandError(
+                f"Tidak ada langkah demo untuk {', '.join(sorted(unknown))}; "
+                f"yang ada: {', '.join(demo.demo_apps())}."
+            )
         loaded = demo.is_loaded()
         if Koperasi.objects.exists() and not loaded:
             raise CommandError(
@@ -39,7 +51,7 @@ class Command(BaseCommand):
             self.stdout.write("Basis data demo dikosongkan.")
         context = demo.Demo(today=local_today())
         with transaction.atomic():
-            done = [line for step in demo.collect_steps() if (line := step(context))]
+            done = [line for step in demo.collect_steps(only) if (line := step(context))]
         if done:
             for line in done:
                 self.stdout.write(f"- {line}")
