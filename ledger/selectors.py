@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from core.money import ZERO, from_sen, to_sen
+from core.money import ZERO, from_sen
 from ledger import services
 from ledger.models import (
     Account,
@@ -23,8 +24,6 @@ from ledger.models import (
     EntryStatus,
     JournalEntry,
     Period,
-    PeriodBalance,
-    PeriodStatus,
     Posting,
     RoleMapping,
 )
@@ -86,70 +85,81 @@ def periods(*, koperasi: Koperasi) -> QuerySet[Period]:
     return Period.objects.filter(koperasi=koperasi).order_by("-start_date")
 
 
-def _base_period(koperasi_id: int, as_of: dt.date | None) -> Period | None:
-    qs = Period.objects.filter(koperasi_id=koperasi_id, status=PeriodStatus.CLOSED)
-    if as_of is not None:
-        qs = qs.filter(end_date__lte=as_of)
-    return qs.order_by("-end_date").first()
-
-
-def _window(qs: QuerySet[Posting], base: Period | None, as_of: dt.date | None) -> QuerySet:
-    """Posted postings after ``base`` up to ``as_of``, by the posting's own date: for one
-    account, read through the index (account, value_date)."""
-    qs = qs.filter(entry__status=EntryStatus.POSTED)
-    if base is not None:
-        qs = qs.filter(value_date__gt=base.end_date)
-    if as_of is not None:
-        qs = qs.filter(value_date__lte=as_of)
-    return qs
-
-
-def _koperasi_window(koperasi: Koperasi, base: Period | None, as_of: dt.date | None) -> QuerySet:
-    """The same for a whole koperasi, filtered on the entry so the (koperasi, value_date) index
-    of entries finds the window and the postings come by entry."""
-    qs = Posting.objects.filter(entry__koperasi=koperasi, entry__status=EntryStatus.POSTED)
-    if base is not None:
-        qs = qs.filter(entry__value_date__gt=base.end_date)
-    if as_of is not None:
-        qs = qs.filter(entry__value_date__lte=as_of)
-    return qs
+# One round trip: the latest closed period at or before the date (``base``), the account's
+# stored closing balance there, and the posted postings after it up to the date, read through
+# the index (account_id, value_date).
+_BALANCE_SQL = """
+WITH base AS (
+    SELECT id, end_date FROM ledger_period
+    WHERE koperasi_id = %s AND status = 'closed' AND end_date <= %s
+    ORDER BY end_date DESC LIMIT 1
+)
+SELECT
+    (SELECT pb.balance FROM ledger_periodbalance pb
+     WHERE pb.period_id = (SELECT id FROM base) AND pb.account_id = %s),
+    (SELECT SUM(p.amount) FROM ledger_posting p
+     JOIN ledger_journalentry e ON e.id = p.entry_id
+     WHERE p.account_id = %s
+       AND p.value_date > COALESCE((SELECT end_date FROM base), %s)
+       AND p.value_date <= %s
+       AND e.status = 'posted')
+"""
 
 
 def balance(*, account: Account, as_of: dt.date | None = None) -> Decimal:
     """The account's balance at the end of ``as_of`` (default: everything posted)."""
-    base = _base_period(account.koperasi_id, as_of)
-    opening = ZERO
-    if base is not None:
-        stored = (
-            PeriodBalance.objects.filter(period=base, account=account)
-            .values_list("balance", flat=True)
-            .first()
+    ops = connection.ops
+    until = ops.adapt_datefield_value(as_of or dt.date.max)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BALANCE_SQL,
+            [
+                account.koperasi_id,
+                until,
+                account.pk,
+                account.pk,
+                ops.adapt_datefield_value(dt.date.min),
+                until,
+            ],
         )
-        opening = stored if stored is not None else ZERO
-    moved = _window(Posting.objects.filter(account=account), base, as_of).aggregate(
-        s=Sum("amount")
-    )["s"]
-    return opening + (moved or ZERO)
+        stored, moved = cursor.fetchone()
+    return from_sen(int(stored or 0) + int(moved or 0))
+
+
+# The same for every account of a koperasi: stored closings plus the entries after them, found
+# through the entries' (koperasi_id, value_date) index.
+_BALANCES_SQL = """
+WITH base AS (
+    SELECT id, end_date FROM ledger_period
+    WHERE koperasi_id = %s AND status = 'closed' AND end_date <= %s
+    ORDER BY end_date DESC LIMIT 1
+)
+SELECT account_id, SUM(amount) FROM (
+    SELECT pb.account_id AS account_id, pb.balance AS amount FROM ledger_periodbalance pb
+    WHERE pb.period_id = (SELECT id FROM base)
+    UNION ALL
+    SELECT p.account_id, p.amount FROM ledger_journalentry e
+    JOIN ledger_posting p ON p.entry_id = e.id
+    WHERE e.koperasi_id = %s
+      AND e.value_date > COALESCE((SELECT end_date FROM base), %s)
+      AND e.value_date <= %s
+      AND e.status = 'posted'
+) AS movements
+GROUP BY account_id
+"""
 
 
 def balances(*, koperasi: Koperasi, as_of: dt.date | None = None) -> dict[int, Decimal]:
     """Every account's non-zero balance at the end of ``as_of``, by account id."""
-    base = _base_period(koperasi.pk, as_of)
-    sen: dict[int, int] = {}
-    if base is not None:
-        for account_id, amount in PeriodBalance.objects.filter(period=base).values_list(
-            "account_id", "balance"
-        ):
-            sen[account_id] = to_sen(amount)
-    moved = (
-        _koperasi_window(koperasi, base, as_of)
-        .values("account_id")
-        .annotate(s=Sum("amount"))
-        .values_list("account_id", "s")
-    )
-    for account_id, amount in moved:
-        sen[account_id] = sen.get(account_id, 0) + to_sen(amount)
-    return {a: from_sen(s) for a, s in sen.items() if s}
+    ops = connection.ops
+    until = ops.adapt_datefield_value(as_of or dt.date.max)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BALANCES_SQL,
+            [koperasi.pk, until, koperasi.pk, ops.adapt_datefield_value(dt.date.min), until],
+        )
+        rows = cursor.fetchall()
+    return {int(a): from_sen(int(s)) for a, s in rows if s}
 
 
 @dataclass(frozen=True)
