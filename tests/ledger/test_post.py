@@ -232,3 +232,17 @@ def test_reversal_of_a_reversal_is_allowed_and_a_repeat_key_returns_the_first(bo
     assert redo.reverses_id == undo.pk
     assert balance(account=acc.kas) == D("1000")
     assert [p.amount for p in undo.postings.order_by("id")] == [D("-1000"), D("1000")]
+
+
+def test_post_many_checks_accounts_against_the_database(books, other_books, acc, kasir):
+    from ledger.selectors import account_for_role
+
+    theirs = account_for_role(koperasi=other_books, role="kas")
+    entry = NewEntry(
+        lines=[Line(theirs, debit=D("1000")), Line(acc.sukarela, credit=D("1000"))],
+        kind="savings.deposit",
+        memo="Setoran",
+    )
+    with pytest.raises(LedgerError, match="koperasi lain"):
+        post_many(koperasi=books, entries=[entry], actor=kasir)
+    assert not JournalEntry.objects.exists()
