@@ -299,3 +299,20 @@ def test_nobody_edits_the_audit_through_a_page(
     before = list(AuditEvent.objects.values_list("id", "action", "after"))
     assert client.post("/dinas/audit/", {"action": "x"}).status_code in (200, 405)
     assert list(AuditEvent.objects.values_list("id", "action", "after")) == before
+
+
+def test_the_audit_page_masks_a_members_nik(
+    client: Client, pengawas: Any, dinas_admin: Any, koperasi: Koperasi
+) -> None:
+    # The trail keeps the NIK whole (it is the record of what changed); the page, read by the
+    # pengawas, shows it masked like every list does.
+    audit.record(
+        actor=dinas_admin,
+        action="members.update",
+        koperasi=koperasi,
+        before={"nik": "5315014101900001"},
+        after={"nik": "5315014101900002"},
+    )
+    page = html(login(client, pengawas).get("/k/sinar-bajo/audit/"))
+    assert "5315014101900001" not in page and "5315014101900002" not in page
+    assert "5315•••••••••001" in page and "5315•••••••••002" in page
