@@ -20,6 +20,7 @@ from core import money as m
 from core.fields import MoneyField
 
 CHUNK = 5000
+MULTI_ROW = 500  # rows per INSERT on PostgreSQL (well under its 65 535 parameters)
 
 
 def _field(model: type[models.Model], name: str) -> models.Field:
@@ -71,17 +72,33 @@ def insert_rows(
     # Names come from the model's metadata (quoted); every value is a parameter.
     table = connection.ops.quote_name(meta.db_table)
     sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608
+    # SQLite runs in-process: executemany is as fast as it gets. PostgreSQL is a round trip per
+    # statement: many rows per INSERT.
+    per_statement = MULTI_ROW if connection.vendor == "postgresql" else 1
     count = 0
     batch: list[tuple[Any, ...]] = []
+
+    def flush(cursor: Any) -> None:
+        if per_statement == 1:
+            cursor.executemany(sql, batch)
+            return
+        for start in range(0, len(batch), per_statement):
+            part = batch[start : start + per_statement]
+            values = ", ".join([f"({marks})"] * len(part))
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) VALUES {values}",  # noqa: S608
+                [v for row in part for v in row],
+            )
+
     with connection.cursor() as cursor:
         for row in rows:
             batch.append(tuple(conv(v) for conv, v in zip(converters, row, strict=True)))
             if len(batch) >= CHUNK:
-                cursor.executemany(sql, batch)
+                flush(cursor)
                 count += len(batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
+            flush(cursor)
             count += len(batch)
     return count
 

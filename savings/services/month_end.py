@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from core import audit
@@ -101,19 +101,24 @@ def _terms_on(products: list[Product], on: dt.date) -> dict[int, ProductTerms]:
 
 
 def _apply_run(run: MonthEndRun) -> None:
-    """Add each account's movements of ``run`` to its balance, in one UPDATE."""
-    sums = (
-        Transaction.objects.filter(run=run, account=OuterRef("pk"))
-        .values("account")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    touched = Transaction.objects.filter(run=run).values("account")
-    Account.objects.filter(pk__in=touched).update(balance=F("balance") + Subquery(sums))
-    if run.step == MonthEndStep.BUNGA:
-        Account.objects.filter(pk__in=touched, kind=Kind.BERJANGKA).update(
-            term_interest=F("term_interest") + Subquery(sums)
+    """Add each account's movements of ``run`` to its balance, in one UPDATE (in SQL, so a
+    deposit written meanwhile is kept)."""
+    account = connection.ops.quote_name(Account._meta.db_table)
+    tx = connection.ops.quote_name(Transaction._meta.db_table)
+    # Table names from the models' metadata, quoted; the run id is a parameter.
+    moved = f"SELECT SUM(t.amount) FROM {tx} t WHERE t.run_id = %s AND t.account_id = {account}.id"  # noqa: S608
+    touched = f"SELECT account_id FROM {tx} WHERE run_id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {account} SET balance = balance + ({moved}) WHERE id IN ({touched})",  # noqa: S608
+            [run.pk, run.pk],
         )
+        if run.step == MonthEndStep.BUNGA:
+            cursor.execute(
+                f"UPDATE {account} SET term_interest = term_interest + ({moved}) "  # noqa: S608
+                f"WHERE kind = %s AND id IN ({touched})",
+                [run.pk, Kind.BERJANGKA.value, run.pk],
+            )
 
 
 def _new_run(koperasi: Koperasi, on: dt.date, step: str, actor: Any) -> MonthEndRun:
