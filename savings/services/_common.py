@@ -179,7 +179,12 @@ def lock_account(account: Account) -> Account:
 def existing_entry(koperasi: Koperasi, key: str | None) -> JournalEntry | None:
     if not key:
         return None
-    return JournalEntry.objects.filter(koperasi=koperasi, idempotency_key=key).first()
+    found = (
+        JournalEntry.objects.filter(koperasi=koperasi, idempotency_key=key)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return None if found is None else JournalEntry.objects.get(pk=found)
 
 
 def check_session(session: CashierSession | None, koperasi: Koperasi) -> None:

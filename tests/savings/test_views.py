@@ -237,3 +237,38 @@ def test_arrears_and_bukti_potong_lists(client: Any, member: Member, pengurus: A
     assert f"{member.number},{member.full_name}" in csv_text
     tax = client.get(url("tax", koperasi)).content.decode()
     assert member.full_name in tax and "Rp698,63" in tax
+
+
+def test_transfer_and_berjangka_at_the_counter(counter: Any, member: Member) -> None:
+    koperasi = member.koperasi
+    sukarela, wajib = account(member, Kind.SUKARELA), account(member, Kind.WAJIB)
+    response = counter.post(
+        url("transfer", koperasi, member_id=member.pk),
+        {"source": sukarela.pk, "target": wajib.pk, "amount": "50.000", "idempotency_key": "t"},
+    )
+    assert response.status_code == 302
+    assert account(member, Kind.WAJIB).balance == D("50000")
+    services.deposit(account=sukarela, amount=D("2000000"), actor=None)
+    product = Product.objects.get(koperasi=koperasi, kind="berjangka")
+    response = counter.post(
+        url("berjangka_open", koperasi, member_id=member.pk),
+        {
+            "product": product.pk,
+            "amount": "1.500.000",
+            "tenor_months": "3",
+            "via": "sukarela",
+            "at_maturity": "ke_sukarela",
+            "idempotency_key": "b",
+        },
+    )
+    assert response.status_code == 302
+    placement = account(member, Kind.BERJANGKA)
+    assert placement.balance == D("1500000")
+    response = counter.post(
+        url("berjangka_close", koperasi, savings_account_id=placement.pk),
+        {"to": "sukarela", "idempotency_key": "c"},
+    )
+    assert response.status_code == 302
+    placement.refresh_from_db()
+    assert placement.status == "ditutup"
+    assert_books_agree(koperasi)
