@@ -58,7 +58,9 @@ def product_get(*, koperasi: Koperasi, product_id: int) -> Product:
 
 def account_get(*, koperasi: Koperasi, account_id: int) -> Account:
     account = get_object_or_404(
-        Account.objects.select_related("product", "member"), koperasi=koperasi, pk=account_id
+        Account.objects.select_related("product__ledger_account", "member"),
+        koperasi=koperasi,
+        pk=account_id,
     )
     account.koperasi = koperasi
     return account

@@ -9,6 +9,7 @@ transaction, on account rows locked first (in id order). An idempotency key make
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -68,7 +69,21 @@ def _audit_tx(actor: Any, action: str, tx: Transaction, entry: JournalEntry) -> 
     )
 
 
-@transaction.atomic
+def _prepared(
+    account: Account, session: CashierSession | None, via: str, value_date: dt.date | None
+) -> Booking:
+    """The reads a counter action needs that take no lock, done before its write transaction:
+    on SQLite the write lock is held from BEGIN to COMMIT, so every read moved out of it is time
+    the other kasir do not wait."""
+    koperasi = account.koperasi
+    check_session(session, koperasi)
+    booking = Booking(koperasi, value_date_of(koperasi, value_date), session=session)
+    booking.role(via)
+    booking.terms(account.product)
+    booking.ledger_accounts[account.product.ledger_account_id] = account.product.ledger_account
+    return booking
+
+
 def deposit(
     *,
     account: Account,
@@ -83,16 +98,37 @@ def deposit(
     """Money into a member's account from the kasir's cash (or the bank).
 
     Into wajib it settles the oldest arrears first, the rest is paid ahead; into pokok only
-    what is still unpaid. Berjangka takes no top-up.
+    what is still unpaid. Berjangka takes no top-up. Atomic: everything it writes is written in
+    one transaction (:func:`_deposit`), after the lock-free reads.
     """
     amount = amount_of(amount)
     _check_via(via)
-    koperasi = account.koperasi
+    booking = _prepared(account, session, via, value_date)
+    return _deposit(
+        account=account,
+        amount=amount,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        via=via,
+        memo=memo,
+        booking=booking,
+    )
+
+
+@transaction.atomic
+def _deposit(
+    *,
+    account: Account,
+    amount: Decimal,
+    actor: Any,
+    idempotency_key: str | None,
+    via: str,
+    memo: str,
+    booking: Booking,
+) -> Transaction:
     locked = lock_account(account)
-    if (entry := existing_entry(koperasi, idempotency_key)) is not None:
+    if (entry := existing_entry(account.koperasi, idempotency_key)) is not None:
         return _repeat(entry, locked)
-    check_session(session, koperasi)
-    booking = Booking(koperasi, value_date_of(koperasi, value_date), session=session)
     text = memo or _("Setoran %(p)s") % {"p": locked.product.name}
     tx = booking.pay_in(locked, amount, memo=text, cash=amount if via == "kas" else ZERO)
     booking.cash(via, amount)
@@ -107,7 +143,6 @@ def deposit(
     return tx
 
 
-@transaction.atomic
 def withdraw(
     *,
     account: Account,
@@ -119,15 +154,37 @@ def withdraw(
     memo: str = "",
     value_date: dt.date | None = None,
 ) -> Transaction:
-    """Money out of a withdrawable account, never below the product's minimum balance."""
+    """Money out of a withdrawable account, never below the product's minimum balance.
+
+    Atomic like :func:`deposit` (the writes happen in :func:`_withdraw`)."""
     amount = amount_of(amount)
     _check_via(via)
-    koperasi = account.koperasi
+    booking = _prepared(account, session, via, value_date)
+    return _withdraw(
+        account=account,
+        amount=amount,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        via=via,
+        memo=memo,
+        booking=booking,
+    )
+
+
+@transaction.atomic
+def _withdraw(
+    *,
+    account: Account,
+    amount: Decimal,
+    actor: Any,
+    idempotency_key: str | None,
+    via: str,
+    memo: str,
+    booking: Booking,
+) -> Transaction:
     locked = lock_account(account)
-    if (entry := existing_entry(koperasi, idempotency_key)) is not None:
+    if (entry := existing_entry(account.koperasi, idempotency_key)) is not None:
         return _repeat(entry, locked)
-    check_session(session, koperasi)
-    booking = Booking(koperasi, value_date_of(koperasi, value_date), session=session)
     text = memo or _("Penarikan %(p)s") % {"p": locked.product.name}
     tx = booking.pay_out(locked, amount, memo=text, cash=-amount if via == "kas" else ZERO)
     booking.cash(via, -amount)
