@@ -480,8 +480,15 @@ def _open_accounts(koperasi: Koperasi) -> list[tuple[int, str, str]]:
     return list(
         Account.objects.filter(koperasi=koperasi, status="aktif")
         .exclude(kind=Kind.BERJANGKA)
+        .order_by("pk")
         .values_list("pk", "kind", "product__code")
     )
+
+
+def _pick(rng: random.Random, rows: Any) -> Any:
+    """One row of a queryset chosen by the seeded generator (the demo is the same every time)."""
+    ids = list(rows.order_by("pk").values_list("pk", flat=True))
+    return rows.model.objects.get(pk=rng.choice(ids)) if ids else None
 
 
 def _counter_day(
@@ -584,9 +591,7 @@ def _history(
                 counts["joins"] += 1
             # Leaving: about 1% of the members a year; berjangka: 2% of them a month.
             if rng.random() < size * 0.0008 / (4.3 * len(weekdays)):
-                member = (
-                    Member.objects.filter(koperasi=koperasi, status="aktif").order_by("?").first()
-                )
+                member = _pick(rng, Member.objects.filter(koperasi=koperasi, status="aktif"))
                 if member is not None:
                     died = rng.random() < 0.25
                     services.member_exit(
@@ -598,16 +603,15 @@ def _history(
                     )
                     counts["exits"] += 1
             if rng.random() < size * 0.002 / (4.3 * len(weekdays)):
-                rich = (
+                rich = _pick(
+                    rng,
                     Account.objects.filter(
                         koperasi=koperasi,
                         product__code="SS",
                         status="aktif",
                         balance__gte=D("3000000"),
                         member__status="aktif",
-                    )
-                    .order_by("?")
-                    .first()
+                    ),
                 )
                 if rich is not None:
                     amount = min(rich.balance - D("20000"), D(rng.randrange(1, 20) * 1_000_000))
