@@ -95,21 +95,6 @@ class MemberForm(forms.Form):
         return data
 
 
-class EndMembershipForm(forms.Form):
-    KIND_CHOICES = [
-        (Member.Status.KELUAR, _("Keluar (berhenti menjadi anggota)")),
-        (Member.Status.MENINGGAL, _("Meninggal dunia")),
-    ]
-    kind = forms.ChoiceField(label=_("Jenis"), choices=KIND_CHOICES, widget=forms.RadioSelect)
-    on = forms.DateField(label=_("Tanggal"), widget=DATE)
-    reason = forms.CharField(
-        label=_("Alasan/keterangan"),
-        required=False,
-        max_length=250,
-        help_text=_("Wajib untuk anggota yang keluar."),
-    )
-
-
 class NumberFormatForm(forms.Form):
     pattern = forms.CharField(
         label=_("Format nomor"),

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_GET
 from core.dates import business_date, local_today
 from members import selectors, services
 from members.exports import export_rows, to_csv, to_xlsx
-from members.forms import EndMembershipForm, MemberForm, NumberFormatForm, SearchForm
-from members.models import Member
+from members.forms import MemberForm, NumberFormatForm, SearchForm
 from registry.access import koperasi_view
 from registry.models import Role
 
@@ -177,41 +176,12 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @koperasi_view(Role.PENGURUS)
 def member_end(request: HttpRequest, member_id: int) -> HttpResponse:
-    """A member leaves or has died: the status and its date (the money is the savings app's)."""
+    """Leaving or death goes through the savings app's exit page: the status change and the
+    refund of pokok, wajib and sukarela are one transaction there, so no member can be marked
+    as left with their savings stranded."""
     koperasi = request.koperasi  # type: ignore[attr-defined]
     member = selectors.member_get(koperasi=koperasi, member_id=member_id)
-    form = EndMembershipForm(
-        request.POST or None, initial={"on": business_date(koperasi), "kind": "keluar"}
-    )
-    if not member.is_active:
-        messages.error(
-            request,
-            _("%(name)s sudah tidak aktif (%(status)s).")
-            % {"name": member.full_name, "status": member.get_status_display().lower()},
-        )
-        return redirect("members:detail", kode=koperasi.code, member_id=member.pk)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["kind"] == Member.Status.MENINGGAL:
-                services.member_death(
-                    member=member, actor=request.user, on=data["on"], note=data["reason"]
-                )
-            else:
-                services.member_leave(
-                    member=member, actor=request.user, on=data["on"], reason=data["reason"]
-                )
-        except services.MemberError as exc:
-            _apply_errors(form, exc, rename={"note": "reason"})
-        else:
-            messages.success(request, _("Status anggota diperbarui."))
-            return redirect("members:detail", kode=koperasi.code, member_id=member.pk)
-    return render(
-        request,
-        "members/end.html",
-        _context(request, form=form, m=member),
-        status=200 if not form.errors else 400,
-    )
+    return redirect("savings:member_exit", kode=koperasi.code, member_id=member.pk)
 
 
 @koperasi_view(Role.PENGURUS)

@@ -200,48 +200,6 @@ def test_edit_refuses_a_taken_number(
     assert rina.number == "00012"
 
 
-def test_pengurus_records_a_leaving(
-    client: Any, koperasi: Koperasi, pengurus: Any, rina: Member
-) -> None:
-    koperasi.business_date = dt.date(2026, 6, 30)
-    koperasi.save()
-    client.force_login(pengurus)
-    response = client.post(
-        url("end", koperasi, member_id=rina.pk),
-        {"kind": "keluar", "on": "2026-06-30", "reason": "Pindah domisili"},
-        follow=True,
-    )
-    rina.refresh_from_db()
-    assert (rina.status, rina.left_on) == ("keluar", dt.date(2026, 6, 30))
-    page = response.content.decode()
-    assert "Tanggal keluar" in page and "30 Juni 2026" in page
-
-
-def test_leaving_without_reason_refused(
-    client: Any, koperasi: Koperasi, pengurus: Any, rina: Member
-) -> None:
-    client.force_login(pengurus)
-    response = client.post(
-        url("end", koperasi, member_id=rina.pk), {"kind": "keluar", "on": "2026-01-10"}
-    )
-    assert response.status_code == 400
-    assert "Alasan keluar wajib diisi." in response.content.decode()
-    rina.refresh_from_db()
-    assert rina.status == "aktif"
-
-
-def test_death_recorded_with_note(
-    client: Any, koperasi: Koperasi, pengurus: Any, rina: Member
-) -> None:
-    client.force_login(pengurus)
-    client.post(
-        url("end", koperasi, member_id=rina.pk),
-        {"kind": "meninggal", "on": "2026-01-10", "reason": ""},
-    )
-    rina.refresh_from_db()
-    assert (rina.status, rina.left_on) == ("meninggal", dt.date(2026, 1, 10))
-
-
 def test_kasir_cannot_end_membership(
     client: Any, koperasi: Koperasi, kasir: Any, rina: Member
 ) -> None:
@@ -348,3 +306,19 @@ def test_export_xlsx_masks_nik(client: Any, koperasi: Koperasi, kasir: Any, rina
     assert rows[2][4] == dt.datetime(1990, 6, 5)
     assert len(rows) == 3
     assert RINA_NIK.encode() not in response.content
+
+
+def test_ending_a_membership_goes_to_the_exit_with_the_refund(
+    client: Any, koperasi: Koperasi, pengurus: Any, rina: Member
+) -> None:
+    # Marking a member as left without refunding their savings would strand the money: the
+    # members page sends the pengurus to the savings exit, where both happen in one entry.
+    member = rina
+    client.force_login(pengurus)
+    response = client.get(f"/k/{koperasi.code}/anggota/{member.pk}/berhenti/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/k/{koperasi.code}/simpanan/anggota/{member.pk}/keluar/"
+    detail = client.get(f"/k/{koperasi.code}/anggota/{member.pk}/").content.decode()
+    assert f"/k/{koperasi.code}/simpanan/anggota/{member.pk}/keluar/" in detail
+    member.refresh_from_db()
+    assert member.status == "aktif"
