@@ -158,7 +158,7 @@ def to_xlsx(table: Table, *, koperasi: Koperasi) -> bytes:
             elif column.kind == "money":
                 # XLSX keeps numbers as binary doubles: exact for every amount below 10^13
                 # rupiah with sen, the edge where the Decimal leaves Kopdig.
-                sheet.write_number(r, col, float(Decimal(value)), fmt)
+                sheet.write_number(r, col, float(Decimal(value)), fmt)  # ok: display edge
             elif column.kind == "int":
                 sheet.write_number(r, col, int(value), fmt)
             elif column.kind == "date" and isinstance(value, dt.date):

@@ -77,7 +77,7 @@ def _cell_amount(value: Any) -> Decimal:
     if isinstance(value, int):
         return m.money(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if value != value or value in (float("inf"), float("-inf")):  # ok: reading a cell
             raise m.InvalidAmount(_("Bukan jumlah uang."))
         text = repr(value)
         if "e" in text.lower():
