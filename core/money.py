@@ -7,6 +7,10 @@ An amount is a ``Decimal`` with two places (sen). It is made from ``str``, ``int
 
 In the database amounts are integers of sen (see ``core.fields.MoneyField``): :func:`to_sen` and
 :func:`from_sen` convert at that edge.
+
+The module imports nothing from Django, so pure maths modules (``savings/interest.py``, loan
+schedules, SHU) use the same functions: only an error message, when one is built, is translated
+through Django's gettext (see :func:`_`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,6 @@ import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-
-from django.utils.translation import gettext as _
 
 # Precision is a property of the currency, not a setting: the rupiah has 100 sen.
 PLACES = 2
@@ -58,6 +60,21 @@ __all__ = [
 # What ``money()`` accepts as text: a plain decimal numeral with ASCII digits. No exponent, no
 # underscores, no thousands separators (those are for :func:`parse_rupiah`).
 _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
+
+
+def _(message: str) -> str:
+    """``message`` (an Indonesian msgid) in the active language.
+
+    Django is imported here, on the error path only, so importing this module needs no Django;
+    without configured settings (a plain script) the Indonesian text is returned as it is.
+    """
+    from django.conf import settings
+
+    if not settings.configured:
+        return message
+    from django.utils.translation import gettext
+
+    return gettext(message)
 
 
 class InvalidAmount(ValueError):

@@ -39,13 +39,13 @@ import calendar
 import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import TypeVar
 
+from core.money import SEN, ZERO, allocate
+
 DAYS_IN_YEAR = Decimal(365)
-SEN = Decimal("0.01")
-ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 
 # PP 15/2009 Pasal 2: interest up to Rp240.000 a month is not taxed; above it, 10% of the gross.
@@ -284,17 +284,4 @@ def pph_final_split(
     total_tax = pph_final(sum(grosses, ZERO), threshold=threshold, rate_percent=rate_percent)
     if total_tax == 0:
         return {k: ZERO for k in keys}
-    return dict(zip(keys, _allocate(total_tax, grosses), strict=True))
-
-
-def _allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """Largest-remainder split of ``total`` (to the sen) in proportion to ``weights``."""
-    units = int(total / SEN)
-    weight_sum = sum(weights, ZERO)
-    exact = [Decimal(units) * w / weight_sum for w in weights]
-    floors = [int(e.to_integral_value(rounding=ROUND_DOWN)) for e in exact]
-    leftover = units - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:leftover]:
-        floors[i] += 1
-    return [(Decimal(n) * SEN).quantize(SEN) for n in floors]
+    return dict(zip(keys, allocate(total_tax, grosses), strict=True))

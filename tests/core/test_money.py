@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -282,3 +287,39 @@ def test_formatted_amounts_parse_back(sen: int) -> None:
 )
 def test_terbilang(amount: object, words: str) -> None:
     assert terbilang(amount) == words  # type: ignore[arg-type]
+
+
+# --- one door for pure modules too ---------------------------------------------------------
+
+
+def test_money_and_the_pure_maths_import_no_django() -> None:
+    """``savings.interest`` shares ``core.money.allocate`` instead of a copy of its own; that is
+    only allowed while neither module pulls in Django (a plain script, no settings)."""
+    script = (
+        "import sys\n"
+        "from decimal import Decimal\n"
+        "import core.money, savings.interest\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'\n"
+        "try:\n"
+        "    core.money.allocate(Decimal('10'), [])\n"
+        "except core.money.InvalidAmount as exc:\n"
+        "    print(exc)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Tidak ada bagian untuk membagi jumlah."
+
+
+def test_error_messages_follow_the_interface_language() -> None:
+    with translation.override("en"), pytest.raises(InvalidAmount, match="no parts to split"):
+        allocate(D("10"), [])
+    with translation.override("id"), pytest.raises(InvalidAmount, match="Tidak ada bagian"):
+        allocate(D("10"), [])
