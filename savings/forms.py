@@ -7,9 +7,12 @@ Counter forms carry an idempotency key: a hidden UUID made when the form is show
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import RupiahField
@@ -17,6 +20,7 @@ from members.forms import DATE, MemberForm
 from members.models import Member
 from savings.models import (
     ALLOWED_WITHDRAWABLE,
+    RATE_CAP_BP,
     Account,
     AtMaturity,
     InterestMethod,
@@ -24,6 +28,16 @@ from savings.models import (
     Product,
     Withdrawable,
 )
+
+
+def _percent_text(message: str, **params: object) -> str:
+    """``message`` translated when shown, then %-formatted with ``params``.
+
+    A text with a literal percent sign is always %-formatted, its sign written ``%%``: gettext
+    then reads every such msgid the same way (python-format), and no "% s" in "9% setahun" is
+    taken for a directive. Mark ``message`` with ``gettext_noop`` so makemessages finds it.
+    """
+    return lazy(lambda: gettext(message) % params, str)()
 
 
 def new_key() -> str:
@@ -185,10 +199,13 @@ def _tenors(value: str) -> list[int]:
 class TermsForm(forms.Form):
     effective_from = forms.DateField(label=_("Berlaku mulai"), widget=DATE)
     rate_percent = forms.CharField(
-        label=_("Bunga per tahun (%)"),
+        label=_percent_text(gettext_noop("Bunga per tahun (%%)")),
         required=False,
         max_length=8,
-        help_text=_("Paling tinggi 9% setahun. Contoh: 3 atau 4,5."),
+        help_text=_percent_text(
+            gettext_noop("Paling tinggi %(cap)s%% setahun. Contoh: 3 atau 4,5."),
+            cap=Decimal(RATE_CAP_BP) / 100,
+        ),
     )
     interest_method = forms.ChoiceField(label=_("Metode bunga"), choices=InterestMethod.choices)
     interest_threshold = RupiahField(label=_("Saldo minimum berbunga"), required=False)
@@ -206,7 +223,9 @@ class TermsForm(forms.Form):
     )
     tenors = forms.CharField(label=_("Jangka waktu (bulan)"), required=False, max_length=60)
     early_penalty_percent = forms.CharField(
-        label=_("Denda pencairan awal (% dari bunga diterima)"), required=False, max_length=8
+        label=_percent_text(gettext_noop("Denda pencairan awal (%% dari bunga diterima)")),
+        required=False,
+        max_length=8,
     )
     at_maturity = forms.ChoiceField(
         label=_("Saat jatuh tempo"), choices=AtMaturity.choices, required=False

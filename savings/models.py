@@ -136,7 +136,7 @@ class ProductTerms(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="terms")
     effective_from = models.DateField(_("berlaku mulai"))
     rate_bp = models.PositiveIntegerField(
-        _("bunga per tahun (basis poin)"), default=0, help_text=_("600 = 6% setahun")
+        _("bunga per tahun (basis poin)"), default=0, help_text=_("600 = 6 persen setahun")
     )
     interest_method = models.CharField(
         _("metode bunga"),
