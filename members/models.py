@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.validators import mask_nik
 from registry.models import Koperasi, Region
@@ -21,7 +22,7 @@ from registry.models import Koperasi, Region
 
 class MemberStatus(models.TextChoices):
     AKTIF = "aktif", _("Aktif")
-    KELUAR = "keluar", _("Keluar")
+    KELUAR = "keluar", pgettext_lazy("status anggota", "Keluar")
     MENINGGAL = "meninggal", _("Meninggal")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import audit
 from core.dates import business_date
@@ -98,7 +99,13 @@ def _check_pattern(pattern: str) -> None:
         raise NumberFormatError(
             {
                 "pattern": [
-                    _("Nomor anggota yang dihasilkan terlalu panjang (paling banyak %(n)d huruf).")
+                    ngettext(
+                        "Nomor anggota yang dihasilkan terlalu panjang "
+                        "(paling banyak %(n)d huruf).",
+                        "Nomor anggota yang dihasilkan terlalu panjang "
+                        "(paling banyak %(n)d huruf).",
+                        NUMBER_MAX_LENGTH,
+                    )
                     % {"n": NUMBER_MAX_LENGTH}
                 ]
             }
@@ -201,6 +208,14 @@ def _add(errors: Errors, key: str, message: str, code: str = "invalid") -> None:
     errors.setdefault(key, []).append(ValidationError(message, code=code))
 
 
+def _too_long(limit: int) -> str:
+    return ngettext(
+        "Terlalu panjang: paling banyak %(n)d huruf.",
+        "Terlalu panjang: paling banyak %(n)d huruf.",
+        limit,
+    ) % {"n": limit}
+
+
 def _clean_text(value: Any) -> str:
     return " ".join(str(value or "").split())
 
@@ -219,7 +234,7 @@ def _clean(
             out[key] = _clean_text(data[key])
             limit = getattr(Member._meta.get_field(key), "max_length", None) or 0
             if len(out[key]) > limit:
-                _add(errors, key, _("Terlalu panjang: paling banyak %(n)d huruf.") % {"n": limit})
+                _add(errors, key, _too_long(limit))
     if "full_name" in out and not out["full_name"]:
         _add(errors, "full_name", _("Nama lengkap wajib diisi."))
 
@@ -281,7 +296,12 @@ def _clean(
             _add(
                 errors,
                 "number",
-                _("Nomor anggota paling banyak %(n)d huruf.") % {"n": NUMBER_MAX_LENGTH},
+                ngettext(
+                    "Nomor anggota paling banyak %(n)d huruf.",
+                    "Nomor anggota paling banyak %(n)d huruf.",
+                    NUMBER_MAX_LENGTH,
+                )
+                % {"n": NUMBER_MAX_LENGTH},
             )
         else:
             clash = Member.objects.filter(koperasi=koperasi, number=number)
@@ -343,7 +363,11 @@ def _warnings(member: Member, nik_info: NikInfo | None) -> list[str]:
     age = at_join.year - born.year - ((at_join.month, at_join.day) < (born.month, born.day))
     if age < ADULT_AGE:
         warnings.append(
-            _("Umur anggota saat masuk %(age)d tahun (di bawah %(adult)d tahun).")
+            ngettext(
+                "Umur anggota saat masuk %(age)d tahun (di bawah %(adult)d tahun).",
+                "Umur anggota saat masuk %(age)d tahun (di bawah %(adult)d tahun).",
+                age,
+            )
             % {"age": age, "adult": ADULT_AGE}
         )
     return warnings
@@ -512,7 +536,7 @@ def _end_membership(
     if status == Member.Status.KELUAR and not text:
         _add(errors, field, _("Alasan keluar wajib diisi."))
     if len(text) > 250:
-        _add(errors, field, _("Terlalu panjang: paling banyak %(n)d huruf.") % {"n": 250})
+        _add(errors, field, _too_long(250))
     if errors:
         raise MemberError(errors)
     before = _snapshot(locked)
