@@ -34,8 +34,11 @@ VIEWPORTS: dict[str, ViewportSize] = {
 
 
 def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
-    """(name, who is logged in, path) for every screenshot."""
+    """(name, who is logged in, path) for every screenshot. A path written ``list >> pattern``
+    opens ``list`` and follows its first link whose address matches the regular expression
+    ``pattern`` (for detail pages, whose ids differ from one demo database to another)."""
     k = args.koperasi
+    m, b, s, ks = f"/k/{k}/anggota/", f"/k/{k}/buku/", f"/k/{k}/simpanan/", f"/k/{k}/kasir/"
     return [
         ("login", None, "/masuk/"),
         ("registry", args.dinas, "/dinas/koperasi/"),
@@ -46,6 +49,38 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("staff-home", args.staff, f"/k/{k}/"),
         ("audit", args.staff, f"/k/{k}/audit/"),
         ("registry-konsultan", args.konsultan, "/dinas/koperasi/"),
+        ("members", args.pengurus, m),
+        ("member", args.pengurus, rf"{m} >> {m}\d+/$"),
+        ("member-edit", args.pengurus, rf"{m} >> {m}\d+/$ >> /ubah/$"),
+        ("member-register", args.pengurus, f"{m}baru/"),
+        ("ledger-home", args.pengurus, b),
+        ("chart", args.pengurus, f"{b}akun/"),
+        ("journal", args.pengurus, f"{b}jurnal/"),
+        ("entry", args.pengurus, rf"{b}jurnal/ >> {b}jurnal/\d+/$"),
+        ("entry-new", args.pengurus, f"{b}jurnal/baru/"),
+        ("general-ledger-pick", args.pengurus, f"{b}besar/"),
+        ("general-ledger", args.pengurus, rf"{b}akun/ >> {b}besar/\d+/"),
+        ("trial-balance", args.pengurus, f"{b}neraca-saldo/"),
+        ("neraca", args.pengurus, f"{b}neraca/"),
+        ("hasil-usaha", args.pengurus, f"{b}hasil-usaha/"),
+        ("periods", args.pengurus, f"{b}periode/"),
+        ("savings-home", args.pengurus, s),
+        ("savings-product", args.pengurus, rf"{s} >> {s}produk/\d+/$"),
+        ("arrears", args.pengurus, f"{s}tunggakan/"),
+        ("tax", args.pengurus, f"{s}pajak/"),
+        ("month-end", args.pengurus, f"{s}akhir-bulan/"),
+        ("payroll", args.pengurus, f"{s}potong-gaji/"),
+        ("cashier-sessions", args.pengurus, f"{s}sesi-kasir/"),
+        ("savings-member", args.pengurus, rf"{s} >> {s}anggota/\d+/$"),
+        (
+            "savings-account",
+            args.pengurus,
+            rf"{s} >> {s}anggota/\d+/$ >> {s}rekening/\d+/$",
+        ),
+        ("counter", args.kasir, ks),
+        ("counter-search", args.kasir, f"{ks}cari/?q=maria"),
+        ("counter-member", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$"),
+        ("counter-join", args.kasir, f"{ks}anggota-baru/"),
     ]
 
 
@@ -68,7 +103,17 @@ def shoot(browser: Browser, args: argparse.Namespace, out: Path) -> list[Path]:
                     page.close()
                 contexts[user] = context
             page = contexts[user].new_page()
-            response = page.goto(f"{args.url}{path}")
+            first, *follows = path.split(" >> ")
+            response = page.goto(f"{args.url}{first}")
+            for pattern in follows:
+                href = page.evaluate(
+                    "p => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+                    ".find(h => new RegExp(p).test(new URL(h).pathname)) || null",
+                    pattern,
+                )
+                if href is None:
+                    raise SystemExit(f"{path} as {user}: no link matching {pattern}")
+                response = page.goto(href)
             if response is None or response.status >= 400:
                 status = response.status if response else "no response"
                 raise SystemExit(f"{path} as {user}: {status}")
@@ -91,6 +136,8 @@ def main() -> None:
     parser.add_argument("--dinas", default="dinas", help="a Dinas admin")
     parser.add_argument("--staff", default="dua.koperasi", help="staff in two koperasi")
     parser.add_argument("--konsultan", default="konsultan1")
+    parser.add_argument("--pengurus", default="pengurus.bajo")
+    parser.add_argument("--kasir", default="kasir.bajo")
     parser.add_argument("--koperasi", default="ksp-bajo", help="code of the staff's koperasi")
     parser.add_argument("--out", default="screenshots")
     args = parser.parse_args()
