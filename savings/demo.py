@@ -227,6 +227,14 @@ class _People:
                 self.phones.add(phone)
                 break
         desa_code, desa_name = rng.choice(self.desa)
+        # Two draws, as before (the demo stays the same); a spouse's name and word follow the
+        # member's gender: a woman's heir "suami" is a man.
+        heir = rng.choice(MEN + WOMEN)
+        relation = rng.choice(["pasangan", "pasangan", "anak", "saudara"])
+        if relation == "pasangan":
+            relation = "suami" if female else "istri"
+            names = MEN if female else WOMEN
+            heir = names[(MEN + WOMEN).index(heir) % len(names)]
         return {
             "full_name": name,
             "nik": nik,
@@ -236,8 +244,8 @@ class _People:
             "address": f"Kampung {rng.choice(FAMILY)}, {desa_name}",
             "desa_id": desa_code,
             "occupation": rng.choice(WORK),
-            "heir_name": f"{rng.choice(MEN + WOMEN)} {name.split()[-1]}",
-            "heir_relation": rng.choice(["suami", "istri", "anak", "saudara"]),
+            "heir_name": f"{heir} {name.split()[-1]}",
+            "heir_relation": relation,
         }
 
 

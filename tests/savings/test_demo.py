@@ -25,6 +25,11 @@ def test_a_small_demo_koperasi_has_history_and_its_books_agree(db: Any) -> None:
     members = Member.objects.filter(koperasi=koperasi)
     assert members.count() >= 36
     assert all(m.nik.startswith("5315") and len(m.nik) == 16 for m in members)
+    # A spouse is the other gender: a woman's is her "suami", a man's his "istri".
+    spouses = {
+        (m.gender, m.heir_relation) for m in members if m.heir_relation in ("suami", "istri")
+    }
+    assert spouses and spouses <= {("P", "suami"), ("L", "istri")}
     assert Product.objects.filter(koperasi=koperasi).count() == 4
     assert MonthEndRun.objects.filter(koperasi=koperasi, step="bunga").count() == 2
     assert TaxWithholding.objects.filter(koperasi=koperasi).exists()
