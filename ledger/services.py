@@ -39,6 +39,7 @@ from ledger.models import (
 from registry.models import Koperasi
 
 __all__ = [
+    "Books",
     "LedgerError",
     "Line",
     "NewEntry",
@@ -47,6 +48,7 @@ __all__ = [
     "business_date_advance",
     "business_date_set",
     "chart_setup",
+    "lock_books",
     "period_close",
     "period_reopen",
     "post",
@@ -260,33 +262,35 @@ class _Head:
     last_hash: str
     closed_through: dt.date | None
     last_seq: dict[int, int]  # year → last number given, for the year asked about
+    keyed_id: int | None = None  # the entry already posted under the idempotency key asked about
 
 
-_FACTS_POSTGRES = (
-    "SELECT (SELECT MAX(p.end_date) FROM ledger_period p "
+_FACTS = (
+    "(SELECT MAX(p.end_date) FROM ledger_period p "
     "WHERE p.koperasi_id = %s AND p.status = 'closed'), "
-    "(SELECT s.last_seq FROM ledger_entrysequence s WHERE s.koperasi_id = %s AND s.year = %s)"
+    "(SELECT s.last_seq FROM ledger_entrysequence s WHERE s.koperasi_id = %s AND s.year = %s), "
+    # By the partial unique index (koperasi, idempotency_key); NULL asks for nothing.
+    "(SELECT e.id FROM ledger_journalentry e WHERE e.koperasi_id = %s AND e.idempotency_key = %s)"
 )
+_FACTS_POSTGRES = "SELECT " + _FACTS
 _HEAD_POSTGRES = (
     "SELECT last_index, last_hash FROM ledger_chainhead WHERE koperasi_id = %s FOR UPDATE"
 )
-_HEAD_SQLITE = (  # the two above in one statement
-    "SELECT last_index, last_hash, (SELECT MAX(p.end_date) FROM ledger_period p "
-    "WHERE p.koperasi_id = %s AND p.status = 'closed'), "
-    "(SELECT s.last_seq FROM ledger_entrysequence s WHERE s.koperasi_id = %s AND s.year = %s) "
-    "FROM ledger_chainhead WHERE koperasi_id = %s"
+_HEAD_SQLITE = (  # the two above in one statement (constant text, every value a parameter)
+    "SELECT last_index, last_hash, " + _FACTS + " FROM ledger_chainhead WHERE koperasi_id = %s"  # noqa: S608
 )
 
 
-def _lock_head(koperasi_id: int, *, year: int | None = None) -> _Head:
-    """Lock the koperasi's chain head and read the end of its latest closed period and (for
-    ``year``) the last entry number given that year.
+def _lock_head(koperasi_id: int, *, year: int | None = None, key: str | None = None) -> _Head:
+    """Lock the koperasi's chain head and read the end of its latest closed period, (for
+    ``year``) the last entry number given that year and (for ``key``) the entry already posted
+    under that idempotency key.
 
     SQLite has one writer at a time (BEGIN IMMEDIATE), so one statement reads it all. On
     PostgreSQL the row lock comes first and the rest is read by a second statement: a statement
     that waited for the lock still sees the world as it was when it started.
     """
-    params = [koperasi_id, koperasi_id, year or 0]
+    params: list[Any] = [koperasi_id, koperasi_id, year or 0, koperasi_id, key]
     postgres = connection.vendor == "postgresql"
     if postgres:
         head_sql, head_params = _HEAD_POSTGRES, [koperasi_id]
@@ -308,7 +312,13 @@ def _lock_head(koperasi_id: int, *, year: int | None = None) -> _Head:
     closed = row[2]
     if isinstance(closed, str):  # SQLite hands raw dates back as text
         closed = dt.date.fromisoformat(closed)
-    return _Head(int(row[0]), str(row[1]), closed, {year: row[3] or 0} if year else {})
+    return _Head(
+        int(row[0]),
+        str(row[1]),
+        closed,
+        {year: row[3] or 0} if year else {},
+        None if row[4] is None else int(row[4]),
+    )
 
 
 def closed_through(koperasi_id: int) -> dt.date | None:
@@ -478,7 +488,9 @@ def _write(
     return _Written(ids=ids, rows=rows, created_at=created_at)
 
 
-def _post_one(*, koperasi: Koperasi, item: _Prepared, actor: Any, head: _Head) -> JournalEntry:
+def _post_one(
+    *, koperasi: Koperasi, item: _Prepared, actor: Any, head: _Head, audited: bool = True
+) -> JournalEntry:
     _check_open(head, [item.value_date])
     actor_id = _actor_id(actor)
     written = _write(koperasi_id=koperasi.pk, actor_id=actor_id, items=[item], head=head)
@@ -504,17 +516,92 @@ def _post_one(*, koperasi: Koperasi, item: _Prepared, actor: Any, head: _Head) -
     )
     entry._state.adding = False
     entry._state.db = connection.alias
-    audit.record(
-        actor=actor,
-        action="ledger.post",
-        obj=entry,
-        koperasi=koperasi,
-        after={"number": entry.number, "kind": entry.kind, "hash": entry.hash},
-    )
+    if audited:
+        audit.record(
+            actor=actor,
+            action="ledger.post",
+            obj=entry,
+            koperasi=koperasi,
+            after={"number": entry.number, "kind": entry.kind, "hash": entry.hash},
+        )
     return entry
 
 
 # --- posting --------------------------------------------------------------------------------
+
+
+class Books:
+    """A koperasi's books held for one entry, in the caller's transaction (see :func:`lock_books`).
+
+    ``keyed`` is the entry already posted under the idempotency key (the caller returns its
+    first result and posts nothing); otherwise :meth:`post` writes the entry, once.
+    """
+
+    __slots__ = ("_head", "idempotency_key", "koperasi", "value_date")
+
+    def __init__(
+        self, koperasi: Koperasi, value_date: dt.date, idempotency_key: str | None, head: _Head
+    ) -> None:
+        self.koperasi = koperasi
+        self.value_date = value_date
+        self.idempotency_key = idempotency_key
+        self._head: _Head | None = head
+
+    @property
+    def keyed(self) -> JournalEntry | None:
+        head = self._head
+        if head is None or head.keyed_id is None:
+            return None
+        return JournalEntry.objects.get(pk=head.keyed_id)
+
+    def post(
+        self,
+        *,
+        lines: Sequence[Line],
+        kind: str,
+        memo: str,
+        actor: Any,
+        source: str = "",
+        audited: bool = True,
+    ) -> JournalEntry:
+        """Post the entry; refused like :func:`post`. ``audited=False`` leaves the audit record
+        to the caller, whose own record of the action must name the entry (number and hash)."""
+        head = self._head
+        if head is None:
+            raise RuntimeError("Books.post: these books have posted their entry already")
+        if head.keyed_id is not None:
+            raise RuntimeError("Books.post: an entry was posted under this key already")
+        item = _prepare(
+            koperasi_id=self.koperasi.pk,
+            lines=lines,
+            kind=kind,
+            memo=memo,
+            value_date=self.value_date,
+            idempotency_key=self.idempotency_key,
+            source=source,
+        )
+        self._head = None
+        return _post_one(koperasi=self.koperasi, item=item, actor=actor, head=head, audited=audited)
+
+
+def lock_books(
+    *, koperasi: Koperasi, value_date: dt.date | None = None, idempotency_key: str | None = None
+) -> Books:
+    """Lock the koperasi's chain head for one entry and look up its idempotency key, inside the
+    caller's transaction (no savepoint of its own).
+
+    For a caller that must know whether a key was used before it checks its own rules (a double
+    tap on a withdrawal must return the first result, not fail on the balance it left): lock the
+    rows the action reads, then the books, then build the lines and :meth:`Books.post`. Lock
+    order stays the same as :func:`post`'s: the caller's rows first, the chain head last.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_books must run inside a transaction (transaction.atomic)")
+    value_date = value_date or current_business_date(koperasi)
+    head = _lock_head(
+        koperasi.pk, year=getattr(value_date, "year", None), key=idempotency_key or None
+    )
+    return Books(koperasi, value_date, idempotency_key, head)
 
 
 @transaction.atomic
@@ -535,22 +622,11 @@ def post(
     the lines do not balance, an account is another koperasi's, a group or inactive, or the
     value date falls in a closed period.
     """
-    value_date = value_date or current_business_date(koperasi)
-    head = _lock_head(koperasi.pk, year=getattr(value_date, "year", None))
-    if idempotency_key is not None:
-        first = _entry_with_key(koperasi.pk, idempotency_key)
-        if first is not None:
-            return first
-    item = _prepare(
-        koperasi_id=koperasi.pk,
-        lines=lines,
-        kind=kind,
-        memo=memo,
-        value_date=value_date,
-        idempotency_key=idempotency_key,
-        source=source,
-    )
-    return _post_one(koperasi=koperasi, item=item, actor=actor, head=head)
+    books = lock_books(koperasi=koperasi, value_date=value_date, idempotency_key=idempotency_key)
+    first = books.keyed
+    if first is not None:
+        return first
+    return books.post(lines=lines, kind=kind, memo=memo, actor=actor, source=source)
 
 
 @transaction.atomic

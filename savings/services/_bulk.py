@@ -1,4 +1,4 @@
-"""Bulk inserts for the month end: plain ``executemany`` of ready tuples.
+"""Plain inserts and updates of ready tuples: in bulk for the month end, one row for the counter.
 
 Building 100 000 model instances for ``bulk_create`` costs more than the database's own work;
 the month end writes its movements, obligations and withholding records as tuples instead. The
@@ -132,3 +132,44 @@ def update_rows(
         with connection.cursor() as cursor:
             cursor.executemany(sql, batch)
     return len(batch)
+
+
+def insert_row(model: type[models.Model], fields: Sequence[str], row: Sequence[Any]) -> int:
+    """Insert one row (as :func:`insert_rows`) and return its id (``INSERT … RETURNING``)."""
+    columns = []
+    values = []
+    for name, value in zip(fields, row, strict=True):
+        field = _field(model, name)
+        columns.append(connection.ops.quote_name(str(field.column)))
+        values.append(_converter(field)(value))
+    table = connection.ops.quote_name(model._meta.db_table)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) RETURNING id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return int(cursor.fetchone()[0])
+
+
+def update_row(
+    model: type[models.Model],
+    pk: int,
+    *,
+    increments: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
+) -> None:
+    """``UPDATE <table> SET f = f + %s, g = %s WHERE id = %s`` for one row: ``increments`` are
+    added to what the row holds (money in sen), ``values`` replace it."""
+    sets = []
+    params = []
+    for name, value in (increments or {}).items():
+        field = _field(model, name)
+        column = connection.ops.quote_name(str(field.column))
+        sets.append(f"{column} = {column} + %s")
+        params.append(_converter(field)(value))
+    for name, value in (values or {}).items():
+        field = _field(model, name)
+        sets.append(f"{connection.ops.quote_name(str(field.column))} = %s")
+        params.append(_converter(field)(value))
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s", [*params, pk])  # noqa: S608

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,7 @@ from savings.models import (
     TxKind,
     Withdrawable,
 )
-from savings.services._bulk import insert_rows, now, update_rows
+from savings.services._bulk import insert_row, insert_rows, now, update_row, update_rows
 
 ZERO = m.ZERO
 BULK = 20  # above this many accounts or obligations, a booking writes them in bulk
@@ -142,11 +143,14 @@ def terms_in_force(product: Product, on: dt.date) -> ProductTerms:
 
 
 def lock_accounts(koperasi: Koperasi, ids: Iterable[int]) -> dict[int, Account]:
-    """Lock accounts (by id order, so two writers never deadlock) and return them fresh."""
+    """Lock accounts (by id order, so two writers never deadlock) and return them fresh.
+
+    Only the account rows are locked (``of``): their product, ledger account and member are
+    read with them, not held."""
     wanted = sorted(set(ids))
     locked = {
         a.pk: a
-        for a in Account.objects.select_for_update(no_key=True)
+        for a in Account.objects.select_for_update(no_key=True, of=("self",))
         .filter(koperasi=koperasi, pk__in=wanted)
         .select_related("product__ledger_account", "member")
         .order_by("pk")
@@ -157,23 +161,47 @@ def lock_accounts(koperasi: Koperasi, ids: Iterable[int]) -> dict[int, Account]:
     return locked
 
 
-def lock_account(account: Account) -> Account:
+def lock_account(account: Account, *, session: CashierSession | None = None) -> Account:
     """Lock one account the caller has read, and return its row as it is under the lock.
 
     Its product, member and koperasi are taken from the caller's copy (a member who left
     meanwhile shows in the locked row: leaving closes every account under the same lock).
+    One plain statement on the account's own row (the counter runs this on every deposit):
+    no join, so on PostgreSQL no other row is locked with it. With ``session`` the same
+    statement reads whether the kasir's session is still open (refused if it was closed).
     """
-    fresh = (
-        Account.objects.select_for_update(no_key=True)
-        .filter(pk=account.pk, koperasi_id=account.koperasi_id)
-        .first()
-    )
-    if fresh is None:
+    fields = Account._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, (SELECT s.closed_at IS NULL FROM savings_cashiersession s "  # noqa: S608
+            f"WHERE s.id = %s) FROM savings_account WHERE id = %s AND koperasi_id = %s{lock}",
+            [None if session is None else session.pk, account.pk, account.koperasi_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise SavingsError(_("Rekening tidak ditemukan di koperasi ini."), code="not_found")
+    if session is not None and not row[-1]:
+        raise _session_closed()
+    fresh = Account.from_db(connection.alias, [f.attname for f in fields], _from_db(fields, row))
     fresh.product = account.product
     fresh.member = account.member
     fresh.koperasi = account.koperasi
     return fresh
+
+
+def _from_db(fields: Sequence[Any], row: Sequence[Any]) -> list[Any]:
+    """A row's values as the ORM would hand them over (each field's database converters)."""
+    ops = connection.ops
+    values = list(row)
+    for n, f in enumerate(fields):
+        if values[n] is None:
+            continue
+        col = f.get_col(f.model._meta.db_table)
+        for convert in (*ops.get_db_converters(col), *f.get_db_converters(connection)):
+            values[n] = convert(values[n], col, connection)
+    return values
 
 
 def existing_entry(koperasi: Koperasi, key: str | None) -> JournalEntry | None:
@@ -181,22 +209,30 @@ def existing_entry(koperasi: Koperasi, key: str | None) -> JournalEntry | None:
         return None
     found = (
         JournalEntry.objects.filter(koperasi=koperasi, idempotency_key=key)
-        .values_list("pk", flat=True)
-        .first()
+        .order_by()  # by the unique index: at most one row, no join for the model's ordering
+        .values_list("pk", flat=True)[:1]
     )
-    return None if found is None else JournalEntry.objects.get(pk=found)
+    return next((JournalEntry.objects.get(pk=pk) for pk in found), None)
 
 
-def check_session(session: CashierSession | None, koperasi: Koperasi) -> None:
+def _session_closed() -> SavingsError:
+    return SavingsError(
+        _("Sesi kasir sudah ditutup; buka sesi baru dengan menghitung kas."), code="session"
+    )
+
+
+def check_session(session: CashierSession | None, koperasi: Koperasi, *, read: bool = True) -> None:
+    """Refuse another koperasi's session and (``read``) one closed since the caller read it;
+    ``read=False`` when the caller reads that under its lock (:func:`lock_account`)."""
     if session is None:
         return
     if session.koperasi_id != koperasi.pk:
         raise SavingsError(_("Sesi kasir milik koperasi lain."), code="session")
+    if not read:
+        return
     fresh = CashierSession.objects.filter(pk=session.pk).values_list("closed_at", flat=True).get()
     if fresh is not None:
-        raise SavingsError(
-            _("Sesi kasir sudah ditutup; buka sesi baru dengan menghitung kas."), code="session"
-        )
+        raise _session_closed()
 
 
 def check_open(account: Account) -> None:
@@ -497,24 +533,40 @@ class Booking:
         actor: Any,
         idempotency_key: str | None = None,
         source: str = "",
+        books: ledger.Books | None = None,
     ) -> JournalEntry:
-        entry = ledger.post(
-            koperasi=self.koperasi,
-            lines=self.ledger_lines(),
-            kind=kind,
-            memo=memo[:250],
-            actor=actor,
-            value_date=self.value_date,
-            idempotency_key=idempotency_key,
-            source=source,
-        )
-        if idempotency_key and Transaction.objects.filter(entry=entry).exists():
-            # The key was already used (a repeat racing past the caller's check, or the same key
-            # for another action): the first result stands and nothing more is written.
-            raise IdempotencyConflict(
-                _("Kunci transaksi ini sudah dipakai; muat ulang formulir."),
-                code="idempotency_conflict",
+        """Write the entry, the movements and the new balances.
+
+        With ``books`` (from :func:`ledger.lock_books`, its key already found unused by the
+        caller) the entry is posted under those books and the caller records the audit event
+        for the whole action, naming the entry; ``idempotency_key`` is then the books' own."""
+        if books is not None:
+            entry = books.post(
+                lines=self.ledger_lines(),
+                kind=kind,
+                memo=memo[:250],
+                actor=actor,
+                source=source,
+                audited=False,
             )
+        else:
+            entry = ledger.post(
+                koperasi=self.koperasi,
+                lines=self.ledger_lines(),
+                kind=kind,
+                memo=memo[:250],
+                actor=actor,
+                value_date=self.value_date,
+                idempotency_key=idempotency_key,
+                source=source,
+            )
+            if idempotency_key and Transaction.objects.filter(entry=entry).exists():
+                # The key was already used (a repeat racing past the caller's check, or the same
+                # key for another action): the first result stands and nothing more is written.
+                raise IdempotencyConflict(
+                    _("Kunci transaksi ini sudah dipakai; muat ulang formulir."),
+                    code="idempotency_conflict",
+                )
         user = actor if getattr(actor, "is_authenticated", False) else None
         for tx in self.movements:
             tx.entry = entry
@@ -525,23 +577,15 @@ class Booking:
             insert_rows(
                 Transaction,
                 MOVEMENT_FIELDS,
-                (
-                    (
-                        t.koperasi_id,
-                        t.account_id,
-                        t.kind,
-                        t.amount,
-                        t.value_date,
-                        created,
-                        entry.pk,
-                        t.memo,
-                        t.actor_id,
-                        t.session_id,
-                        t.cash,
-                    )
-                    for t in self.movements
-                ),
+                (self._movement_row(t, created) for t in self.movements),
             )
+        elif len(self.movements) == 1:
+            # The counter's case: one plain INSERT, the object gets its id and timestamp.
+            tx = self.movements[0]
+            tx.created_at = now()
+            tx.pk = insert_row(Transaction, MOVEMENT_FIELDS, self._movement_row(tx, tx.created_at))
+            tx._state.adding = False
+            tx._state.db = connection.alias
         else:
             Transaction.objects.bulk_create(self.movements)
         if len(self.changes) > BULK and all(c.close is None for c in self.changes.values()):
@@ -559,6 +603,22 @@ class Booking:
             for obligation in self.obligations:
                 obligation.save(update_fields=["paid", "settled_on"])
         return entry
+
+    @staticmethod
+    def _movement_row(t: Transaction, created: dt.datetime) -> tuple[Any, ...]:
+        return (
+            t.koperasi_id,
+            t.account_id,
+            t.kind,
+            t.amount,
+            t.value_date,
+            created,
+            t.entry_id,
+            t.memo,
+            t.actor_id,
+            t.session_id,
+            t.cash,
+        )
 
     def _apply_bulk(self) -> None:
         """Many accounts (a payroll batch, a day's demo history): absolute values in a few
@@ -579,26 +639,27 @@ class Booking:
     @staticmethod
     def _apply(change: _Change) -> None:
         account = change.account
-        fields: dict[str, Any] = {}
         # Increments in SQL (integer sen), so nothing written meanwhile is lost.
-        if change.delta:
-            fields["balance"] = F("balance") + m.to_sen(change.delta)
-        if change.prepaid_delta:
-            fields["prepaid"] = F("prepaid") + m.to_sen(change.prepaid_delta)
-        if change.term_interest_delta:
-            fields["term_interest"] = F("term_interest") + m.to_sen(change.term_interest_delta)
+        increments = {
+            "balance": change.delta,
+            "prepaid": change.prepaid_delta,
+            "term_interest": change.term_interest_delta,
+        }
+        values: dict[str, Any] = {}
         if change.close is not None:
-            fields.update(
-                status=Account.Status.DITUTUP,
-                closed_on=change.close[0],
-                close_reason=change.close[1],
-                floor=ZERO,
-                prepaid=ZERO,
-            )
+            values = {
+                "status": Account.Status.DITUTUP.value,
+                "closed_on": change.close[0],
+                "close_reason": change.close[1],
+                "floor": ZERO,
+                "prepaid": ZERO,
+            }
+            del increments["prepaid"]
         elif change.floor is not None:
-            fields["floor"] = max(change.floor, ZERO)
-        if fields:
-            Account.objects.filter(pk=account.pk).update(**fields)
+            values = {"floor": max(change.floor, ZERO)}
+        increments = {name: delta for name, delta in increments.items() if delta}
+        if increments or values:
+            update_row(Account, account.pk, increments=increments, values=values)
         # The row is locked by the caller, so what it holds now is known without reading it.
         account.balance += change.delta
         account.prepaid += change.prepaid_delta

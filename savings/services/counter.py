@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from core.dates import business_date
+from ledger import services as ledger
 from ledger.models import JournalEntry
 from registry.models import Koperasi
-from savings.models import Account, CashierSession, Transaction, TxKind
+from savings.models import Account, CashierSession, Kind, Transaction, TxKind
 from savings.services._common import (
     ZERO,
     Booking,
@@ -29,7 +30,6 @@ from savings.services._common import (
     SavingsError,
     amount_of,
     check_session,
-    existing_entry,
     lock_account,
     lock_accounts,
     rupiah,
@@ -55,6 +55,9 @@ def _repeat(entry: JournalEntry, account: Account) -> Transaction:
 
 
 def _audit_tx(actor: Any, action: str, tx: Transaction, entry: JournalEntry) -> None:
+    """The one audit record of a counter action: the entry was posted without its own
+    (``Books.post(audited=False)``), so this one names it by number and chain hash; the entry
+    itself keeps its actor, time, kind and source."""
     audit.record(
         actor=actor,
         action=action,
@@ -64,9 +67,23 @@ def _audit_tx(actor: Any, action: str, tx: Transaction, entry: JournalEntry) -> 
             "account": tx.account.number,
             "amount": str(tx.amount),
             "entry": entry.number,
+            "entry_hash": entry.hash,
             "balance": str(tx.account.balance),
         },
     )
+
+
+def _lock(account: Account, booking: Booking, key: str | None) -> tuple[Account, ledger.Books]:
+    """Lock the account (checking the kasir's session is still open), its open obligations
+    (wajib, pokok) and then the books, in the order every savings write takes them; the books
+    tell whether ``key`` was used already."""
+    locked = lock_account(account, session=booking.session)
+    if locked.kind in (Kind.WAJIB, Kind.POKOK):
+        booking.preload_obligations([locked.pk])
+    books = ledger.lock_books(
+        koperasi=booking.koperasi, value_date=booking.value_date, idempotency_key=key
+    )
+    return locked, books
 
 
 def _prepared(
@@ -76,7 +93,7 @@ def _prepared(
     on SQLite the write lock is held from BEGIN to COMMIT, so every read moved out of it is time
     the other kasir do not wait."""
     koperasi = account.koperasi
-    check_session(session, koperasi)
+    check_session(session, koperasi, read=False)  # still open? read under the lock (_lock)
     booking = Booking(koperasi, value_date_of(koperasi, value_date), session=session)
     booking.role(via)
     booking.terms(account.product)
@@ -126,8 +143,8 @@ def _deposit(
     memo: str,
     booking: Booking,
 ) -> Transaction:
-    locked = lock_account(account)
-    if (entry := existing_entry(account.koperasi, idempotency_key)) is not None:
+    locked, books = _lock(account, booking, idempotency_key)
+    if (entry := books.keyed) is not None:
         return _repeat(entry, locked)
     text = memo or _("Setoran %(p)s") % {"p": locked.product.name}
     tx = booking.pay_in(locked, amount, memo=text, cash=amount if via == "kas" else ZERO)
@@ -136,8 +153,8 @@ def _deposit(
         kind="savings.deposit",
         memo=f"{text} — {locked.number} {locked.member.full_name}",
         actor=actor,
-        idempotency_key=idempotency_key,
         source=f"savings.Account:{locked.pk}",
+        books=books,
     )
     _audit_tx(actor, "savings.deposit", tx, entry)
     return tx
@@ -182,8 +199,8 @@ def _withdraw(
     memo: str,
     booking: Booking,
 ) -> Transaction:
-    locked = lock_account(account)
-    if (entry := existing_entry(account.koperasi, idempotency_key)) is not None:
+    locked, books = _lock(account, booking, idempotency_key)
+    if (entry := books.keyed) is not None:
         return _repeat(entry, locked)
     text = memo or _("Penarikan %(p)s") % {"p": locked.product.name}
     tx = booking.pay_out(locked, amount, memo=text, cash=-amount if via == "kas" else ZERO)
@@ -192,8 +209,8 @@ def _withdraw(
         kind="savings.withdraw",
         memo=f"{text} — {locked.number} {locked.member.full_name}",
         actor=actor,
-        idempotency_key=idempotency_key,
         source=f"savings.Account:{locked.pk}",
+        books=books,
     )
     _audit_tx(actor, "savings.withdraw", tx, entry)
     return tx
@@ -221,9 +238,13 @@ def transfer(
     koperasi = source.koperasi
     locked = lock_accounts(koperasi, [source.pk, target.pk])
     src, dst = locked[source.pk], locked[target.pk]
-    if (entry := existing_entry(koperasi, idempotency_key)) is not None:
-        return _repeat(entry, src), _repeat(entry, dst)
     booking = Booking(koperasi, value_date_of(koperasi, value_date))
+    booking.preload_obligations([a.pk for a in (src, dst) if a.kind in (Kind.WAJIB, Kind.POKOK)])
+    books = ledger.lock_books(
+        koperasi=koperasi, value_date=booking.value_date, idempotency_key=idempotency_key
+    )
+    if (entry := books.keyed) is not None:
+        return _repeat(entry, src), _repeat(entry, dst)
     text = memo or _("Pindah buku %(a)s → %(b)s") % {"a": src.number, "b": dst.number}
     out = booking.pay_out(src, amount, kind=TxKind.TRANSFER_KELUAR, memo=text)
     into = booking.pay_in(dst, amount, kind=TxKind.TRANSFER_MASUK, memo=text)
@@ -231,8 +252,8 @@ def transfer(
         kind="savings.transfer",
         memo=f"{text} — {src.member.full_name}",
         actor=actor,
-        idempotency_key=idempotency_key,
         source=f"savings.Account:{src.pk}",
+        books=books,
     )
     _audit_tx(actor, "savings.transfer", out, entry)
     return out, into
