@@ -1,8 +1,9 @@
 """Benchmarks: speed is measured here, never asserted in tests.
 
 ``python -m bench`` runs every module ``bench/<name>.py`` that has a ``run()`` function, in
-name order; ``python -m bench ledger`` runs one. Each ``run()`` prints its own figures (rates
-and ratios against a baseline measured in the same run).
+name order; ``python -m bench ledger`` runs one, and ``python -m bench savings.deposit`` one part
+of one (named in the module's ``PARTS``). Each prints its own figures (rates and ratios against
+a baseline measured in the same run).
 
 :func:`setup` gives the benchmarks a database of their own: unless ``DATABASE_URL`` is set, a
 fresh SQLite file (WAL, the same settings as the embedded install) in a temporary folder, so a

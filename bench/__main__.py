@@ -1,4 +1,7 @@
-"""``python -m bench [name ...]``: run every benchmark module (or the named ones)."""
+"""``python -m bench [name ...]``: run every benchmark module (or the named ones).
+
+``name.part`` runs one part of a module that names its parts in ``PARTS`` (``savings.deposit``).
+"""
 
 from __future__ import annotations
 
@@ -26,13 +29,21 @@ def main(argv: list[str]) -> int:
     bench.setup()
     available = discover()
     wanted = argv or available
-    unknown = [n for n in wanted if n not in available]
-    if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}")
-        return 2
+    runs = []
     for name in wanted:
+        module_name, _, part = name.partition(".")
+        if module_name not in available:
+            print(f"unknown benchmark: {name}; available: {', '.join(available)}")
+            return 2
+        module = importlib.import_module(f"bench.{module_name}")
+        parts = getattr(module, "PARTS", {})
+        if part and part not in parts:
+            print(f"unknown part: {name}; {module_name} has: {', '.join(parts) or 'none'}")
+            return 2
+        runs.append((name, parts[part] if part else module.run))
+    for name, run in runs:
         print(f"== {name} ({bench.engine()}; {bench.load()})", flush=True)
-        importlib.import_module(f"bench.{name}").run()
+        run()
     return 0
 
 
