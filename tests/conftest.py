@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from registry.models import Koperasi, Role
-from tests.factories import KoperasiFactory, UserFactory, grant
+from tests.factories import KoperasiFactory, staff_user
 
 
 @pytest.fixture
@@ -18,25 +18,38 @@ def other_koperasi(db: Any) -> Koperasi:
     return KoperasiFactory.create(name="KSP Rahasia Lain", code="rahasia-lain")
 
 
+# One user per role, each in ``koperasi`` only (Dinas roles are district-wide).
+
+
 @pytest.fixture
 def pengurus(koperasi: Koperasi) -> Any:
-    user = UserFactory(username="pengurus")
-    grant(user, Role.PENGURUS, koperasi)
-    return user
+    return staff_user("pengurus", Role.PENGURUS, koperasi)
 
 
 @pytest.fixture
 def kasir(koperasi: Koperasi) -> Any:
-    user = UserFactory(username="kasir")
-    grant(user, Role.KASIR, koperasi)
-    return user
+    return staff_user("kasir", Role.KASIR, koperasi)
+
+
+@pytest.fixture
+def pengawas(koperasi: Koperasi) -> Any:
+    return staff_user("pengawas", Role.PENGAWAS, koperasi)
+
+
+@pytest.fixture
+def konsultan(koperasi: Koperasi) -> Any:
+    """The konsultan assigned to ``koperasi`` (and to nothing else)."""
+    return staff_user("konsultan", Role.KONSULTAN, koperasi)
 
 
 @pytest.fixture
 def dinas_admin(db: Any) -> Any:
-    user = UserFactory(username="dinas")
-    grant(user, Role.DINAS_ADMIN)
-    return user
+    return staff_user("dinas", Role.DINAS_ADMIN)
+
+
+@pytest.fixture
+def dinas_staff(db: Any) -> Any:
+    return staff_user("staf.dinas", Role.DINAS_STAFF)
 
 
 def pytest_ignore_collect(collection_path: Any, config: Any) -> bool | None:

@@ -48,6 +48,13 @@ def grant(user: Any, role: str, koperasi: Koperasi | None = None) -> RoleGrant:
     return RoleGrant.objects.create(user=user, role=role, koperasi=koperasi)
 
 
+def staff_user(username: str, role: str, koperasi: Koperasi | None = None) -> Any:
+    """A user holding ``role`` in ``koperasi`` (district-wide when ``koperasi`` is ``None``)."""
+    user = UserFactory(username=username)
+    grant(user, role, koperasi)
+    return user
+
+
 # --- members -----------------------------------------------------------------------------------
 
 

@@ -9,7 +9,6 @@ from ledger import services
 from ledger.models import Account
 from ledger.selectors import account_for_role
 from registry.models import Koperasi
-from tests.factories import UserFactory, grant
 
 BUSINESS_DATE = dt.date(2026, 3, 16)
 
@@ -29,13 +28,6 @@ def other_books(other_koperasi: Koperasi, pengurus: Any) -> Koperasi:
     other_koperasi.save(update_fields=["business_date"])
     services.chart_setup(koperasi=other_koperasi, actor=pengurus)
     return other_koperasi
-
-
-@pytest.fixture
-def pengawas(koperasi: Koperasi) -> Any:
-    user = UserFactory(username="pengawas")
-    grant(user, "pengawas", koperasi)
-    return user
 
 
 class Accounts:

@@ -19,7 +19,7 @@ from ledger.models import Account, JournalEntry, Period, RoleMapping
 from ledger.selectors import balance
 from ledger.services import Line, account_create, account_update, period_close, post
 from registry.models import Koperasi, Role
-from tests.factories import UserFactory, grant
+from tests.factories import staff_user
 
 D = Decimal
 
@@ -107,17 +107,8 @@ def deposit(acc: Any, amount: str, day: dt.date, actor: Any = None, memo: str = 
 
 
 @pytest.fixture
-def konsultan(koperasi: Koperasi) -> Any:
-    user = UserFactory(username="konsultan")
-    grant(user, Role.KONSULTAN, koperasi)
-    return user
-
-
-@pytest.fixture
 def pengurus2(koperasi: Koperasi) -> Any:
-    user = UserFactory(username="bendahara")
-    grant(user, Role.PENGURUS, koperasi)
-    return user
+    return staff_user("bendahara", Role.PENGURUS, koperasi)
 
 
 @pytest.fixture

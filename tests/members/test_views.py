@@ -11,24 +11,10 @@ from openpyxl import load_workbook
 
 from core.models import AuditEvent
 from members.models import Member, MemberNumberFormat
-from registry.models import Koperasi, Region, Role
-from tests.factories import MemberFactory, UserFactory, grant
+from registry.models import Koperasi, Region
+from tests.factories import MemberFactory
 
 RINA_NIK = "5315054506900001"
-
-
-@pytest.fixture
-def pengawas(koperasi: Koperasi) -> Any:
-    user = UserFactory(username="pengawas")
-    grant(user, Role.PENGAWAS, koperasi)
-    return user
-
-
-@pytest.fixture
-def konsultan(koperasi: Koperasi) -> Any:
-    user = UserFactory(username="konsultan")
-    grant(user, Role.KONSULTAN, koperasi)
-    return user
 
 
 @pytest.fixture
