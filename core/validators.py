@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # Province codes from Kemendagri (two digits); a NIK outside these cannot be real.
 PROVINCE_CODES = frozenset(
@@ -128,7 +129,12 @@ def validate_nik(raw: Any) -> NikInfo:
         raise ValidationError(_("NIK hanya boleh berisi angka."), code="nik_digits")
     if len(text) != 16:
         raise ValidationError(
-            _("NIK harus 16 digit; yang diisi %(n)d digit.") % {"n": len(text)},
+            ngettext(
+                "NIK harus 16 digit; yang diisi %(n)d digit.",
+                "NIK harus 16 digit; yang diisi %(n)d digit.",
+                len(text),
+            )
+            % {"n": len(text)},
             code="nik_length",
         )
     province, kab, kec = text[0:2], text[2:4], text[4:6]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.money import from_sen, to_sen
 from ledger import chain
@@ -118,7 +119,11 @@ def verify_chain(*, koperasi: Koperasi) -> ChainReport:
             False,
             checked,
             None,
-            _("Ujung rantai mencatat %(n)d jurnal, tetapi ada %(m)d: jurnal terakhir hilang.")
+            ngettext(
+                "Ujung rantai mencatat %(n)d jurnal, tetapi ada %(m)d: jurnal terakhir hilang.",
+                "Ujung rantai mencatat %(n)d jurnal, tetapi ada %(m)d: jurnal terakhir hilang.",
+                last_index,
+            )
             % {"n": last_index, "m": checked},
         )
     return ChainReport(True, checked)

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from core.forms import NikField, PhoneField, RupiahField
 from core.validators import (
@@ -49,6 +50,19 @@ def test_two_digit_years_are_in_the_past() -> None:
     assert validate_nik("5315010101600001").birth_date == dt.date(1960, 1, 1)
     next_year = (dt.date.today().year + 1) % 100
     assert validate_nik(f"5315010101{next_year:02d}0001").birth_date.year < 2000
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("5", "A NIK has 16 digits; 1 was entered."),
+        ("531501010190001", "A NIK has 16 digits; 15 were entered."),
+    ],
+)
+def test_nik_length_in_english_says_one_digit_or_many(raw: str, message: str) -> None:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        validate_nik(raw)
+    assert caught.value.messages == [message]
 
 
 @pytest.mark.parametrize(

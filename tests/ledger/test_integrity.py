@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from beancount import loader
 from beancount.core import data
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 
 from ledger.integrity import beancount_account, verify_chain
 from ledger.models import JournalEntry, Posting
@@ -70,6 +72,17 @@ def test_untouched_books_verify(books, acc, kasir):
     report = verify_chain(koperasi=books)
     assert report.ok and report.checked == 4
     call_command("ledger", "verify", "--koperasi", books.code)
+
+
+def test_verify_counts_journals_in_english_one_and_many(books, acc, kasir):
+    deposit = [Line(acc.kas, debit=D("150000")), Line(acc.sukarela, credit=D("150000"))]
+    for count in (1, 2):
+        post(koperasi=books, lines=deposit, kind="savings.deposit", memo="Setoran", actor=kasir)
+        out = StringIO()
+        with translation.override("en"):
+            call_command("ledger", "verify", "--koperasi", books.code, stdout=out)
+        noun = "journal" if count == 1 else "journals"
+        assert f"OK {books.code}: {count} {noun}, hash chain intact." in out.getvalue()
 
 
 def test_amount_changed_in_the_database_is_named_by_verify(books, acc, kasir, capsys):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ledger import services
 from ledger.integrity import beancount_text, verify_chain
@@ -47,7 +48,11 @@ class Command(BaseCommand):
         report = verify_chain(koperasi=koperasi)
         if report.ok:
             self.stdout.write(
-                _("OK %(kode)s: %(n)d jurnal, rantai hash utuh.")
+                ngettext(
+                    "OK %(kode)s: %(n)d jurnal, rantai hash utuh.",
+                    "OK %(kode)s: %(n)d jurnal, rantai hash utuh.",
+                    report.checked,
+                )
                 % {"kode": koperasi.code, "n": report.checked}
             )
             return
@@ -59,7 +64,11 @@ class Command(BaseCommand):
             else _("ujung rantai")
         )
         raise CommandError(
-            _("RUSAK %(kode)s: %(di)s: %(alasan)s (%(n)d jurnal sebelumnya utuh)")
+            ngettext(
+                "RUSAK %(kode)s: %(di)s: %(alasan)s (%(n)d jurnal sebelumnya utuh)",
+                "RUSAK %(kode)s: %(di)s: %(alasan)s (%(n)d jurnal sebelumnya utuh)",
+                report.checked,
+            )
             % {"kode": koperasi.code, "di": where, "alasan": report.reason, "n": report.checked}
         )
 
