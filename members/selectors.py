@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from core.dates import business_date
 from members.models import Member, MemberNumberFormat
 from registry.models import Koperasi
+from savings.models import Account
 
 # Typing fewer digits than this into the search box does not search the NIK's tail.
 NIK_TAIL_MIN = 4
@@ -20,6 +21,15 @@ def member_get(*, koperasi: Koperasi, member_id: int | str) -> Member:
     """One member of this koperasi, or 404 (another koperasi's member is a 404 too)."""
     return get_object_or_404(
         Member.objects.select_related("desa", "desa__parent"), koperasi=koperasi, pk=member_id
+    )
+
+
+def member_savings(*, koperasi: Koperasi, member: Member) -> list[Account]:
+    """The member's savings accounts with their products, open ones first, in one query."""
+    return list(
+        Account.objects.filter(koperasi=koperasi, member=member)
+        .select_related("product")
+        .order_by("status", "kind", "pk")
     )
 
 

@@ -16,12 +16,15 @@ from core.dates import business_date, local_today
 from members import selectors, services
 from members.exports import export_rows, to_csv, to_xlsx
 from members.forms import MemberForm, NumberFormatForm, SearchForm
-from registry.access import koperasi_view
+from registry.access import KOPERASI_READERS, koperasi_view
 from registry.models import Role
 
 WRITERS = (Role.PENGURUS, Role.KASIR)
 # Who sees a member's full NIK; everyone else sees it masked.
 NIK_READERS = {Role.PENGURUS, Role.KASIR}
+# Who sees a member's savings on the member page: the readers of the savings pages
+# (savings.views.member and .account are koperasi_view() with no roles, i.e. these).
+SAVINGS_READERS = set(KOPERASI_READERS)
 SEARCH_MIN = 3
 PAGE_SIZE = 25
 
@@ -90,7 +93,17 @@ def member_quick_search(request: HttpRequest) -> HttpResponse:
 def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
     koperasi = request.koperasi  # type: ignore[attr-defined]
     member = selectors.member_get(koperasi=koperasi, member_id=member_id)
-    return render(request, "members/detail.html", _context(request, m=member))
+    roles = _roles(request)
+    savings = (
+        selectors.member_savings(koperasi=koperasi, member=member)
+        if roles & SAVINGS_READERS
+        else None
+    )
+    return render(
+        request,
+        "members/detail.html",
+        _context(request, m=member, savings=savings, is_kasir=Role.KASIR in roles),
+    )
 
 
 def _apply_errors(
