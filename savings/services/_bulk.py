@@ -1,4 +1,6 @@
-"""Plain inserts and updates of ready tuples: in bulk for the month end, one row for the counter.
+"""Plain SQL for the hot paths: inserts and updates of ready tuples (in bulk for the month end,
+one row for the counter), and reads of whole rows into model instances (:func:`columns`,
+:func:`instances`) for the counter, where compiling an ORM query costs more than running it.
 
 Building 100 000 model instances for ``bulk_create`` costs more than the database's own work;
 the month end writes its movements, obligations and withholding records as tuples instead. The
@@ -10,11 +12,13 @@ columns are named by field, and each value goes through the cheap conversion its
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from core import money as m
 from core.fields import MoneyField
@@ -173,3 +177,47 @@ def update_row(
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s", [*params, pk])  # noqa: S608
+
+
+# Per connection (its operations object converts values), per model: each field's converters.
+_READERS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[type[models.Model], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def columns(model: type[models.Model], alias: str) -> str:
+    """``alias.col1, alias.col2, …``: every concrete column of ``model``, in field order."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(str(f.column))}" for f in model._meta.concrete_fields)
+
+
+def _reader(model: type[models.Model]) -> tuple[list[str], list[tuple[int, list[Any], Any]]]:
+    wrapper = connections[DEFAULT_DB_ALIAS]  # this thread's, as ``connection`` is
+    by_model = _READERS.setdefault(wrapper, {})
+    if model not in by_model:
+        fields = model._meta.concrete_fields
+        converting = []
+        for n, f in enumerate(fields):
+            col = f.get_col(model._meta.db_table)
+            found = [*wrapper.ops.get_db_converters(col), *f.get_db_converters(wrapper)]
+            if found:
+                converting.append((n, found, col))
+        by_model[model] = ([f.attname for f in fields], converting)
+    return by_model[model]
+
+
+def instances(row: Sequence[Any], *models_in_row: type[models.Model]) -> list[Any]:
+    """Model instances (as the ORM builds them) from a row of :func:`columns` of each model in
+    turn; anything after the last model's columns is left to the caller."""
+    out = []
+    start = 0
+    for model in models_in_row:
+        names, converting = _reader(model)
+        values = list(row[start : start + len(names)])
+        for n, converters, col in converting:
+            if values[n] is not None:
+                for convert in converters:
+                    values[n] = convert(values[n], col, connection)
+        out.append(model.from_db(connection.alias, names, values))
+        start += len(names)
+    return out

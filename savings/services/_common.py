@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -40,7 +40,15 @@ from savings.models import (
     TxKind,
     Withdrawable,
 )
-from savings.services._bulk import insert_row, insert_rows, now, update_row, update_rows
+from savings.services._bulk import (
+    columns,
+    insert_row,
+    insert_rows,
+    instances,
+    now,
+    update_row,
+    update_rows,
+)
 
 ZERO = m.ZERO
 BULK = 20  # above this many accounts or obligations, a booking writes them in bulk
@@ -128,17 +136,23 @@ def month_start(day: dt.date) -> dt.date:
 
 
 def terms_in_force(product: Product, on: dt.date) -> ProductTerms:
-    terms = (
-        ProductTerms.objects.filter(product=product, effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
-    )
-    if terms is None:
+    # One plain statement (every counter action reads it): by the (product, effective_from) key.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns(ProductTerms, 't')} FROM savings_productterms t "  # noqa: S608
+            "WHERE t.product_id = %s AND t.effective_from <= %s "
+            "ORDER BY t.effective_from DESC LIMIT 1",
+            [product.pk, connection.ops.adapt_datefield_value(on)],
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise SavingsError(
             _("Produk %(p)s belum punya ketentuan yang berlaku pada %(d)s.")
             % {"p": product.name, "d": on.strftime("%d/%m/%Y")},
             code="no_terms",
         )
+    (terms,) = instances(row, ProductTerms)
+    terms.product = product
     return terms
 
 
@@ -170,13 +184,12 @@ def lock_account(account: Account, *, session: CashierSession | None = None) -> 
     no join, so on PostgreSQL no other row is locked with it. With ``session`` the same
     statement reads whether the kasir's session is still open (refused if it was closed).
     """
-    fields = Account._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns}, (SELECT s.closed_at IS NULL FROM savings_cashiersession s "  # noqa: S608
-            f"WHERE s.id = %s) FROM savings_account WHERE id = %s AND koperasi_id = %s{lock}",
+            f"SELECT {columns(Account, 'a')}, (SELECT s.closed_at IS NULL "  # noqa: S608
+            "FROM savings_cashiersession s WHERE s.id = %s) "
+            f"FROM savings_account a WHERE a.id = %s AND a.koperasi_id = %s{lock}",
             [None if session is None else session.pk, account.pk, account.koperasi_id],
         )
         row = cursor.fetchone()
@@ -184,24 +197,11 @@ def lock_account(account: Account, *, session: CashierSession | None = None) -> 
         raise SavingsError(_("Rekening tidak ditemukan di koperasi ini."), code="not_found")
     if session is not None and not row[-1]:
         raise _session_closed()
-    fresh = Account.from_db(connection.alias, [f.attname for f in fields], _from_db(fields, row))
+    (fresh,) = instances(row, Account)
     fresh.product = account.product
     fresh.member = account.member
     fresh.koperasi = account.koperasi
     return fresh
-
-
-def _from_db(fields: Sequence[Any], row: Sequence[Any]) -> list[Any]:
-    """A row's values as the ORM would hand them over (each field's database converters)."""
-    ops = connection.ops
-    values = list(row)
-    for n, f in enumerate(fields):
-        if values[n] is None:
-            continue
-        col = f.get_col(f.model._meta.db_table)
-        for convert in (*ops.get_db_converters(col), *f.get_db_converters(connection)):
-            values[n] = convert(values[n], col, connection)
-    return values
 
 
 def existing_entry(koperasi: Koperasi, key: str | None) -> JournalEntry | None:

@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from ledger import services as ledger
 from ledger.models import JournalEntry
 from registry.models import Koperasi
 from savings.models import Account, CashierSession, Kind, Transaction, TxKind
+from savings.services._bulk import columns, instances
 from savings.services._common import (
     ZERO,
     Booking,
@@ -263,9 +264,16 @@ def transfer(
 
 
 def open_session(*, koperasi: Koperasi, kasir: Any) -> CashierSession | None:
-    return CashierSession.objects.filter(
-        koperasi=koperasi, kasir=kasir, closed_at__isnull=True
-    ).first()
+    """The kasir's open cash session in ``koperasi`` (every counter page asks: plain SQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns(CashierSession, 's')} FROM savings_cashiersession s "  # noqa: S608
+            "WHERE s.koperasi_id = %s AND s.kasir_id = %s AND s.closed_at IS NULL "
+            "ORDER BY s.opened_at DESC LIMIT 1",
+            [koperasi.pk, kasir.pk],
+        )
+        row = cursor.fetchone()
+    return None if row is None else instances(row, CashierSession)[0]
 
 
 @transaction.atomic
