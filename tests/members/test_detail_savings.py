@@ -15,21 +15,17 @@ from members.models import Member
 from registry.models import Koperasi
 from savings import services
 from savings.models import Account, Product
-from tests.factories import make_nik, savings_products
+from tests.factories import savings_products
+from tests.savings.books import member_fields
 
 
 def join(koperasi: Koperasi, actor: Any, name: str, serial: int, sukarela: str) -> Member:
     """A member who joined paying pokok Rp100.000 and ``sukarela`` into sukarela."""
-    born = dt.date(1988, 5, 17)
     return services.member_join(
         koperasi=koperasi,
         actor=actor,
         sukarela_paid=Decimal(sukarela),
-        full_name=name,
-        nik=make_nik(born, "P", serial),
-        birth_date=born,
-        gender="P",
-        phone=f"08123456{serial:04d}",
+        **member_fields(name, serial),
     ).member
 
 
