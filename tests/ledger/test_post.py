@@ -6,11 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from core.models import AuditEvent
 from ledger.models import JournalEntry, Posting
 from ledger.selectors import balance, trial_balance
-from ledger.services import LedgerError, Line, NewEntry, post, post_many, reverse
+from ledger.services import LedgerError, Line, NewEntry, lock_books, post, post_many, reverse
 
 D = Decimal
 
@@ -246,3 +247,41 @@ def test_post_many_checks_accounts_against_the_database(books, other_books, acc,
     with pytest.raises(LedgerError, match="koperasi lain"):
         post_many(koperasi=books, entries=[entry], actor=kasir)
     assert not JournalEntry.objects.exists()
+
+
+def test_lock_books_finds_a_used_key_under_the_lock_and_posts_once(books, acc, kasir):
+    """A caller that checks its own rules after the key (a double-tapped withdrawal): lock the
+    books, see whether the key was used, then post; the books post one entry, then no more."""
+    lines = [Line(acc.kas, debit=D("50000")), Line(acc.pinjaman, credit=D("50000"))]
+    with transaction.atomic():
+        held = lock_books(koperasi=books, idempotency_key="setor-7")
+        assert held.keyed is None
+        entry = held.post(lines=lines, kind="test.setor", memo="Setoran", actor=kasir)
+        with pytest.raises(RuntimeError):
+            held.post(lines=lines, kind="test.setor", memo="Setoran", actor=kasir)
+    with transaction.atomic():
+        again = lock_books(koperasi=books, idempotency_key="setor-7")
+        assert again.keyed == entry
+        with pytest.raises(RuntimeError):
+            again.post(lines=lines, kind="test.setor", memo="Setoran", actor=kasir)
+    assert JournalEntry.objects.filter(idempotency_key="setor-7").count() == 1
+    assert balance(account=acc.kas) == D("50000.00")
+
+
+def test_lock_books_needs_the_callers_transaction(transactional_db):
+    # Outside a transaction the chain head's lock would end with the statement that took it.
+    with pytest.raises(RuntimeError, match="inside a transaction"):
+        lock_books(koperasi=None)  # type: ignore[arg-type]
+
+
+def test_books_post_unaudited_leaves_the_record_to_the_caller(books, acc, kasir):
+    with transaction.atomic():
+        entry = lock_books(koperasi=books).post(
+            lines=[Line(acc.kas, debit=D("1000")), Line(acc.pinjaman, credit=D("1000"))],
+            kind="test.setor",
+            memo="Setoran",
+            actor=kasir,
+            audited=False,
+        )
+    assert entry.status == JournalEntry.Status.POSTED
+    assert not AuditEvent.objects.filter(action="ledger.post", object_id=str(entry.pk)).exists()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 
 from ledger import services as ledger
 from members.models import Member
@@ -17,6 +17,7 @@ from registry.models import Region
 from registry.regions import load_regions
 from savings import services
 from savings.models import Account, Kind, Transaction
+from savings.services._common import lock_account
 from tests.factories import KoperasiFactory, UserFactory, grant
 from tests.savings.books import assert_books_agree, member_fields
 from tests.savings.conftest import account, make_products
@@ -118,3 +119,39 @@ def test_deposit_racing_month_end_loses_nothing(rina: tuple[Member, Any]) -> Non
     assert interest > 0
     assert final.balance == D("500000") + D("100000") + interest
     assert_books_agree(koperasi)
+
+
+def test_the_counters_account_lock_holds_no_other_row(rina: tuple[Member, Any]) -> None:
+    """While a deposit holds Rina's account, the koperasi (its business date), the product and
+    Rina herself stay free for others: the lock takes the account row alone."""
+    member, _kasir = rina
+    sukarela = account(member, Kind.SUKARELA)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                lock_account(sukarela)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table, pk in (
+                ("registry_koperasi", member.koperasi_id),
+                ("savings_product", sukarela.product_id),
+                ("members_member", member.pk),
+            ):
+                cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE NOWAIT", [pk])
+            with pytest.raises(OperationalError):  # the account itself is held
+                cursor.execute(
+                    "SELECT id FROM savings_account WHERE id = %s FOR UPDATE NOWAIT", [sukarela.pk]
+                )
+    finally:
+        release.set()
+        holder.join()

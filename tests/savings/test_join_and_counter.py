@@ -164,3 +164,52 @@ def test_closed_account_refuses_money(member, kasir):
     with pytest.raises(services.AccountClosed, match="sudah ditutup"):
         services.deposit(account=sukarela, amount=D("1000"), actor=kasir)
     assert Account.objects.get(pk=sukarela.pk).balance == 0
+
+
+def test_a_deposit_leaves_one_audit_record_naming_its_entry(member, kasir):
+    """Who, what, which entry (number and chain hash), how much and the balance after: in the
+    deposit's own record; the entry keeps its actor, time, kind and source."""
+    sukarela = account(member, Kind.SUKARELA)
+    tx = services.deposit(account=sukarela, amount=D("75000"), actor=kasir, idempotency_key="a1")
+    entry = JournalEntry.objects.get(pk=tx.entry_id)
+    event = AuditEvent.objects.get(action="savings.deposit")
+    assert event.actor == kasir
+    assert event.object_id == str(tx.pk)
+    assert event.after == {
+        "account": sukarela.number,
+        "amount": "75000.00",
+        "entry": entry.number,
+        "entry_hash": entry.hash,
+        "balance": "575000.00",
+    }
+    assert not AuditEvent.objects.filter(action="ledger.post", object_id=str(entry.pk)).exists()
+    assert (entry.actor, entry.kind, entry.source) == (
+        kasir,
+        "savings.deposit",
+        f"savings.Account:{sukarela.pk}",
+    )
+
+
+def test_a_double_tapped_withdrawal_returns_the_first_not_a_balance_error(member, kasir):
+    """The repeat is recognised before the rules run: the first withdrawal left Rp10.000, and
+    the same key again returns its receipt instead of refusing a second Rp490.000."""
+    sukarela = account(member, Kind.SUKARELA)
+    first = services.withdraw(
+        account=sukarela, amount=D("490000"), actor=kasir, idempotency_key="tarik-1"
+    )
+    again = services.withdraw(
+        account=sukarela, amount=D("490000"), actor=kasir, idempotency_key="tarik-1"
+    )
+    assert again.pk == first.pk
+    assert account(member, Kind.SUKARELA).balance == D("10000")
+
+
+def test_a_session_closed_after_the_page_read_it_takes_no_money(member, kasir):
+    sukarela = account(member, Kind.SUKARELA)
+    services.cashier_open(koperasi=member.koperasi, kasir=kasir, count=D("0"), actor=kasir)
+    read_by_the_page = services.open_session(koperasi=member.koperasi, kasir=kasir)
+    assert read_by_the_page is not None
+    services.cashier_close(session=read_by_the_page, count=D("0"), actor=kasir)
+    with pytest.raises(services.SavingsError, match="Sesi kasir sudah ditutup"):
+        services.deposit(account=sukarela, amount=D("1000"), actor=kasir, session=read_by_the_page)
+    assert account(member, Kind.SUKARELA).balance == D("500000")
