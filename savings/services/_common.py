@@ -156,6 +156,25 @@ def terms_in_force(product: Product, on: dt.date) -> ProductTerms:
     return terms
 
 
+def role_account(koperasi: Koperasi, role: str) -> LedgerAccount:
+    """The ledger account mapped to ``role``: :func:`ledger.selectors.account_for_role`, with a
+    plain statement first for a role mapped by its own name (``kas`` on every counter action);
+    anything else (a ``role:suffix`` falling back, an unmapped role's message) is the ledger's."""
+    if ":" not in role:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns(LedgerAccount, 'l')} FROM ledger_rolemapping r "  # noqa: S608
+                "JOIN ledger_account l ON l.id = r.account_id "
+                "WHERE r.koperasi_id = %s AND r.role = %s",
+                [koperasi.pk, role],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            (account,) = instances(row, LedgerAccount)
+            return account  # type: ignore[no-any-return]
+    return ledger_selectors.account_for_role(koperasi=koperasi, role=role)
+
+
 def lock_accounts(koperasi: Koperasi, ids: Iterable[int]) -> dict[int, Account]:
     """Lock accounts (by id order, so two writers never deadlock) and return them fresh.
 
@@ -334,7 +353,7 @@ class Booking:
 
     def role(self, role: str) -> LedgerAccount:
         if role not in self._roles:
-            self._roles[role] = ledger_selectors.account_for_role(koperasi=self.koperasi, role=role)
+            self._roles[role] = role_account(self.koperasi, role)
         account = self._roles[role]
         self.ledger_accounts[account.pk] = account
         return account
