@@ -284,3 +284,14 @@ class ProductForm(TermsForm):
                 _("Pilihan ini tidak berlaku untuk %(k)s.") % {"k": Kind(kind).label},
             )
         return data
+
+
+class ListSearchForm(forms.Form):
+    """The search box of the long savings lists (arrears, bukti potong): member number or name
+    (and NIK or phone, as the member list searches)."""
+
+    q = forms.CharField(label=_("Cari nomor atau nama anggota"), required=False, max_length=60)
+
+
+class TaxFilterForm(ListSearchForm):
+    dipotong = forms.BooleanField(label=_("Hanya yang dipotong PPh"), required=False)

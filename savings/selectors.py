@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Min, Q, QuerySet, Sum, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from core import money as m
 from core.dates import business_date
+from core.fields import MoneyField
 from ledger.models import Account as LedgerAccount
 from members.models import Member
 from registry.models import Koperasi
@@ -174,42 +176,111 @@ class ArrearsRow:
     amount: Decimal
     oldest: dt.date
 
+    @property
+    def phone_display(self) -> str:
+        """``0812-3456-7890``, as a collector dials it (and no ``+`` for a spreadsheet)."""
+        return Member(phone=self.phone).phone_display
 
-def arrears_list(*, koperasi: Koperasi, kind: str = ObligationKind.WAJIB) -> list[ArrearsRow]:
-    """Members with unpaid wajib (tunggakan), largest first: the collection list."""
-    rows = (
-        Obligation.objects.filter(
-            koperasi=koperasi, kind=kind, cancelled=False, paid__lt=F("amount")
-        )
-        .values("member_id", "member__number", "member__full_name", "member__phone")
+
+@dataclass(frozen=True)
+class ArrearsTotals:
+    members: int
+    amount: Decimal
+
+
+def _unpaid(koperasi: Koperasi, kind: str) -> QuerySet[Obligation]:
+    return Obligation.objects.filter(
+        koperasi=koperasi, kind=kind, cancelled=False, paid__lt=F("amount")
+    )
+
+
+def _matching_members(koperasi: Koperasi, q: str) -> QuerySet[Member, Any]:
+    """The members a search text finds (number, name, NIK, phone), as the member list finds
+    them; a subquery, so a list filtered by it stays one statement."""
+    from members.selectors import member_list
+
+    return member_list(koperasi=koperasi, q=q).order_by().values("pk")
+
+
+def arrears_rows(
+    *, koperasi: Koperasi, kind: str = ObligationKind.WAJIB, q: str = ""
+) -> QuerySet[Obligation, Any]:
+    """One row (a dict) per member with unpaid ``kind``, largest arrears first, optionally only
+    the members ``q`` finds. Ordered and counted by the database, so a page of it reads 50 rows,
+    not the whole list; :func:`arrears_row` turns a row into an :class:`ArrearsRow`."""
+    qs = _unpaid(koperasi, kind)
+    if q.strip():
+        qs = qs.filter(member__in=_matching_members(koperasi, q))
+    return (
+        qs.values("member_id", "member__number", "member__full_name", "member__phone")
         .annotate(
             months=Count("pk"),
-            amount_sum=Sum("amount"),
-            paid_sum=Sum("paid"),
+            unpaid=Sum(F("amount") - F("paid"), output_field=MoneyField()),
             oldest=Min("period"),
         )
+        .order_by("-unpaid", "member__number")
     )
-    out = [
-        ArrearsRow(
-            r["member_id"],
-            r["member__number"],
-            r["member__full_name"],
-            r["member__phone"],
-            r["months"],
-            r["amount_sum"] - r["paid_sum"],
-            r["oldest"],
-        )
-        for r in rows
-    ]
-    return sorted(out, key=lambda r: (-r.amount, r.number))
 
 
-def withholdings(*, koperasi: Koperasi, period: dt.date) -> QuerySet[TaxWithholding]:
-    return (
-        TaxWithholding.objects.filter(koperasi=koperasi, period=period)
-        .select_related("member")
-        .order_by("member__number")
+def arrears_row(r: dict[str, Any]) -> ArrearsRow:
+    return ArrearsRow(
+        r["member_id"],
+        r["member__number"],
+        r["member__full_name"],
+        r["member__phone"],
+        r["months"],
+        m.money(r["unpaid"]),
+        r["oldest"],
     )
+
+
+def arrears_list(
+    *, koperasi: Koperasi, kind: str = ObligationKind.WAJIB, q: str = "", limit: int | None = None
+) -> list[ArrearsRow]:
+    """Members with unpaid wajib (tunggakan), largest first: the collection list."""
+    rows = arrears_rows(koperasi=koperasi, kind=kind, q=q)
+    if limit is not None:
+        rows = rows[:limit]
+    return [arrears_row(r) for r in rows]
+
+
+def arrears_totals(*, koperasi: Koperasi, kind: str = ObligationKind.WAJIB) -> ArrearsTotals:
+    """How many members are in arrears and by how much in all, whatever page is shown."""
+    totals = _unpaid(koperasi, kind).aggregate(
+        members=Count("member_id", distinct=True), amount=Sum("amount"), paid=Sum("paid")
+    )
+    return ArrearsTotals(totals["members"], (totals["amount"] or ZERO) - (totals["paid"] or ZERO))
+
+
+@dataclass(frozen=True)
+class WithholdingTotals:
+    members: int
+    withheld_members: int
+    gross: Decimal
+    tax: Decimal
+
+
+def withholdings(
+    *, koperasi: Koperasi, period: dt.date, q: str = "", withheld_only: bool = False
+) -> QuerySet[TaxWithholding]:
+    """The month's bukti potong: those with PPh withheld first (the lines of the SPT Masa),
+    then the 0% ones, each by member number."""
+    qs = TaxWithholding.objects.filter(koperasi=koperasi, period=period)
+    if withheld_only:
+        qs = qs.filter(tax__gt=0)
+    if q.strip():
+        qs = qs.filter(member__in=_matching_members(koperasi, q))
+    return qs.select_related("member").order_by(
+        Case(When(tax__gt=0, then=0), default=1), "member__number", "pk"
+    )
+
+
+def withholding_totals(*, koperasi: Koperasi, period: dt.date) -> WithholdingTotals:
+    """The month's totals over every member (the SPT Masa figures), whatever page is shown."""
+    t = TaxWithholding.objects.filter(koperasi=koperasi, period=period).aggregate(
+        n=Count("pk"), withheld=Count("pk", filter=Q(tax__gt=0)), gross=Sum("gross"), tax=Sum("tax")
+    )
+    return WithholdingTotals(t["n"], t["withheld"], t["gross"] or ZERO, t["tax"] or ZERO)
 
 
 def withholding_periods(*, koperasi: Koperasi) -> list[dt.date]:
@@ -225,10 +296,19 @@ def month_end_runs(*, koperasi: Koperasi, limit: int = 48) -> QuerySet[MonthEndR
     return MonthEndRun.objects.filter(koperasi=koperasi).select_related("entry", "actor")[:limit]
 
 
-def sessions(*, koperasi: Koperasi, limit: int = 100) -> QuerySet[CashierSession]:
+def sessions(*, koperasi: Koperasi) -> QuerySet[CashierSession]:
+    """Every kasir session, newest first (the model's order); the page shows them by pages."""
     return CashierSession.objects.filter(koperasi=koperasi).select_related(
         "kasir", "difference_entry"
-    )[:limit]
+    )
+
+
+def sessions_with_difference(*, koperasi: Koperasi) -> int:
+    return (
+        CashierSession.objects.filter(koperasi=koperasi, difference__isnull=False)
+        .exclude(difference=0)
+        .count()
+    )
 
 
 def session_get(*, koperasi: Koperasi, session_id: int) -> CashierSession:

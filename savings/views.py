@@ -3,28 +3,32 @@ tax withholding, month end, payroll deduction, the kasir sessions and leaving me
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Sum
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from core.dates import business_date
+from core.dates import business_date, tanggal
 from core.money import money
+from core.validators import mask_nik
+from ledger import exports
 from members import selectors as member_selectors
+from members.views import NIK_READERS
 from registry.access import koperasi_view
 from registry.models import Role
 from savings import forms, selectors, services
 from savings.models import Account, Kind, ProductTerms
-from savings.services._common import ZERO, month_start, rupiah
+from savings.services._common import month_start, rupiah
 
 WRITERS = (Role.KASIR, Role.PENGURUS)
 MANAGERS = (Role.PENGURUS,)
@@ -56,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
             request,
             products=selectors.product_list(koperasi=koperasi),
             totals=selectors.totals_by_kind(koperasi=koperasi),
-            arrears=selectors.arrears_list(koperasi=koperasi)[:10],
+            arrears=selectors.arrears_list(koperasi=koperasi, limit=10),
             runs=selectors.month_end_runs(koperasi=koperasi, limit=8),
         ),
     )
@@ -269,36 +273,110 @@ def member_exit(request: HttpRequest, member_id: int) -> HttpResponse:
 # --- arrears, tax ------------------------------------------------------------------------------
 
 
+PAGE_SIZE = 50
+
+
+def _query(request: HttpRequest) -> str:
+    """The current filters as a query string without ``page``, for the pager and downloads."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _search(request: HttpRequest) -> str:
+    form = forms.ListSearchForm(request.GET)
+    return " ".join(form.cleaned_data["q"].split()) if form.is_valid() else ""
+
+
 @koperasi_view()
 def arrears(request: HttpRequest) -> HttpResponse:
-    rows = selectors.arrears_list(koperasi=_k(request))
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="tunggakan-wajib-{_k(request).code}.csv"'
-        )
-        writer = csv.writer(response)
-        writer.writerow(["nomor_anggota", "nama", "nomor_hp", "bulan", "tunggakan", "sejak"])
-        for r in rows:
-            writer.writerow([r.number, r.name, r.phone, r.months, r.amount, r.oldest.isoformat()])
-        return response
-    total = sum((r.amount for r in rows), ZERO)
-    return render(request, "savings/arrears.html", _ctx(request, rows=rows, total=total))
+    koperasi = _k(request)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        # The collection list's old address (``?format=csv``), kept for saved links.
+        return _arrears_download(koperasi, request.GET["format"])
+    q = _search(request)
+    rows = selectors.arrears_rows(koperasi=koperasi, q=q)
+    page: Page[Any] = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = [selectors.arrears_row(r) for r in page.object_list]
+    return render(
+        request,
+        "savings/arrears.html",
+        _ctx(
+            request,
+            form=forms.ListSearchForm(request.GET or None),
+            page=page,
+            q=q,
+            totals=selectors.arrears_totals(koperasi=koperasi),
+            query=_query(request),
+        ),
+    )
+
+
+def _arrears_table(koperasi: Any) -> exports.Table:
+    rows = selectors.arrears_list(koperasi=koperasi)
+    totals = selectors.arrears_totals(koperasi=koperasi)
+    table = exports.Table(
+        name=_("Tunggakan wajib"),
+        title=_("Tunggakan simpanan wajib"),
+        subtitle=_("Per %(tgl)s: %(n)s anggota, jumlah %(amt)s")
+        % {
+            "tgl": tanggal(business_date(koperasi)),
+            "n": totals.members,
+            "amt": rupiah(totals.amount),
+        },
+        columns=[
+            exports.Column(_("Nomor anggota"), width=14),
+            exports.Column(_("Nama"), width=28),
+            exports.Column(_("Nomor HP"), width=16),
+            exports.Column(_("Bulan"), "int", 8),
+            exports.Column(_("Sejak"), "date", 12),
+            exports.Column(_("Tunggakan"), "money", 16),
+        ],
+    )
+    for r in rows:
+        table.add(r.number, r.name, r.phone_display, r.months, r.oldest, r.amount)
+    return table
+
+
+@require_GET
+@koperasi_view()
+def arrears_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The whole collection list (every page, no search), for a spreadsheet or a phone."""
+    return _arrears_download(_k(request), fmt)
+
+
+def _arrears_download(koperasi: Any, fmt: str) -> HttpResponse:
+    stamp = f"{business_date(koperasi):%Y%m%d}"
+    return exports.response(_arrears_table(koperasi), fmt, koperasi=koperasi, stamp=stamp)
+
+
+def _tax_period(request: HttpRequest) -> tuple[list[dt.date], dt.date | None]:
+    periods = selectors.withholding_periods(koperasi=_k(request))
+    chosen = request.GET.get("masa")
+    return periods, next(
+        (p for p in periods if p.isoformat() == chosen), periods[0] if periods else None
+    )
+
+
+def _tax_filters(request: HttpRequest) -> tuple[forms.TaxFilterForm, str, bool]:
+    form = forms.TaxFilterForm(request.GET or None)
+    if form.is_valid():
+        return form, " ".join(form.cleaned_data["q"].split()), form.cleaned_data["dipotong"]
+    return form, "", False
 
 
 @koperasi_view()
 def tax(request: HttpRequest) -> HttpResponse:
     koperasi = _k(request)
-    periods = selectors.withholding_periods(koperasi=koperasi)
-    chosen = request.GET.get("masa")
-    period = next((p for p in periods if p.isoformat() == chosen), periods[0] if periods else None)
-    rows = selectors.withholdings(koperasi=koperasi, period=period) if period else None
-    totals = (
-        rows.aggregate(n=Count("pk"), gross=Sum("gross"), tax=Sum("tax"))
-        if rows is not None
-        else {}
-    )
-    page = Paginator(rows, 100).get_page(request.GET.get("page")) if rows is not None else None
+    periods, period = _tax_period(request)
+    form, q, withheld_only = _tax_filters(request)
+    page = totals = None
+    if period is not None:
+        rows = selectors.withholdings(
+            koperasi=koperasi, period=period, q=q, withheld_only=withheld_only
+        )
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        totals = selectors.withholding_totals(koperasi=koperasi, period=period)
     return render(
         request,
         "savings/tax.html",
@@ -306,12 +384,78 @@ def tax(request: HttpRequest) -> HttpResponse:
             request,
             periods=periods,
             period=period,
+            form=form,
             page=page,
-            count=totals.get("n") or 0,
-            gross=totals.get("gross") or ZERO,
-            withheld=totals.get("tax") or ZERO,
+            totals=totals,
+            filtered=bool(q or withheld_only),
+            query=_query(request),
+            export_query=urlencode(
+                {"masa": period.isoformat(), **({"dipotong": "on"} if withheld_only else {})}
+            )
+            if period
+            else "",
         ),
     )
+
+
+def _tax_table(
+    koperasi: Any, period: dt.date, *, withheld_only: bool, full_nik: bool
+) -> exports.Table:
+    totals = selectors.withholding_totals(koperasi=koperasi, period=period)
+    table = exports.Table(
+        name=_("Bukti potong PPh"),
+        title=_("Bukti potong PPh final Pasal 4 ayat (2) bunga simpanan"),
+        subtitle=_("Masa pajak %(masa)s: %(n)s anggota, %(w)s dipotong; bunga %(g)s, PPh %(t)s")
+        % {
+            "masa": date_format(period, "F Y"),
+            "n": totals.members,
+            "w": totals.withheld_members,
+            "g": rupiah(totals.gross),
+            "t": rupiah(totals.tax),
+        },
+        columns=[
+            exports.Column(_("Masa pajak"), width=10),
+            exports.Column(_("Nomor anggota"), width=14),
+            exports.Column(_("Nama"), width=28),
+            exports.Column(_("NIK"), width=18),
+            exports.Column(_("Alamat"), width=30),
+            exports.Column(_("Bunga bruto"), "money", 16),
+            exports.Column(_("Tarif (persen)"), width=8),
+            exports.Column(_("PPh dipotong"), "money", 16),
+        ],
+    )
+    rows = selectors.withholdings(koperasi=koperasi, period=period, withheld_only=withheld_only)
+    for w in rows:
+        table.add(
+            f"{period:%Y-%m}",
+            w.member.number,
+            w.member.full_name,
+            w.member.nik if full_nik else mask_nik(w.member.nik),
+            w.member.address,
+            w.gross,
+            f"{Decimal(w.rate_bp) / 100:f}",
+            w.tax,
+        )
+    return table
+
+
+@require_GET
+@koperasi_view()
+def tax_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every bukti potong of the month (all pages, no search; only the withheld ones if asked).
+
+    A bukti potong PPh final Pasal 4 ayat (2) names the recipient by NIK (or NPWP), and the
+    SPT Masa / e-Bupot is filled from it, so the file carries the full NIK, unlike the member
+    export. Only the roles that see full NIKs on the member pages get it; a pengawas or
+    konsultan reviewing the withholding gets the same list with the NIK masked."""
+    koperasi = _k(request)
+    _periods, period = _tax_period(request)
+    if period is None:
+        raise Http404
+    _form, _q, withheld_only = _tax_filters(request)
+    full_nik = bool(set(getattr(request, "roles", set())) & NIK_READERS)
+    table = _tax_table(koperasi, period, withheld_only=withheld_only, full_nik=full_nik)
+    return exports.response(table, fmt, koperasi=koperasi, stamp=f"{period:%Y%m}")
 
 
 # --- month end ---------------------------------------------------------------------------------
@@ -408,21 +552,23 @@ def payroll_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Potong gaji diposting dalam satu jurnal."))
             return redirect("savings:payroll_batch", kode=koperasi.code, batch_id=batch.pk)
+    # A payroll file has a row per member: show it by pages, reading only the page's accounts.
+    page = Paginator(batch.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     accounts = {
         str(a.pk): a
         for a in Account.objects.filter(
             koperasi=koperasi,
-            pk__in=[int(x) for r in batch.rows for x in r["amounts"]],
+            pk__in=[int(x) for r in page.object_list for x in r["amounts"]],
         ).select_related("product")
     }
-    rows = [
+    page.object_list = [
         {**r, "lines": [(accounts.get(a), money(v)) for a, v in r["amounts"].items()]}
-        for r in batch.rows
+        for r in page.object_list
     ]
     return render(
         request,
         "savings/payroll_batch.html",
-        _ctx(request, batch=batch, rows=rows, form=form),
+        _ctx(request, batch=batch, page=page, form=form, query=_query(request)),
         status=400 if form.errors else 200,
     )
 
@@ -432,11 +578,19 @@ def payroll_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @koperasi_view(Role.PENGURUS, Role.PENGAWAS)
 def sessions(request: HttpRequest) -> HttpResponse:
-    rows = list(selectors.sessions(koperasi=_k(request)))
+    koperasi = _k(request)
+    page = Paginator(selectors.sessions(koperasi=koperasi), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "savings/sessions.html",
-        _ctx(request, rows=rows, differences=[s for s in rows if s.difference]),
+        _ctx(
+            request,
+            page=page,
+            differences=selectors.sessions_with_difference(koperasi=koperasi),
+            query=_query(request),
+        ),
     )
 
 
