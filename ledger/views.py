@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.books import books_text
 from core.dates import business_date, local_today, tanggal
 from core.money import ZERO
 from ledger import exports, reports, selectors, services
@@ -342,8 +343,11 @@ def entry_reverse(request: HttpRequest, entry_id: int) -> HttpResponse:
         reversal = services.reverse(
             entry=entry,
             actor=request.user,
-            memo=_("Pembalikan %(nomor)s: %(alasan)s")
-            % {"nomor": entry.number, "alasan": form.cleaned_data["reason"]},
+            memo=books_text(
+                "Pembalikan %(nomor)s: %(alasan)s",
+                nomor=entry.number,
+                alasan=form.cleaned_data["reason"],
+            ),
             idempotency_key=f"reverse:{form.cleaned_data['idempotency_key']}",
         )
     except services.LedgerError as exc:

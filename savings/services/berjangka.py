@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from core import money as m
+from core.books import books_text
 from core.dates import business_date
 from members.models import Member
 from savings.models import (
@@ -127,11 +128,12 @@ def berjangka_open(
     )
     locked = lock_accounts(koperasi, [account.pk] + ([source.pk] if source else []))
     booking = Booking(koperasi, today, session=session)
-    memo = _("Penempatan %(p)s %(n)s bulan, jatuh tempo %(d)s") % {
-        "p": product.name,
-        "n": tenor_months,
-        "d": account.maturity_date.strftime("%d/%m/%Y") if account.maturity_date else "",
-    }
+    memo = books_text(
+        "Penempatan %(p)s %(n)s bulan, jatuh tempo %(d)s",
+        p=product.name,
+        n=tenor_months,
+        d=account.maturity_date.strftime("%d/%m/%Y") if account.maturity_date else "",
+    )
     if source is not None:
         booking.pay_out(locked[source.pk], amount, kind=TxKind.TRANSFER_KELUAR, memo=memo)
     else:
@@ -202,13 +204,13 @@ def berjangka_break(
     penalty = early_penalty(locked)
     balance = locked.balance
     booking = Booking(koperasi, today, session=session)
-    memo = _("Pencairan sebelum jatuh tempo %(n)s") % {"n": locked.number}
+    memo = books_text("Pencairan sebelum jatuh tempo %(n)s", n=locked.number)
     if penalty:
         booking.pay_out(
             locked,
             penalty,
             kind=TxKind.DENDA,
-            memo=_("Denda pencairan sebelum jatuh tempo"),
+            memo=books_text("Denda pencairan sebelum jatuh tempo"),
             enforce_rules=False,
         )
         booking.credit(booking.role("pendapatan_lain"), penalty)
@@ -280,7 +282,7 @@ def berjangka_mature(*, account: Account, actor: Any) -> Account:
         )
         return locked
     booking = Booking(koperasi, due)
-    memo = _("Jatuh tempo %(n)s dipindahkan ke simpanan sukarela") % {"n": locked.number}
+    memo = books_text("Jatuh tempo %(n)s dipindahkan ke simpanan sukarela", n=locked.number)
     if locked.balance:
         target = sukarela_of(locked.member, actor=actor, on=due)
         assert target is not None

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit
+from core.books import books_text
 from core.dates import business_date
 from ledger import services as ledger
 from ledger.models import JournalEntry
@@ -147,7 +148,7 @@ def _deposit(
     locked, books = _lock(account, booking, idempotency_key)
     if (entry := books.keyed) is not None:
         return _repeat(entry, locked)
-    text = memo or _("Setoran %(p)s") % {"p": locked.product.name}
+    text = memo or books_text("Setoran %(p)s", p=locked.product.name)
     tx = booking.pay_in(locked, amount, memo=text, cash=amount if via == "kas" else ZERO)
     booking.cash(via, amount)
     entry = booking.post(
@@ -203,7 +204,7 @@ def _withdraw(
     locked, books = _lock(account, booking, idempotency_key)
     if (entry := books.keyed) is not None:
         return _repeat(entry, locked)
-    text = memo or _("Penarikan %(p)s") % {"p": locked.product.name}
+    text = memo or books_text("Penarikan %(p)s", p=locked.product.name)
     tx = booking.pay_out(locked, amount, memo=text, cash=-amount if via == "kas" else ZERO)
     booking.cash(via, -amount)
     entry = booking.post(
@@ -246,7 +247,7 @@ def transfer(
     )
     if (entry := books.keyed) is not None:
         return _repeat(entry, src), _repeat(entry, dst)
-    text = memo or _("Pindah buku %(a)s → %(b)s") % {"a": src.number, "b": dst.number}
+    text = memo or books_text("Pindah buku %(a)s → %(b)s", a=src.number, b=dst.number)
     out = booking.pay_out(src, amount, kind=TxKind.TRANSFER_KELUAR, memo=text)
     into = booking.pay_in(dst, amount, kind=TxKind.TRANSFER_MASUK, memo=text)
     entry = booking.post(
@@ -344,7 +345,7 @@ def cashier_close(
             booking.credit(selisih, difference)
         locked.difference_entry = booking.post(
             kind="savings.cash_difference",
-            memo=_("Selisih kas %(kasir)s: %(note)s") % {"kasir": locked.kasir, "note": note},
+            memo=books_text("Selisih kas %(kasir)s: %(note)s", kasir=locked.kasir, note=note),
             actor=actor,
             idempotency_key=f"cashier-close:{locked.pk}",
             source=f"savings.CashierSession:{locked.pk}",

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from core import money as m
+from core.books import books_text
 from core.dates import business_date
 from ledger.models import JournalEntry
 from members import services as members
@@ -224,7 +225,7 @@ def member_join(
             booking.pay_in(
                 account,
                 amount,
-                memo=_("Setoran %(p)s saat masuk") % {"p": product.name},
+                memo=books_text("Setoran %(p)s saat masuk", p=product.name),
                 cash=amount if is_cash else ZERO,
             )
         )
@@ -232,7 +233,7 @@ def member_join(
     booking.cash(via, total)
     entry = booking.post(
         kind="savings.member_join",
-        memo=_("Anggota baru %(n)s %(name)s") % {"n": member.number, "name": member.full_name},
+        memo=books_text("Anggota baru %(n)s %(name)s", n=member.number, name=member.full_name),
         actor=actor,
         idempotency_key=idempotency_key,
         source=f"members.Member:{member.pk}",

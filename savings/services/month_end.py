@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from core import money as m
+from core.books import books_text
 from core.dates import BULAN, business_date
 from ledger.models import JournalEntry
 from registry.models import Koperasi
@@ -215,7 +216,7 @@ def _step_wajib(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
         booking.debit(booking.role("piutang_simpanan_wajib"), receivable)
         entry = booking.post(
             kind="savings.wajib_billing",
-            memo=_("Tagihan simpanan wajib %(m)s") % {"m": month_name(on)},
+            memo=books_text("Tagihan simpanan wajib %(m)s", m=month_name(on)),
             actor=actor,
             idempotency_key=f"savings-month-end:{on.isoformat()}:wajib",
             source=f"savings.MonthEndRun:{run.pk}",
@@ -358,7 +359,7 @@ def _step_bunga(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
             .values_list("pk", "member_id", "product_id")
         ):
             sukarela[member_id] = (acc_id, product_id)
-    memo = _("Bunga %(m)s") % {"m": month_name(on)}
+    memo = books_text("Bunga %(m)s", m=month_name(on))
     booking = Booking(koperasi, on)
     movements: list[tuple[int, Decimal]] = []
     total = ZERO
@@ -379,7 +380,7 @@ def _step_bunga(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
         booking.debit(booking.role("beban_bunga_simpanan"), total)
         entry = booking.post(
             kind="savings.interest",
-            memo=_("Bunga simpanan %(m)s") % {"m": month_name(on)},
+            memo=books_text("Bunga simpanan %(m)s", m=month_name(on)),
             actor=actor,
             idempotency_key=f"savings-month-end:{on.isoformat()}:bunga",
             source=f"savings.MonthEndRun:{run.pk}",
@@ -419,7 +420,7 @@ def _step_pajak(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
         product_of[account_id] = product_id
     products = {p.pk: p for p in Product.objects.filter(koperasi=koperasi)}
     booking = Booking(koperasi, on)
-    memo = _("PPh final bunga %(m)s") % {"m": month_name(on)}
+    memo = books_text("PPh final bunga %(m)s", m=month_name(on))
     rate_bp = int(interest.PPH_RATE_PERCENT * 100)
     slips: list[tuple[Any, ...]] = []
     movements: list[tuple[int, Decimal]] = []
@@ -453,7 +454,7 @@ def _step_pajak(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
         booking.credit(booking.role("utang_pajak"), total)
         entry = booking.post(
             kind="savings.interest_tax",
-            memo=_("PPh final pasal 4(2) bunga simpanan %(m)s") % {"m": month_name(on)},
+            memo=books_text("PPh final pasal 4(2) bunga simpanan %(m)s", m=month_name(on)),
             actor=actor,
             idempotency_key=f"savings-month-end:{on.isoformat()}:pajak",
             source=f"savings.MonthEndRun:{run.pk}",

@@ -1,0 +1,42 @@
+"""The books are written in Indonesian, whatever language the kasir reads the screens in."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from ledger import services as ledger
+from ledger.models import JournalEntry
+from savings import services
+from savings.models import Kind, Transaction
+from tests.savings.conftest import account
+
+D = Decimal
+
+
+@pytest.fixture
+def english(settings: Any) -> Any:
+    call_command("compilemessages_py")  # the English catalogue, as `make setup` builds it
+    settings.LOCALE_PATHS = list(settings.LOCALE_PATHS)  # forget catalogues loaded before
+    with translation.override("en"):
+        assert translation.gettext("Simpanan") != "Simpanan"  # English is really active
+        yield
+
+
+def test_a_kasir_reading_english_writes_indonesian_memos(member: Any, kasir: Any, english: Any):
+    sukarela = account(member, Kind.SUKARELA)
+    wajib = account(member, Kind.WAJIB)
+    tx = services.deposit(account=sukarela, amount=D("150000"), actor=kasir, idempotency_key="a")
+    out, _ = services.transfer(
+        source=sukarela, target=wajib, amount=D("50000"), actor=kasir, idempotency_key="b"
+    )
+    back = ledger.reverse(entry=tx.entry, actor=kasir)
+
+    assert tx.memo == "Setoran Simpanan Sukarela"
+    assert JournalEntry.objects.get(pk=tx.entry_id).memo.startswith("Setoran Simpanan Sukarela — ")
+    assert Transaction.objects.get(pk=out.pk).memo.startswith("Pindah buku ")
+    assert back.memo == f"Pembalikan {tx.entry.number}"
