@@ -16,9 +16,12 @@ from django.db import connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import audit
+from core.books import books_text
 from core.dates import business_date as current_business_date
+from core.dates import tanggal
 from core.money import ZERO, InvalidAmount, format_rupiah, money, to_sen
 from ledger import chain
 from ledger.chart import KSP_ROLES, KSP_TEMPLATE, parent_code
@@ -129,7 +132,11 @@ def _too_long(what: str) -> LedgerError:
         "name": _("Nama akun"),
     }
     return LedgerError(
-        _("%(label)s terlalu panjang (paling banyak %(n)d karakter).")
+        ngettext(
+            "%(label)s terlalu panjang (paling banyak %(n)d karakter).",
+            "%(label)s terlalu panjang (paling banyak %(n)d karakter).",
+            _LIMITS[what],
+        )
         % {"label": labels[what], "n": _LIMITS[what]}
     )
 
@@ -340,6 +347,25 @@ def _check_open(head: _Head, dates: Sequence[dt.date]) -> None:
                 )
                 % {"tgl": early.strftime("%d/%m/%Y"), "sampai": closed.strftime("%d/%m/%Y")}
             )
+
+
+def _check_not_future(koperasi: Koperasi, dates: Sequence[dt.date]) -> None:
+    """Refuse a value date after the koperasi's business date: the books reach a day only when
+    the close of business moves them there, and an entry dated ahead would sit in a day (and a
+    period) nobody has opened yet."""
+    if not dates:
+        return
+    latest = max(dates)
+    if latest <= current_business_date(koperasi):
+        return
+    # The object in hand may predate a close of business: the row decides.
+    fresh = Koperasi.objects.only("business_date", "timezone").get(pk=koperasi.pk)
+    today = current_business_date(fresh)
+    if latest > today:
+        raise LedgerError(
+            _("Tanggal buku %(tgl)s belum tiba: tanggal buku koperasi sekarang %(hari)s.")
+            % {"tgl": tanggal(latest), "hari": tanggal(today)}
+        )
 
 
 def _entry_with_key(koperasi_id: int, key: str) -> JournalEntry | None:
@@ -580,6 +606,7 @@ class Books:
             idempotency_key=self.idempotency_key,
             source=source,
         )
+        _check_not_future(self.koperasi, [item.value_date])
         self._head = None
         return _post_one(koperasi=self.koperasi, item=item, actor=actor, head=head, audited=audited)
 
@@ -674,6 +701,7 @@ def post_many(*, koperasi: Koperasi, entries: Sequence[NewEntry], actor: Any) ->
     new_ids: list[int] = []
     if items:
         _check_open(head, [i.value_date for i in items])
+        _check_not_future(koperasi, [i.value_date for i in items])
         new_ids = _write(
             koperasi_id=koperasi.pk, actor_id=_actor_id(actor), items=items, head=head
         ).ids
@@ -724,9 +752,12 @@ def reverse(
             _("Jurnal %(nomor)s sudah dibalik oleh %(oleh)s.")
             % {"nomor": original.number, "oleh": already.number}
         )
-    memo = _check_text(memo or _("Pembalikan %(nomor)s") % {"nomor": original.number}, what="memo")
+    memo = _check_text(
+        memo or books_text("Pembalikan %(nomor)s", nomor=original.number), what="memo"
+    )
     if type(value_date) is not dt.date:
         raise LedgerError(_("Tanggal buku harus berupa tanggal."))
+    _check_not_future(koperasi, [value_date])
     item = _Prepared(
         value_date=value_date,
         kind="reversal",
@@ -899,6 +930,20 @@ def account_update(*, account: Account, actor: Any, **changes: Any) -> Account:
         raise LedgerError(_("Nama akun harus diisi."))
     if locked.parent_id == locked.pk:
         raise LedgerError(_("Akun tidak dapat menjadi induk dirinya sendiri."))
+    if "parent" in changes and locked.parent_id is not None:
+        # Walk up from the new parent: meeting this account again would make a loop.
+        parents = dict(
+            Account.objects.filter(koperasi_id=locked.koperasi_id).values_list("pk", "parent_id")
+        )
+        seen, up = set(), parents.get(locked.parent_id)
+        while up is not None and up not in seen:
+            if up == locked.pk:
+                raise LedgerError(
+                    _("Akun %(induk)s berada di bawah akun ini dan tidak dapat menjadi induknya.")
+                    % {"induk": locked.parent}
+                )
+            seen.add(up)
+            up = parents.get(up)
     restructured = any(
         before[f] != getattr(locked, f) for f in ("klass", "normal_side", "is_group")
     )

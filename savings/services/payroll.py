@@ -25,9 +25,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import audit
 from core import money as m
+from core.books import books_text
 from core.dates import business_date
 from members.models import Member
 from registry.models import Koperasi
@@ -208,7 +210,12 @@ def check_rows(
     ]
     if len(body) > MAX_ROWS:
         raise PayrollFileError(
-            _("Berkas terlalu besar: paling banyak %(n)d baris.") % {"n": MAX_ROWS}
+            ngettext(
+                "Berkas terlalu besar: paling banyak %(n)d baris.",
+                "Berkas terlalu besar: paling banyak %(n)d baris.",
+                MAX_ROWS,
+            )
+            % {"n": MAX_ROWS}
         )
     numbers = [_cell_text(r[number_col]) if number_col < len(r) else "" for _n, r in body]
     members = {
@@ -378,9 +385,12 @@ def payroll_post(*, batch: PayrollBatch, actor: Any, only_valid: bool = False) -
         return locked  # posted already (a double tap): nothing more
     if locked.errors and not only_valid:
         raise SavingsError(
-            _(
+            ngettext(
                 "Ada %(n)d kesalahan dalam berkas; tidak ada yang diposting. Perbaiki berkas dan "
-                "unggah lagi, atau pilih posting baris yang benar saja."
+                "unggah lagi, atau pilih posting baris yang benar saja.",
+                "Ada %(n)d kesalahan dalam berkas; tidak ada yang diposting. Perbaiki berkas dan "
+                "unggah lagi, atau pilih posting baris yang benar saja.",
+                len(locked.errors),
             )
             % {"n": len(locked.errors)},
             code="payroll_errors",
@@ -392,7 +402,7 @@ def payroll_post(*, batch: PayrollBatch, actor: Any, only_valid: bool = False) -
     accounts = lock_accounts(koperasi, ids)
     booking = Booking(koperasi, locked.value_date)
     booking.preload_obligations(ids)
-    memo = _("Potong gaji %(f)s") % {"f": locked.filename}
+    memo = books_text("Potong gaji %(f)s", f=locked.filename)
     total = ZERO
     for row in locked.rows:
         for account_id, text in row["amounts"].items():

@@ -137,7 +137,10 @@ def _clean_terms(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     if "early_penalty_percent" in data:
         bp = percent_to_bp(data["early_penalty_percent"], label=_("Denda pencairan"))
         if bp > 10000:
-            raise SavingsError(_("Denda pencairan paling tinggi 100% dari bunga yang diterima."))
+            raise SavingsError(
+                _("Denda pencairan paling tinggi %(max)s%% dari bunga yang diterima.")
+                % {"max": 100}
+            )
         out["early_penalty_bp"] = bp
     if "at_maturity" in data:
         if data["at_maturity"] not in AtMaturity.values:

@@ -135,3 +135,26 @@ def test_posting_to_group_or_inactive_account_is_refused(books, acc, kasir, peng
                 memo="Uji",
                 actor=kasir,
             )
+
+
+def test_an_account_cannot_go_under_its_own_descendant(books, pengurus):
+    """1 Aset > 1.1 Aset Lancar > 1.1.90 (a new group): putting 1.1 under 1.1.90, or 1 under
+    either, would make a loop that no report could walk."""
+    aset = Account.objects.get(koperasi=books, code="1")
+    lancar = Account.objects.get(koperasi=books, code="1.1")
+    group = account_create(
+        koperasi=books,
+        actor=pengurus,
+        code="1.1.90",
+        name="Kas di Unit",
+        klass="aset",
+        normal_side="debit",
+        parent=lancar,
+        is_group=True,
+    )
+    for account, parent in ((lancar, group), (aset, lancar), (aset, group)):
+        with pytest.raises(LedgerError, match="berada di bawah akun ini"):
+            account_update(account=account, actor=pengurus, parent=parent)
+    lancar.refresh_from_db()
+    aset.refresh_from_db()
+    assert lancar.parent_id == aset.pk and aset.parent_id is None

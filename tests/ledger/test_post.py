@@ -285,3 +285,35 @@ def test_books_post_unaudited_leaves_the_record_to_the_caller(books, acc, kasir)
         )
     assert entry.status == JournalEntry.Status.POSTED
     assert not AuditEvent.objects.filter(action="ledger.post", object_id=str(entry.pk)).exists()
+
+
+def test_a_value_date_after_the_business_date_is_refused(books, acc, kasir):
+    """Business date 16 March 2026: nothing may be booked on the 17th, by any service."""
+    lines = [Line(acc.kas, debit=D("50000")), Line(acc.sukarela, credit=D("50000"))]
+    tomorrow = dt.date(2026, 3, 17)
+    with pytest.raises(LedgerError, match="17 Maret 2026 belum tiba.*16 Maret 2026"):
+        post(koperasi=books, lines=lines, kind="t", memo="", actor=kasir, value_date=tomorrow)
+    with pytest.raises(LedgerError, match="belum tiba"):
+        post_many(
+            koperasi=books,
+            entries=[NewEntry(lines=lines, kind="t"), NewEntry(lines, "t", value_date=tomorrow)],
+            actor=kasir,
+        )
+    entry = post(koperasi=books, lines=lines, kind="t", memo="", actor=kasir)
+    with pytest.raises(LedgerError, match="belum tiba"):
+        reverse(entry=entry, actor=kasir, value_date=tomorrow)
+    assert JournalEntry.objects.filter(koperasi=books).count() == 1
+
+
+def test_the_business_date_is_read_again_when_the_object_in_hand_is_older(books, acc, kasir):
+    """A close of business moved the date after this koperasi object was loaded."""
+    type(books).objects.filter(pk=books.pk).update(business_date=dt.date(2026, 3, 17))
+    entry = post(
+        koperasi=books,  # still says 16 March
+        lines=[Line(acc.kas, debit=D("50000")), Line(acc.sukarela, credit=D("50000"))],
+        kind="t",
+        memo="",
+        actor=kasir,
+        value_date=dt.date(2026, 3, 17),
+    )
+    assert entry.value_date == dt.date(2026, 3, 17)
