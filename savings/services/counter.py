@@ -118,48 +118,21 @@ def deposit(
 
     Into wajib it settles the oldest arrears first, the rest is paid ahead; into pokok only
     what is still unpaid. Berjangka takes no top-up. Atomic: everything it writes is written in
-    one transaction (:func:`_deposit`), after the lock-free reads.
+    one transaction (:func:`_move`), after the lock-free reads.
     """
     amount = amount_of(amount)
     _check_via(via)
     booking = _prepared(account, session, via, value_date)
-    return _deposit(
-        account=account,
-        amount=amount,
+    return _move(
+        DEPOSIT,
+        account,
+        amount,
         actor=actor,
-        idempotency_key=idempotency_key,
+        key=idempotency_key,
         via=via,
         memo=memo,
         booking=booking,
     )
-
-
-@transaction.atomic
-def _deposit(
-    *,
-    account: Account,
-    amount: Decimal,
-    actor: Any,
-    idempotency_key: str | None,
-    via: str,
-    memo: str,
-    booking: Booking,
-) -> Transaction:
-    locked, books = _lock(account, booking, idempotency_key)
-    if (entry := books.keyed) is not None:
-        return _repeat(entry, locked)
-    text = memo or books_text("Setoran %(p)s", p=locked.product.name)
-    tx = booking.pay_in(locked, amount, memo=text, cash=amount if via == "kas" else ZERO)
-    booking.cash(via, amount)
-    entry = booking.post(
-        kind="savings.deposit",
-        memo=f"{text} — {locked.number} {locked.member.full_name}",
-        actor=actor,
-        source=f"savings.Account:{locked.pk}",
-        books=books,
-    )
-    _audit_tx(actor, "savings.deposit", tx, entry)
-    return tx
 
 
 def withdraw(
@@ -175,46 +148,58 @@ def withdraw(
 ) -> Transaction:
     """Money out of a withdrawable account, never below the product's minimum balance.
 
-    Atomic like :func:`deposit` (the writes happen in :func:`_withdraw`)."""
+    Atomic like :func:`deposit` (the writes happen in :func:`_move`)."""
     amount = amount_of(amount)
     _check_via(via)
     booking = _prepared(account, session, via, value_date)
-    return _withdraw(
-        account=account,
-        amount=amount,
+    return _move(
+        WITHDRAW,
+        account,
+        amount,
         actor=actor,
-        idempotency_key=idempotency_key,
+        key=idempotency_key,
         via=via,
         memo=memo,
         booking=booking,
     )
 
 
+DEPOSIT, WITHDRAW = "savings.deposit", "savings.withdraw"
+
+
 @transaction.atomic
-def _withdraw(
-    *,
+def _move(
+    kind: str,
     account: Account,
     amount: Decimal,
+    *,
     actor: Any,
-    idempotency_key: str | None,
+    key: str | None,
     via: str,
     memo: str,
     booking: Booking,
 ) -> Transaction:
-    locked, books = _lock(account, booking, idempotency_key)
+    """The write half of a deposit or a withdrawal: lock, repeat or book, post, audit."""
+    locked, books = _lock(account, booking, key)
     if (entry := books.keyed) is not None:
         return _repeat(entry, locked)
-    text = memo or books_text("Penarikan %(p)s", p=locked.product.name)
-    tx = booking.pay_out(locked, amount, memo=text, cash=-amount if via == "kas" else ZERO)
-    booking.cash(via, -amount)
+    signed = amount if kind == DEPOSIT else -amount
+    cash = signed if via == "kas" else ZERO
+    if kind == DEPOSIT:
+        text = memo or books_text("Setoran %(p)s", p=locked.product.name)
+        tx = booking.pay_in(locked, amount, memo=text, cash=cash)
+    else:
+        text = memo or books_text("Penarikan %(p)s", p=locked.product.name)
+        tx = booking.pay_out(locked, amount, memo=text, cash=cash)
+    booking.cash(via, signed)
     entry = booking.post(
-        kind="savings.withdraw",
+        kind=kind,
         memo=f"{text} — {locked.number} {locked.member.full_name}",
         actor=actor,
         source=f"savings.Account:{locked.pk}",
         books=books,
     )
-    _audit_tx(actor, "savings.withdraw", tx, entry)
+    _audit_tx(actor, kind, tx, entry)
     return tx
 
 
