@@ -378,25 +378,52 @@ def _step_bunga(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
     entry = None
     if total:
         booking.debit(booking.role("beban_bunga_simpanan"), total)
-        entry = booking.post(
+        entry = _post_step(
+            booking,
+            run,
             kind="savings.interest",
-            memo=books_text("Bunga simpanan %(m)s", m=month_name(on)),
+            entry_memo=books_text("Bunga simpanan %(m)s", m=month_name(on)),
+            tx_kind=TxKind.BUNGA,
+            tx_memo=memo,
+            movements=movements,
             actor=actor,
-            idempotency_key=f"savings-month-end:{on.isoformat()}:bunga",
-            source=f"savings.MonthEndRun:{run.pk}",
         )
-        created = now()
-        insert_rows(
-            Transaction,
-            TX_FIELDS,
-            (
-                (koperasi.pk, a, TxKind.BUNGA, amt, on, created, entry.pk, memo, ZERO, run.pk)
-                for a, amt in movements
-            ),
-        )
-        _apply_run(run)
     _finish(run, count=len(movements), total=total, entry=entry)
     return StepResult(MonthEndStep.BUNGA, False, len(movements), total, entry)
+
+
+def _post_step(
+    booking: Booking,
+    run: MonthEndRun,
+    *,
+    kind: str,
+    entry_memo: str,
+    tx_kind: str,
+    tx_memo: str,
+    movements: list[tuple[int, Decimal]],
+    actor: Any,
+) -> JournalEntry:
+    """Post a step's one entry (keyed by the month end and the step, so it posts once), write its
+    movements on the members' accounts in bulk and move their balances."""
+    on, koperasi_id = run.date, run.koperasi_id
+    entry = booking.post(
+        kind=kind,
+        memo=entry_memo,
+        actor=actor,
+        idempotency_key=f"savings-month-end:{on.isoformat()}:{run.step}",
+        source=f"savings.MonthEndRun:{run.pk}",
+    )
+    created = now()
+    insert_rows(
+        Transaction,
+        TX_FIELDS,
+        (
+            (koperasi_id, a, tx_kind, amt, on, created, entry.pk, tx_memo, ZERO, run.pk)
+            for a, amt in movements
+        ),
+    )
+    _apply_run(run)
+    return entry
 
 
 # --- 4. tax ------------------------------------------------------------------------------------
@@ -452,23 +479,16 @@ def _step_pajak(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
     entry = None
     if total:
         booking.credit(booking.role("utang_pajak"), total)
-        entry = booking.post(
+        entry = _post_step(
+            booking,
+            run,
             kind="savings.interest_tax",
-            memo=books_text("PPh final pasal 4(2) bunga simpanan %(m)s", m=month_name(on)),
+            entry_memo=books_text("PPh final pasal 4(2) bunga simpanan %(m)s", m=month_name(on)),
+            tx_kind=TxKind.PAJAK,
+            tx_memo=memo,
+            movements=movements,
             actor=actor,
-            idempotency_key=f"savings-month-end:{on.isoformat()}:pajak",
-            source=f"savings.MonthEndRun:{run.pk}",
         )
-        created = now()
-        insert_rows(
-            Transaction,
-            TX_FIELDS,
-            (
-                (koperasi.pk, a, TxKind.PAJAK, amt, on, created, entry.pk, memo, ZERO, run.pk)
-                for a, amt in movements
-            ),
-        )
-        _apply_run(run)
     insert_rows(
         TaxWithholding,
         ("koperasi_id", "member_id", "period", "gross", "tax", "rate_bp", "run_id"),
