@@ -623,6 +623,15 @@ class Booking:
                 obligation.save(update_fields=["paid", "settled_on"])
         return entry
 
+    def post_if_any(self, **post: Any) -> JournalEntry | None:
+        """:meth:`post` when there is money to book; otherwise (closing accounts that hold
+        nothing) only the account changes are written: no entry, no movement."""
+        if self.ledger_lines():
+            return self.post(**post)
+        for change in self.changes.values():
+            self._apply(change)
+        return None
+
     @staticmethod
     def _movement_row(t: Transaction, created: dt.datetime) -> tuple[Any, ...]:
         return (

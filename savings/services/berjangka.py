@@ -228,17 +228,13 @@ def berjangka_break(
         else:
             booking.cash(to, -payout)
     booking.close(locked, on=today, reason=CloseReason.BROKEN)
-    if booking.ledger_lines():
-        entry = booking.post(
-            kind="savings.berjangka_break",
-            memo=f"{memo} — {locked.member.full_name}",
-            actor=actor,
-            idempotency_key=idempotency_key,
-            source=f"savings.Account:{locked.pk}",
-        )
-    else:
-        for change in booking.changes.values():
-            Booking._apply(change)
+    entry = booking.post_if_any(
+        kind="savings.berjangka_break",
+        memo=f"{memo} — {locked.member.full_name}",
+        actor=actor,
+        idempotency_key=idempotency_key,
+        source=f"savings.Account:{locked.pk}",
+    )
     audit.record(
         actor=actor,
         action="savings.berjangka_break",
@@ -292,17 +288,13 @@ def berjangka_mature(*, account: Account, actor: Any) -> Account:
         )
         booking.pay_in(target, locked.balance, kind=TxKind.TRANSFER_MASUK, memo=memo, check=False)
     booking.close(locked, on=due, reason=CloseReason.MATURED)
-    if booking.ledger_lines():
-        booking.post(
-            kind="savings.berjangka_mature",
-            memo=f"{memo} — {locked.member.full_name}",
-            actor=actor,
-            idempotency_key=f"berjangka-mature:{locked.pk}:{due.isoformat()}",
-            source=f"savings.Account:{locked.pk}",
-        )
-    else:
-        for change in booking.changes.values():
-            Booking._apply(change)
+    booking.post_if_any(
+        kind="savings.berjangka_mature",
+        memo=f"{memo} — {locked.member.full_name}",
+        actor=actor,
+        idempotency_key=f"berjangka-mature:{locked.pk}:{due.isoformat()}",
+        source=f"savings.Account:{locked.pk}",
+    )
     audit.record(
         actor=actor, action="savings.berjangka_mature", obj=locked, after={"on": due.isoformat()}
     )

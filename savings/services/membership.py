@@ -395,20 +395,15 @@ def member_exit(
         )
     for account in locked.values():
         booking.close(account, on=today, reason=close_reason)
-    entry = None
     if payout:
         booking.cash(via, -payout)
-    if booking.ledger_lines():
-        entry = booking.post(
-            kind="savings.member_exit",
-            memo=f"{memo} — {ended.number}",
-            actor=actor,
-            idempotency_key=idempotency_key,
-            source=f"members.Member:{member.pk}",
-        )
-    else:
-        for change in booking.changes.values():
-            Booking._apply(change)
+    entry = booking.post_if_any(
+        kind="savings.member_exit",
+        memo=f"{memo} — {ended.number}",
+        actor=actor,
+        idempotency_key=idempotency_key,
+        source=f"members.Member:{member.pk}",
+    )
     for obligation in open_obligations:
         obligation.save(update_fields=["cancelled", "settled_on"])
     audit.record(
