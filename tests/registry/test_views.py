@@ -316,3 +316,17 @@ def test_the_audit_page_masks_a_members_nik(
     page = html(login(client, pengawas).get("/k/sinar-bajo/audit/"))
     assert "5315014101900001" not in page and "5315014101900002" not in page
     assert "5315•••••••••001" in page and "5315•••••••••002" in page
+
+
+def test_pages_travel_compressed_to_a_phone(client: Any, dinas_admin: Any, koperasi: Any) -> None:
+    """A browser that accepts gzip (every phone browser does) gets the page compressed."""
+    import gzip
+
+    client.force_login(dinas_admin)
+    plain = client.get("/dinas/koperasi/")
+    packed = client.get("/dinas/koperasi/", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    page = gzip.decompress(packed.content).decode()
+    assert "Registri koperasi" in page
+    assert len(packed.content) < len(plain.content) / 2
