@@ -351,16 +351,20 @@ def _sections(
 def posisi_keuangan(*, koperasi: Koperasi, as_of: dt.date) -> Statement:
     """Neraca (laporan posisi keuangan) at the end of ``as_of``, grouped by the chart.
 
-    Income and expense not yet closed into equity appear in equity as one line,
-    ``shu_belum_ditutup``, so that total assets = total liabilities + equity.
+    Income and expense not yet closed into equity appear in equity, so that total assets =
+    total liabilities + equity, as two lines: ``shu_tahun_berjalan`` (moved since 1 January of
+    ``as_of``'s year) and ``shu_tahun_lalu`` (earlier years, until the RAT's entry divides it);
+    ``shu_belum_ditutup`` is their sum.
     """
     amounts = balances(koperasi=koperasi, as_of=as_of)
+    before_year = balances(koperasi=koperasi, as_of=dt.date(as_of.year, 1, 1) - dt.timedelta(1))
     chart = list(Account.objects.filter(koperasi=koperasi).order_by("code"))
     sections = _sections(
         chart, amounts, [AccountClass.ASET, AccountClass.LIABILITAS, AccountClass.EKUITAS]
     )
-    pl = {AccountClass.PENDAPATAN, AccountClass.BEBAN}
-    unclosed = -sum((amounts.get(a.pk, ZERO) for a in chart if a.klass in pl), ZERO)
+    pl = [a.pk for a in chart if a.klass in (AccountClass.PENDAPATAN, AccountClass.BEBAN)]
+    unclosed = -sum((amounts.get(pk, ZERO) for pk in pl), ZERO)
+    earlier = -sum((before_year.get(pk, ZERO) for pk in pl), ZERO)
     total_aset, total_liab, total_ekuitas = (s.total for s in sections)
     return Statement(
         title=_("Laporan Posisi Keuangan"),
@@ -372,6 +376,8 @@ def posisi_keuangan(*, koperasi: Koperasi, as_of: dt.date) -> Statement:
             "total_liabilitas": total_liab,
             "total_ekuitas": total_ekuitas + unclosed,
             "shu_belum_ditutup": unclosed,
+            "shu_tahun_lalu": earlier,
+            "shu_tahun_berjalan": unclosed - earlier,
             "total_liabilitas_ekuitas": total_liab + total_ekuitas + unclosed,
         },
     )

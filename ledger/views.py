@@ -621,10 +621,14 @@ def posisi_keuangan(request: HttpRequest) -> HttpResponse:
     as_of = form.cleaned_data["as_of"] if form.is_bound and form.is_valid() else today
     statement = selectors.posisi_keuangan(koperasi=koperasi, as_of=as_of)
     figures = statement.figures
-    shu_label = _("SHU tahun berjalan (belum ditutup ke ekuitas)")
-    ekuitas_lines = (
-        [(shu_label, figures["shu_belum_ditutup"])] if figures["shu_belum_ditutup"] else []
-    )
+    ekuitas_lines = [
+        (label, figures[key])
+        for key, label in (
+            ("shu_tahun_lalu", _("SHU tahun lalu yang belum dibagi")),
+            ("shu_tahun_berjalan", _("SHU tahun berjalan (belum ditutup ke ekuitas)")),
+        )
+        if figures[key]
+    ]
     balanced = figures["total_aset"] == figures["total_liabilitas_ekuitas"]
 
     def table() -> exports.Table:

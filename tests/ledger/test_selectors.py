@@ -183,3 +183,25 @@ def test_perhitungan_hasil_usaha_for_a_range(books, march):
         perhitungan_hasil_usaha(
             koperasi=books, date_from=dt.date(2026, 4, 1), date_to=dt.date(2026, 3, 1)
         )
+
+
+def test_neraca_keeps_last_years_shu_apart_from_this_years(books, march, acc, kasir):
+    """Jasa Rp70.000 earned in December 2025 is last year's SHU (until the RAT divides it);
+    March 2026's jasa − bunga (Rp55.000) is this year's. Both sit in equity."""
+    post(
+        koperasi=books,
+        lines=[Line(acc.kas, debit=D("70000")), Line(acc.jasa, credit=D("70000"))],
+        kind="loans.interest",
+        memo="Jasa Desember",
+        actor=kasir,
+        value_date=dt.date(2025, 12, 20),
+    )
+    neraca = posisi_keuangan(koperasi=books, as_of=dt.date(2026, 3, 31))
+    assert neraca.figures["shu_tahun_lalu"] == D("70000")
+    assert neraca.figures["shu_tahun_berjalan"] == D("55000")
+    assert neraca.figures["shu_belum_ditutup"] == D("125000")
+    assert neraca.figures["total_aset"] == neraca.figures["total_liabilitas_ekuitas"]
+    # At the end of 2025 all of it was that year's.
+    december = posisi_keuangan(koperasi=books, as_of=dt.date(2025, 12, 31))
+    assert december.figures["shu_tahun_berjalan"] == D("70000")
+    assert december.figures["shu_tahun_lalu"] == 0

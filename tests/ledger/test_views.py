@@ -809,3 +809,29 @@ def test_pengurus_advances_the_business_date(
     assert "Tanggal buku hanya dapat dimajukan (sedikitnya 1 hari)." in text(refused)
     books.refresh_from_db()
     assert books.business_date == dt.date(2026, 3, 17)
+
+
+def test_neraca_page_shows_last_years_shu_on_its_own_line(
+    client: Any, books: Koperasi, acc: Any, pengawas: Any
+) -> None:
+    post(
+        koperasi=books,
+        lines=[Line(acc.kas, debit=D("70000")), Line(acc.jasa, credit=D("70000"))],
+        kind="loans.repayment",
+        memo="Jasa pinjaman Desember",
+        actor=None,
+        value_date=dt.date(2025, 12, 20),
+    )
+    post(
+        koperasi=books,
+        lines=[Line(acc.kas, debit=D("30000")), Line(acc.jasa, credit=D("30000"))],
+        kind="loans.repayment",
+        memo="Jasa pinjaman Maret",
+        actor=None,
+        value_date=dt.date(2026, 3, 5),
+    )
+    client.force_login(pengawas)
+    page = text(client.get(url("posisi_keuangan", books), {"as_of": "2026-03-16"}))
+    assert "SHU tahun lalu yang belum dibagi Rp70.000" in page
+    assert "SHU tahun berjalan (belum ditutup ke ekuitas) Rp30.000" in page
+    assert "Jumlah Liabilitas dan Ekuitas Rp100.000" in page
