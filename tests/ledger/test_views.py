@@ -310,7 +310,7 @@ def test_statements_balance_with_shu_of_the_year(
     assert 'data-figure="ekuitas">Rp80.000' in body
     assert 'data-check="seimbang"' in body
     assert (
-        "Aset = Liabilitas + Ekuitas (termasuk SHU tahun berjalan): Rp1.580.000 = Rp1.580.000"
+        "Aset = Liabilitas + Ekuitas (termasuk SHU): Rp1.580.000 = Rp1.580.000"
         in page
     )
     assert "SHU tahun berjalan (belum ditutup ke ekuitas) Rp80.000" in page
