@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -613,6 +615,40 @@ def _statement_sen(statement: selectors.Statement) -> bool:
     return reports.has_sen([*amounts, *statement.figures.values()])
 
 
+def _statement_page(
+    request: HttpRequest,
+    form: forms.Form,
+    statement: selectors.Statement,
+    report: str,
+    *,
+    extra: dict[str, list[tuple[str, Decimal]]] | None = None,
+    **context: Any,
+) -> HttpResponse:
+    """A statement (neraca or hasil usaha) as a page; ``extra`` adds labelled lines (the SHU in
+    equity) to a section by its class, counted in its total."""
+    sections = []
+    for section in statement.sections:
+        lines = (extra or {}).get(section.klass, [])
+        total = section.total + sum((amount for _label, amount in lines), ZERO)
+        sections.append({"section": section, "extra": lines, "total": total})
+    return render(
+        request,
+        "ledger/statement.html",
+        _context(
+            request,
+            form=form,
+            statement=statement,
+            sections=sections,
+            figures=statement.figures,
+            report=report,
+            query=_query(request),
+            sen=_statement_sen(statement),
+            **context,
+        ),
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
 @koperasi_view()
 def posisi_keuangan(request: HttpRequest) -> HttpResponse:
     koperasi = _k(request)
@@ -643,26 +679,8 @@ def posisi_keuangan(request: HttpRequest) -> HttpResponse:
     download = _export(request, table, _stamp(as_of))
     if download is not None:
         return download
-    sections = []
-    for section in statement.sections:
-        extra = ekuitas_lines if section.klass == "ekuitas" else []
-        total = section.total + sum((amount for _label, amount in extra), ZERO)
-        sections.append({"section": section, "extra": extra, "total": total})
-    return render(
-        request,
-        "ledger/statement.html",
-        _context(
-            request,
-            form=form,
-            statement=statement,
-            sections=sections,
-            figures=figures,
-            balanced=balanced,
-            report="neraca",
-            query=_query(request),
-            sen=_statement_sen(statement),
-        ),
-        status=400 if form.is_bound and form.errors else 200,
+    return _statement_page(
+        request, form, statement, "neraca", extra={"ekuitas": ekuitas_lines}, balanced=balanced
     )
 
 
@@ -685,22 +703,7 @@ def hasil_usaha(request: HttpRequest) -> HttpResponse:
     download = _export(request, table, f"{_stamp(date_from)}-{_stamp(date_to)}")
     if download is not None:
         return download
-    sections = [{"section": s, "extra": [], "total": s.total} for s in statement.sections]
-    return render(
-        request,
-        "ledger/statement.html",
-        _context(
-            request,
-            form=form,
-            statement=statement,
-            sections=sections,
-            figures=figures,
-            report="hasil_usaha",
-            query=_query(request),
-            sen=_statement_sen(statement),
-        ),
-        status=400 if form.is_bound and form.errors else 200,
-    )
+    return _statement_page(request, form, statement, "hasil_usaha")
 
 
 # --- periods and the business date ----------------------------------------------------------
