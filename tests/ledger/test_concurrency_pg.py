@@ -7,12 +7,11 @@ at the same moment (a barrier releases them together).
 from __future__ import annotations
 
 import datetime as dt
-import threading
+import functools
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from ledger import services
 from ledger.integrity import verify_chain
@@ -20,30 +19,14 @@ from ledger.models import JournalEntry
 from ledger.selectors import account_for_role, balance, trial_balance
 from registry.models import Koperasi
 from tests.factories import KoperasiFactory, UserFactory
+from tests.threads import at_once, errors_of
 
 THREADS = 6
 PER_THREAD = 15
 
 
-def run_together(work: Any, count: int) -> list[BaseException]:
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def target(n: int) -> None:
-        try:
-            barrier.wait()
-            work(n)
-        except BaseException as exc:  # reported by the test below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
+def run_together(work: Any, count: int) -> list[Exception]:
+    return errors_of(at_once([functools.partial(work, n) for n in range(count)]))
 
 
 @pytest.mark.django_db(transaction=True)

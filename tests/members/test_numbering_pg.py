@@ -3,41 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from members import services
 from members.models import Member, MemberNumberFormat
 from registry.models import Koperasi, Role
 from tests.factories import KoperasiFactory, UserFactory, grant, make_nik
+from tests.threads import at_once
 
 pytestmark = pytest.mark.postgres
-
-
-def at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in threads released together; return each result or exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # handed back to the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def registration(koperasi: Koperasi, actor: Any, n: int, nik: str | None = None) -> Any:

@@ -21,31 +21,10 @@ from savings.services._common import lock_account
 from tests.factories import KoperasiFactory, UserFactory, grant
 from tests.savings.books import assert_books_agree, member_fields
 from tests.savings.conftest import account, make_products
+from tests.threads import at_once
 
 pytestmark = pytest.mark.postgres
 D = Decimal
-
-
-def at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in threads released together; return each result or exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # handed back to the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.fixture
