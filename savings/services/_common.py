@@ -131,6 +131,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
+def fit_memo(text: str, limit: int = 250) -> str:
+    """``text`` within the memo column: a longer one (a kasir's note with the member's number
+    and name added) is cut visibly, ending in "…", never silently."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
@@ -396,7 +402,7 @@ class Booking:
             kind=kind,
             amount=amount,
             value_date=self.value_date,
-            memo=memo[:250],
+            memo=fit_memo(memo),
             session=self.session if cash else None,
             cash=cash,
         )
@@ -563,7 +569,7 @@ class Booking:
             entry = books.post(
                 lines=self.ledger_lines(),
                 kind=kind,
-                memo=memo[:250],
+                memo=fit_memo(memo),
                 actor=actor,
                 source=source,
                 audited=False,
@@ -573,7 +579,7 @@ class Booking:
                 koperasi=self.koperasi,
                 lines=self.ledger_lines(),
                 kind=kind,
-                memo=memo[:250],
+                memo=fit_memo(memo),
                 actor=actor,
                 value_date=self.value_date,
                 idempotency_key=idempotency_key,

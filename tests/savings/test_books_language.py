@@ -40,3 +40,14 @@ def test_a_kasir_reading_english_writes_indonesian_memos(member: Any, kasir: Any
     assert JournalEntry.objects.get(pk=tx.entry_id).memo.startswith("Setoran Simpanan Sukarela — ")
     assert Transaction.objects.get(pk=out.pk).memo.startswith("Pindah buku ")
     assert back.memo == f"Pembalikan {tx.entry.number}"
+
+
+def test_a_long_memo_is_cut_visibly_in_the_journal(member: Any, kasir: Any) -> None:
+    note = "catatan " * 30  # 240 characters (the form allows 200; a service caller more)
+    tx = services.deposit(
+        account=account(member, Kind.SUKARELA), amount=D("10000"), actor=kasir, memo=note
+    )
+    assert tx.memo == note  # the kasir's note is kept whole on the movement
+    entry_memo = JournalEntry.objects.get(pk=tx.entry_id).memo
+    assert len(entry_memo) == 250 and entry_memo.endswith("…")
+    assert entry_memo.startswith(note)
