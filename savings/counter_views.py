@@ -412,7 +412,7 @@ def receipt_context(request: HttpRequest, transaction_id: int) -> dict[str, Any]
         "lines": lines,
         "total": total,
         "balance_after": tx.account.balance - later,
-        "short_hash": tx.entry.hash[:10],
+        "short_hash": tx.entry.short_hash,
         "member": tx.account.member,
     }
 
