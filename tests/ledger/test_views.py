@@ -309,10 +309,7 @@ def test_statements_balance_with_shu_of_the_year(
     assert 'data-figure="liabilitas">Rp1.500.000' in body
     assert 'data-figure="ekuitas">Rp80.000' in body
     assert 'data-check="seimbang"' in body
-    assert (
-        "Aset = Liabilitas + Ekuitas (termasuk SHU): Rp1.580.000 = Rp1.580.000"
-        in page
-    )
+    assert "Aset = Liabilitas + Ekuitas (termasuk SHU): Rp1.580.000 = Rp1.580.000" in page
     assert "SHU tahun berjalan (belum ditutup ke ekuitas) Rp80.000" in page
     assert "Aset Lancar Rp1.580.000" in page  # the group carries its children
     assert "Jumlah Liabilitas dan Ekuitas Rp1.580.000" in page
