@@ -292,8 +292,36 @@ def withholding_periods(*, koperasi: Koperasi) -> list[dt.date]:
     )
 
 
-def month_end_runs(*, koperasi: Koperasi, limit: int = 48) -> QuerySet[MonthEndRun]:
-    return MonthEndRun.objects.filter(koperasi=koperasi).select_related("entry", "actor")[:limit]
+def month_end_dates(*, koperasi: Koperasi) -> QuerySet[MonthEndRun, dt.date]:
+    """Every month-end date the koperasi has run a step for, newest first (for paging)."""
+    return (
+        MonthEndRun.objects.filter(koperasi=koperasi)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .distinct()
+    )
+
+
+@dataclass
+class MonthEndRow:
+    """One month end: its steps by name (``MonthEndStep`` value → run), and who ran them."""
+
+    date: dt.date
+    steps: dict[str, MonthEndRun] = field(default_factory=dict)
+
+    @property
+    def actors(self) -> list[Any]:
+        return list(dict.fromkeys(r.actor for r in self.steps.values() if r.actor))
+
+
+def month_end_history(*, koperasi: Koperasi, dates: list[dt.date]) -> list[MonthEndRow]:
+    """The month ends on ``dates`` (a page of :func:`month_end_dates`), in that order."""
+    rows = {d: MonthEndRow(d) for d in dates}
+    for run in MonthEndRun.objects.filter(koperasi=koperasi, date__in=dates).select_related(
+        "entry", "actor"
+    ):
+        rows[run.date].steps[run.step] = run
+    return list(rows.values())
 
 
 def sessions(*, koperasi: Koperasi) -> QuerySet[CashierSession]:

@@ -27,7 +27,7 @@ from members.views import NIK_READERS
 from registry.access import koperasi_view
 from registry.models import Role
 from savings import forms, selectors, services
-from savings.models import Account, Kind, ProductTerms
+from savings.models import Account, Kind, MonthEndStep, ProductTerms
 from savings.services._common import month_start, rupiah
 
 WRITERS = (Role.KASIR, Role.PENGURUS)
@@ -61,7 +61,6 @@ def home(request: HttpRequest) -> HttpResponse:
             products=selectors.product_list(koperasi=koperasi),
             totals=selectors.totals_by_kind(koperasi=koperasi),
             arrears=selectors.arrears_list(koperasi=koperasi, limit=10),
-            runs=selectors.month_end_runs(koperasi=koperasi, limit=8),
         ),
     )
 
@@ -486,6 +485,9 @@ def month_end(request: HttpRequest) -> HttpResponse:
                     )
                 else:
                     messages.success(request, _("Langkah akhir bulan selesai."))
+    page: Page[Any] = Paginator(selectors.month_end_dates(koperasi=koperasi), 12).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "savings/month_end.html",
@@ -493,7 +495,9 @@ def month_end(request: HttpRequest) -> HttpResponse:
             request,
             form=form,
             results=results,
-            runs=selectors.month_end_runs(koperasi=koperasi),
+            page=page,
+            history=selectors.month_end_history(koperasi=koperasi, dates=list(page)),
+            steps=MonthEndStep.choices,
         ),
         status=400 if form.errors else 200,
     )

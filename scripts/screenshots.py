@@ -121,6 +121,12 @@ def shoot(browser: Browser, args: argparse.Namespace, out: Path) -> list[Path]:
             page.screenshot(path=str(target), full_page=True)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             note = f"  (wider than the screen by {overflow}px)" if overflow > 0 else ""
+            tables = page.evaluate(
+                "Math.max(0, ...[...document.querySelectorAll('.table-wrap')]"
+                ".map(w => w.scrollWidth - w.clientWidth))"
+            )
+            if tables > 0:
+                note += f"  (a table scrolls sideways by {tables}px)"
             print(f"{target}{note}")
             made.append(target)
             page.close()

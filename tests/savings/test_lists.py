@@ -357,3 +357,37 @@ def test_payroll_file_rows_by_pages(client: Any, kasir: Any, koperasi: Koperasi)
     assert "Pegawai 50<" in first and "Pegawai 51<" not in first
     assert "Pegawai 51<" in second and "Pegawai 60<" in second and "Pegawai 1<" not in second
     assert "SW Rp50.000" in second
+
+
+def test_month_end_history_one_row_a_month_twelve_a_page(
+    client: Any, pengurus: Any, koperasi: Koperasi, other_koperasi: Koperasi
+) -> None:
+    """Fifteen month ends (Jan 2025 … Mar 2026) of four steps each: 12 months on page 1, the
+    three oldest on page 2, nothing cut off; another koperasi's runs never show."""
+    import calendar
+
+    ends = []
+    for n in range(15):
+        year, month = 2025 + n // 12, n % 12 + 1
+        ends.append(dt.date(year, month, calendar.monthrange(year, month)[1]))
+    for day in ends:
+        for step, count in (("berjangka", 0), ("wajib", 60), ("bunga", 120), ("pajak", 60)):
+            MonthEndRun.objects.create(
+                koperasi=koperasi, date=day, step=step, count=count, total=D(count) * 1000
+            )
+    MonthEndRun.objects.create(
+        koperasi=other_koperasi, date=dt.date(2024, 6, 30), step="bunga", count=7, total=D(7)
+    )
+    client.force_login(pengurus)
+    first = client.get(url("month_end", koperasi)).content.decode()
+    shown = re.findall(r'data-month-end="([\d-]+)"', first)
+    assert shown == [d.isoformat() for d in reversed(ends)][:12]
+    assert "Halaman 1 dari 2" in first
+    assert "Rp120.000,00" in first and "120 baris" in first  # bunga of a month, in its row
+    second = client.get(url("month_end", koperasi), {"page": 2}).content.decode()
+    assert re.findall(r'data-month-end="([\d-]+)"', second) == [
+        "2025-03-31",
+        "2025-02-28",
+        "2025-01-31",
+    ]
+    assert "2024-06-30" not in first + second

@@ -293,3 +293,14 @@ def test_transfer_and_berjangka_at_the_counter(counter: Any, member: Member) -> 
     placement.refresh_from_db()
     assert placement.status == "ditutup"
     assert_books_agree(koperasi)
+
+
+def test_savings_home_shows_totals_by_kind_and_the_products(
+    client: Any, member: Member, pengurus: Any
+) -> None:
+    """Rina joined with pokok Rp100.000 and Rp500.000 in sukarela."""
+    client.force_login(pengurus)
+    page = client.get(url("home", member.koperasi)).content.decode()
+    assert "Simpanan pokok</span><b>Rp100.000</b>" in page
+    assert "Simpanan sukarela</span><b>Rp500.000</b>" in page
+    assert "Simpanan Sukarela" in page and "3%" in page  # the product and its rate
