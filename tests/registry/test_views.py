@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from html import unescape
 from typing import Any
 
 import pytest
@@ -330,3 +331,17 @@ def test_pages_travel_compressed_to_a_phone(client: Any, dinas_admin: Any, koper
     page = gzip.decompress(packed.content).decode()
     assert "Registri koperasi" in page
     assert len(packed.content) < len(plain.content) / 2
+
+
+def test_the_audit_page_writes_nested_values_as_json(
+    client: Client, pengawas: Any, dinas_admin: Any, koperasi: Koperasi
+) -> None:
+    audit.record(
+        actor=dinas_admin,
+        action="savings.month_end",
+        obj=koperasi,
+        after={"steps": {"bunga": {"count": 2, "total": "3600000.00"}}, "empty": ""},
+    )
+    page = unescape(html(login(client, pengawas).get("/k/sinar-bajo/audit/")))
+    assert '{"bunga": {"count": 2, "total": "3600000.00"}}' in page
+    assert "{'bunga'" not in page  # not Python's repr
