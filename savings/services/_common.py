@@ -205,18 +205,30 @@ def lock_account(account: Account, *, session: CashierSession | None = None) -> 
 
     Its product, member and koperasi are taken from the caller's copy (a member who left
     meanwhile shows in the locked row: leaving closes every account under the same lock).
-    One plain statement on the account's own row (the counter runs this on every deposit):
-    no join, so on PostgreSQL no other row is locked with it. With ``session`` the same
-    statement reads whether the kasir's session is still open (refused if it was closed).
+    One plain statement (the counter runs this on every deposit) that locks the account's own
+    row and no other. With ``session`` the same statement also holds the kasir's session
+    (``FOR SHARE`` on PostgreSQL) and reads whether it is still open: closing the session locks
+    it for update first, so a close either waits for this deposit (and counts it) or comes
+    first (and the deposit, reading the row the close left, is refused).
     """
-    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns(Account, 'a')}, (SELECT s.closed_at IS NULL "  # noqa: S608
-            "FROM savings_cashiersession s WHERE s.id = %s) "
-            f"FROM savings_account a WHERE a.id = %s AND a.koperasi_id = %s{lock}",
-            [None if session is None else session.pk, account.pk, account.koperasi_id],
+    postgres = connection.features.has_select_for_no_key_update
+    if session is None:
+        sql = (
+            f"SELECT {columns(Account, 'a')}, NULL "  # noqa: S608
+            "FROM savings_account a WHERE a.id = %s AND a.koperasi_id = %s"
+            + (" FOR NO KEY UPDATE" if postgres else "")
         )
+        params = [account.pk, account.koperasi_id]
+    else:
+        sql = (
+            f"SELECT {columns(Account, 'a')}, s.closed_at IS NULL "  # noqa: S608
+            "FROM savings_account a, savings_cashiersession s "
+            "WHERE a.id = %s AND a.koperasi_id = %s AND s.id = %s"
+            + (" FOR NO KEY UPDATE OF a FOR SHARE OF s" if postgres else "")
+        )
+        params = [account.pk, account.koperasi_id, session.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         raise SavingsError(_("Rekening tidak ditemukan di koperasi ini."), code="not_found")

@@ -134,3 +134,64 @@ def test_the_counters_account_lock_holds_no_other_row(rina: tuple[Member, Any]) 
     finally:
         release.set()
         holder.join()
+
+
+def test_closing_the_kasir_session_waits_for_a_deposit_and_refuses_the_next(
+    rina: tuple[Member, Any],
+) -> None:
+    """A deposit in flight holds the kasir's session: the close waits for it and counts it.
+    A deposit that comes while the close holds the session waits, then is refused."""
+    member, kasir = rina
+    sukarela = account(member, Kind.SUKARELA)
+    session = services.cashier_open(
+        koperasi=member.koperasi, kasir=kasir, count=D("1000000"), actor=kasir
+    )
+    holding, release = threading.Event(), threading.Event()
+
+    def deposit_in_flight() -> None:
+        try:
+            with transaction.atomic():
+                lock_account(sukarela, session=session)  # the deposit's first write step
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=deposit_in_flight)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        with transaction.atomic(), connection.cursor() as cursor:
+            with pytest.raises(OperationalError):  # the close would have to wait
+                cursor.execute(
+                    "SELECT id FROM savings_cashiersession WHERE id = %s FOR UPDATE NOWAIT",
+                    [session.pk],
+                )
+    finally:
+        release.set()
+        holder.join()
+
+    closing, closed = threading.Event(), threading.Event()
+
+    def close() -> None:
+        try:
+            with transaction.atomic():
+                services.cashier_close(session=session, count=D("1000000"), actor=kasir)
+                closing.set()
+                closed.wait(10)  # the close has not committed yet
+        finally:
+            connection.close()
+
+    def late_deposit() -> Any:
+        assert closing.wait(10)
+        threading.Timer(0.3, closed.set).start()  # the close commits while this one waits
+        return services.deposit(account=sukarela, amount=D("50000"), actor=kasir, session=session)
+
+    closer = threading.Thread(target=close)
+    closer.start()
+    (result,) = at_once([late_deposit])
+    closer.join()
+    assert isinstance(result, services.SavingsError)
+    assert "Sesi kasir sudah ditutup" in str(result)
+    assert account(member, Kind.SUKARELA).balance == D("500000")
+    assert_books_agree(member.koperasi)
