@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 def at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
@@ -34,3 +35,28 @@ def at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
 
 def errors_of(results: list[Any]) -> list[Exception]:
     return [r for r in results if isinstance(r, Exception)]
+
+
+@contextmanager
+def held_by_another(work: Callable[[], Any]) -> Iterator[None]:
+    """Run ``work`` in another thread, in a transaction that stays open (its locks held) for
+    as long as the ``with`` block runs; it commits when the block ends."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                work()
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10), "the other thread never got its locks"
+        yield
+    finally:
+        release.set()
+        holder.join()

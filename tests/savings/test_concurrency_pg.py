@@ -21,7 +21,7 @@ from savings.services._common import lock_account
 from tests.factories import KoperasiFactory, UserFactory, grant
 from tests.savings.books import assert_books_agree, member_fields
 from tests.savings.conftest import account, make_products
-from tests.threads import at_once
+from tests.threads import at_once, held_by_another
 
 pytestmark = pytest.mark.postgres
 D = Decimal
@@ -105,21 +105,7 @@ def test_the_counters_account_lock_holds_no_other_row(rina: tuple[Member, Any]) 
     Rina herself stay free for others: the lock takes the account row alone."""
     member, _kasir = rina
     sukarela = account(member, Kind.SUKARELA)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                lock_account(sukarela)
-                holding.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert holding.wait(10)
+    with held_by_another(lambda: lock_account(sukarela)):
         with transaction.atomic(), connection.cursor() as cursor:
             for table, pk in (
                 ("registry_koperasi", member.koperasi_id),
@@ -131,9 +117,6 @@ def test_the_counters_account_lock_holds_no_other_row(rina: tuple[Member, Any]) 
                 cursor.execute(
                     "SELECT id FROM savings_account WHERE id = %s FOR UPDATE NOWAIT", [sukarela.pk]
                 )
-    finally:
-        release.set()
-        holder.join()
 
 
 def test_closing_the_kasir_session_waits_for_a_deposit_and_refuses_the_next(
@@ -146,30 +129,14 @@ def test_closing_the_kasir_session_waits_for_a_deposit_and_refuses_the_next(
     session = services.cashier_open(
         koperasi=member.koperasi, kasir=kasir, count=D("1000000"), actor=kasir
     )
-    holding, release = threading.Event(), threading.Event()
-
-    def deposit_in_flight() -> None:
-        try:
-            with transaction.atomic():
-                lock_account(sukarela, session=session)  # the deposit's first write step
-                holding.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=deposit_in_flight)
-    holder.start()
-    try:
-        assert holding.wait(10)
+    # The deposit's first write step, in flight: the close would have to wait.
+    with held_by_another(lambda: lock_account(sukarela, session=session)):
         with transaction.atomic(), connection.cursor() as cursor:
-            with pytest.raises(OperationalError):  # the close would have to wait
+            with pytest.raises(OperationalError):
                 cursor.execute(
                     "SELECT id FROM savings_cashiersession WHERE id = %s FOR UPDATE NOWAIT",
                     [session.pk],
                 )
-    finally:
-        release.set()
-        holder.join()
 
     closing, closed = threading.Event(), threading.Event()
 
