@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _ready = False
 
@@ -39,6 +40,19 @@ def setup() -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     _ready = True
+
+
+def koperasi(code: str, business_date: Any) -> Any:
+    """A koperasi of its own for one benchmark, in the first kecamatan, on ``business_date``."""
+    from registry.models import Koperasi, Region
+
+    return Koperasi.objects.create(
+        name=f"KSP Bench {code}",
+        code=code,
+        kind=Koperasi.Kind.SIMPAN_PINJAM,
+        kecamatan=Region.objects.filter(level=Region.Level.KECAMATAN).order_by("code")[0],
+        business_date=business_date,
+    )
 
 
 def engine() -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from bench import figure, load, timer
+from bench import figure, koperasi, load, timer
 
 SCALE = float(os.environ.get("KOPDIG_BENCH_SCALE", "1"))
 BATCH_ENTRIES = int(100_000 * SCALE)
@@ -35,17 +35,10 @@ MONTHLY_POSTINGS = 10_000
 
 def _koperasi(code: str, business_date: dt.date) -> Any:
     from ledger import services
-    from registry.models import Koperasi, Region
 
-    koperasi = Koperasi.objects.create(
-        name=f"KSP Bench {code}",
-        code=code,
-        kind=Koperasi.Kind.SIMPAN_PINJAM,
-        kecamatan=Region.objects.filter(level=Region.Level.KECAMATAN).order_by("code")[0],
-        business_date=business_date,
-    )
-    services.chart_setup(koperasi=koperasi, actor=None)
-    return koperasi
+    books = koperasi(code, business_date)
+    services.chart_setup(koperasi=books, actor=None)
+    return books
 
 
 def _actor() -> Any:

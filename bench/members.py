@@ -17,7 +17,7 @@ import random
 import statistics
 from typing import Any
 
-from bench import figure, timer
+from bench import figure, koperasi, timer
 
 SCALE = float(os.environ.get("KOPDIG_BENCH_SCALE", "1"))
 MEMBERS = max(200, int(2_500 * SCALE))
@@ -36,15 +36,7 @@ def _nik(n: int, born: dt.date) -> str:
 
 
 def _koperasi(code: str) -> Any:
-    from registry.models import Koperasi, Region
-
-    return Koperasi.objects.create(
-        name=f"KSP Bench {code}",
-        code=code,
-        kind=Koperasi.Kind.SIMPAN_PINJAM,
-        kecamatan=Region.objects.filter(level=Region.Level.KECAMATAN).order_by("code")[0],
-        business_date=dt.date(2026, 6, 30),
-    )
+    return koperasi(code, dt.date(2026, 6, 30))
 
 
 def _fill(koperasi: Any, count: int, rng: random.Random) -> list[Any]:

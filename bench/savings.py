@@ -27,7 +27,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from bench import figure, timer
+from bench import figure, koperasi, timer
 
 SCALE = float(os.environ.get("KOPDIG_BENCH_SCALE", "1"))
 MEMBERS = max(250, int(25_000 * SCALE))
@@ -38,15 +38,7 @@ D = Decimal
 
 
 def _koperasi(code: str) -> Any:
-    from registry.models import Koperasi, Region
-
-    return Koperasi.objects.create(
-        name=f"KSP Bench {code}",
-        code=code,
-        kind=Koperasi.Kind.SIMPAN_PINJAM,
-        kecamatan=Region.objects.filter(level=Region.Level.KECAMATAN).order_by("code")[0],
-        business_date=MONTH_END,
-    )
+    return koperasi(code, MONTH_END)
 
 
 def _products(koperasi: Any) -> dict[str, Any]:
@@ -95,13 +87,13 @@ def _products(koperasi: Any) -> dict[str, Any]:
 def _populate(koperasi: Any, products: dict[str, Any], members: int, rng: random.Random) -> int:
     """Members, their four accounts with opening balances, and a month of sukarela movements,
     written in bulk with one ledger entry for the openings and one for the month."""
-    from django.db.models import Sum
-
     from ledger.selectors import account_for_role
     from ledger.services import Line, post
     from members.models import Member
     from savings.models import Account, Transaction
     from savings.services._bulk import insert_rows, now
+    from savings.services._common import BOOKED_FIELDS
+    from savings.services.opening import book_opening_balances
 
     created = now()
     born = dt.date(1980, 1, 1)
@@ -204,39 +196,16 @@ def _populate(koperasi: Any, products: dict[str, Any], members: int, rng: random
         ),
         rows,
     )
-    totals = dict(
-        Account.objects.filter(koperasi=koperasi).values_list("kind").annotate(s=Sum("balance"))
-    )
-    kas = account_for_role(koperasi=koperasi, role="kas")
-    opening = post(
+    book_opening_balances(
         koperasi=koperasi,
-        lines=[Line(kas, debit=sum(totals.values(), D(0)))]
-        + [Line(products[k].ledger_account, credit=v) for k, v in totals.items()],
+        on=opening_day,
+        actor=None,
         kind="bench.opening",
         memo="Saldo awal",
-        actor=None,
-        value_date=opening_day,
+        movement_memo="Saldo awal",
     )
     accounts = list(Account.objects.filter(koperasi=koperasi).values_list("pk", "kind", "balance"))
-    tx_fields = (
-        "koperasi_id",
-        "account_id",
-        "kind",
-        "amount",
-        "value_date",
-        "created_at",
-        "entry_id",
-        "memo",
-        "cash",
-    )
-    insert_rows(
-        Transaction,
-        tx_fields,
-        (
-            (koperasi.pk, pk, "setoran", bal, opening_day, created, opening.pk, "Saldo awal", 0)
-            for pk, _kind, bal in accounts
-        ),
-    )
+    kas = account_for_role(koperasi=koperasi, role="kas")
     # January: about two sukarela movements per member, deposits and withdrawals.
     moves = []
     by_account: dict[int, D] = {}
@@ -261,7 +230,7 @@ def _populate(koperasi: Any, products: dict[str, Any], members: int, rng: random
     )
     insert_rows(
         Transaction,
-        tx_fields,
+        BOOKED_FIELDS,
         (
             (
                 koperasi.pk,

@@ -27,14 +27,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from core.dates import local_today
-from ledger.selectors import account_for_role
-from ledger.services import Line, chart_setup, post
+from ledger.services import chart_setup
 from members.models import Member, MemberNumberFormat
 from registry.models import Koperasi, Region, RoleGrant
 from savings import services
-from savings.models import Account, Kind, Obligation, Product, Transaction
+from savings.models import Account, Kind, Obligation, Product
 from savings.services._bulk import insert_rows, now
 from savings.services._common import Booking, add_months, lock_accounts, month_start
+from savings.services.opening import book_opening_balances
 
 D = Decimal
 HISTORY_MONTHS = 24
@@ -448,38 +448,13 @@ def _opening(
         ),
         accounts,
     )
-    totals: dict[int, Decimal] = {}
-    for _k, _m, product_id, _kind, _n, balance, *_rest in accounts:
-        totals[product_id] = totals.get(product_id, D(0)) + balance
-    by_pk = {p.pk: p for p in products.values()}
-    entry = post(
+    book_opening_balances(
         koperasi=koperasi,
-        lines=[
-            Line(account_for_role(koperasi=koperasi, role="kas"), debit=sum(totals.values(), D(0)))
-        ]
-        + [Line(by_pk[pid].ledger_account, credit=total) for pid, total in totals.items()],
+        on=day0,
+        actor=actor,
         kind="savings.opening_balance",
         memo="Saldo awal simpanan anggota (migrasi)",
-        actor=actor,
-        value_date=day0,
-    )
-    insert_rows(
-        Transaction,
-        (
-            "koperasi_id",
-            "account_id",
-            "kind",
-            "amount",
-            "value_date",
-            "created_at",
-            "entry_id",
-            "memo",
-            "cash",
-        ),
-        (
-            (koperasi.pk, pk, "setoran", bal, day0, created, entry.pk, "Saldo awal (migrasi)", 0)
-            for pk, bal in Account.objects.filter(koperasi=koperasi).values_list("pk", "balance")
-        ),
+        movement_memo="Saldo awal (migrasi)",
     )
     return [m[0] for m in members]
 

@@ -52,6 +52,18 @@ from savings.services._bulk import (
 
 ZERO = m.ZERO
 BULK = 20  # above this many accounts or obligations, a booking writes them in bulk
+# A movement written in bulk by a batch step (month end, opening balances): no kasir, no session.
+BOOKED_FIELDS = (
+    "koperasi_id",
+    "account_id",
+    "kind",
+    "amount",
+    "value_date",
+    "created_at",
+    "entry_id",
+    "memo",
+    "cash",
+)
 MOVEMENT_FIELDS = (
     "koperasi_id",
     "account_id",

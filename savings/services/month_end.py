@@ -52,22 +52,11 @@ from savings.models import (
     TxKind,
 )
 from savings.services._bulk import insert_rows, now
-from savings.services._common import ZERO, Booking, SavingsError, month_start
+from savings.services._common import BOOKED_FIELDS, ZERO, Booking, SavingsError, month_start
 from savings.services.berjangka import berjangka_mature, matured_due
 
 BATCH = 2000
-TX_FIELDS = (
-    "koperasi_id",
-    "account_id",
-    "kind",
-    "amount",
-    "value_date",
-    "created_at",
-    "entry_id",
-    "memo",
-    "cash",
-    "run_id",
-)
+TX_FIELDS = (*BOOKED_FIELDS, "run_id")
 
 
 @dataclass
