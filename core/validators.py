@@ -229,6 +229,15 @@ def normalize_phone(raw: Any) -> str:
     return "+62" + text[1:]
 
 
+def phone_display(phone: str) -> str:
+    """A stored ``+6281234567890`` as people write it: ``0812-3456-7890`` (anything else as
+    it is)."""
+    if not phone.startswith("+62"):
+        return phone
+    local = "0" + phone[3:]
+    return "-".join(local[i : i + 4] for i in range(0, len(local), 4))
+
+
 def normalize_npwp(raw: Any) -> str:
     """NPWP as 16 digits; the old 15-digit form gets a leading 0."""
     text = re.sub(r"[\s.\-]", "", str(raw or ""))

@@ -16,7 +16,7 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.validators import mask_nik
+from core.validators import mask_nik, phone_display
 from registry.models import Koperasi, Region
 
 
@@ -138,10 +138,7 @@ class Member(models.Model):
     @property
     def phone_display(self) -> str:
         """``+6281234567890`` as people write it: ``0812-3456-7890``."""
-        if not self.phone.startswith("+62"):
-            return self.phone
-        local = "0" + self.phone[3:]
-        return "-".join(local[i : i + 4] for i in range(0, len(local), 4))
+        return phone_display(self.phone)
 
 
 class MemberNumberFormat(models.Model):

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from core import money as m
 from core.dates import business_date
 from core.fields import MoneyField
+from core.validators import phone_display
 from ledger.models import Account as LedgerAccount
 from members.models import Member
 from registry.models import Koperasi
@@ -179,7 +180,7 @@ class ArrearsRow:
     @property
     def phone_display(self) -> str:
         """``0812-3456-7890``, as a collector dials it (and no ``+`` for a spreadsheet)."""
-        return Member(phone=self.phone).phone_display
+        return phone_display(self.phone)
 
 
 @dataclass(frozen=True)
