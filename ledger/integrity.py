@@ -2,8 +2,10 @@
 
 :func:`verify_chain` walks the journal in chain order, recomputes every hash and reports the
 first entry that no longer matches (an amount changed behind Kopdig's back, an entry deleted or
-slipped in). :func:`beancount_text` writes the books in beancount's format so that another
-program can check that every entry balances and recompute every balance.
+slipped in). :func:`verify_chain_head` checks the chain head against the last entry and
+:func:`verify_period_balances` the stored closing balances against the postings.
+:func:`beancount_text` writes the books in beancount's format so that another program can
+check that every entry balances and recompute every balance.
 """
 
 from __future__ import annotations
@@ -14,12 +16,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.money import from_sen, to_sen
+from core.money import format_rupiah, from_sen, to_sen
 from ledger import chain
-from ledger.models import Account, AccountClass, ChainHead, EntryStatus, JournalEntry, Posting
+from ledger.models import (
+    Account,
+    AccountClass,
+    ChainHead,
+    EntryStatus,
+    JournalEntry,
+    Period,
+    PeriodBalance,
+    PeriodStatus,
+    Posting,
+)
 from ledger.selectors import trial_balance
 from registry.models import Koperasi
 
@@ -111,22 +124,112 @@ def verify_chain(*, koperasi: Koperasi) -> ChainReport:
         prev_hash = entry.hash
         expected_index += 1
         checked += 1
-    head = ChainHead.objects.filter(koperasi=koperasi).first()
-    last_index = head.last_index if head else 0
-    last_hash = head.last_hash if head else chain.GENESIS
-    if last_index != checked or last_hash != prev_hash:
-        return ChainReport(
-            False,
-            checked,
-            None,
-            ngettext(
-                "Ujung rantai mencatat %(n)d jurnal, tetapi ada %(m)d: jurnal terakhir hilang.",
-                "Ujung rantai mencatat %(n)d jurnal, tetapi ada %(m)d: jurnal terakhir hilang.",
-                last_index,
-            )
-            % {"n": last_index, "m": checked},
-        )
     return ChainReport(True, checked)
+
+
+# --- what is stored beside the chain ------------------------------------------------------
+# Each check returns every problem it finds, as a sentence for the operator (errors as data);
+# an empty list means the check passed.
+
+
+def verify_chain_head(*, koperasi: Koperasi) -> list[str]:
+    """The chain head (which the next entry links to) against the last entry of the chain: an
+    edited head, or a last entry deleted behind the head's back."""
+    head = ChainHead.objects.filter(koperasi=koperasi).first()
+    last = (
+        JournalEntry.objects.filter(koperasi=koperasi)
+        .order_by("-chain_index")
+        .values_list("chain_index", "hash")
+        .first()
+    )
+    last_index, last_hash = last if last is not None else (0, chain.GENESIS)
+    if head is None:
+        if last is None:
+            return []
+        return [
+            _("Ujung rantai jurnal tidak ada, padahal jurnal terakhir ke-%(m)d.")
+            % {"m": last_index}
+        ]
+    problems = []
+    if head.last_index != last_index:
+        problems.append(
+            _(
+                "Ujung rantai mencatat jurnal ke-%(n)d, tetapi jurnal terakhir ke-%(m)d: "
+                "jurnal terakhir hilang atau ujung rantai diubah."
+            )
+            % {"n": head.last_index, "m": last_index}
+        )
+    if head.last_hash != last_hash:
+        problems.append(
+            _(
+                "Hash di ujung rantai (%(ujung)s) tidak sama dengan hash jurnal terakhir "
+                "(%(jurnal)s)."
+            )
+            % {"ujung": head.last_hash[:12], "jurnal": last_hash[:12]}
+        )
+    return problems
+
+
+def verify_period_balances(*, koperasi: Koperasi) -> list[str]:
+    """Every closed period's stored closing balances against the postings up to its end; and no
+    closing balances stored for an open period. One problem per account and period that differ,
+    to the sen."""
+    periods = list(Period.objects.filter(koperasi=koperasi).order_by("end_date"))
+    stored: dict[int, dict[int, int]] = {p.pk: {} for p in periods}
+    for period_id, account_id, amount in PeriodBalance.objects.filter(
+        koperasi=koperasi
+    ).values_list("period_id", "account_id", "balance"):
+        stored.setdefault(period_id, {})[account_id] = to_sen(amount)
+    codes = dict(Account.objects.filter(koperasi=koperasi).values_list("pk", "code"))
+    problems = []
+    running: dict[int, int] = {}
+    previous_end: dt.date | None = None
+    for period in periods:
+        if period.status != PeriodStatus.CLOSED:
+            if stored[period.pk]:
+                problems.append(
+                    ngettext(
+                        "Periode %(p)s terbuka, tetapi menyimpan %(n)d saldo penutupan.",
+                        "Periode %(p)s terbuka, tetapi menyimpan %(n)d saldo penutupan.",
+                        len(stored[period.pk]),
+                    )
+                    % {"p": _period_name(period), "n": len(stored[period.pk])}
+                )
+            continue
+        window = Posting.objects.filter(
+            entry__koperasi=koperasi,
+            entry__status=EntryStatus.POSTED,
+            entry__value_date__lte=period.end_date,
+        )
+        if previous_end is not None:
+            window = window.filter(entry__value_date__gt=previous_end)
+        for account_id, amount in (
+            window.values("account_id").annotate(s=Sum("amount")).values_list("account_id", "s")
+        ):
+            running[account_id] = running.get(account_id, 0) + to_sen(amount)
+        previous_end = period.end_date
+        kept = stored[period.pk]
+        for account_id in sorted(set(running) | set(kept), key=lambda a: codes.get(a, "")):
+            expected, found = running.get(account_id, 0), kept.get(account_id, 0)
+            if expected != found:
+                problems.append(
+                    _(
+                        "Saldo penutupan %(p)s akun %(akun)s tercatat %(simpan)s, "
+                        "menurut posting %(hitung)s (selisih %(selisih)s)."
+                    )
+                    % {
+                        "p": _period_name(period),
+                        "akun": codes.get(account_id, account_id),
+                        "simpan": format_rupiah(from_sen(found), sen=True),
+                        "hitung": format_rupiah(from_sen(expected), sen=True),
+                        "selisih": format_rupiah(from_sen(found - expected), sen=True),
+                    }
+                )
+    return problems
+
+
+def _period_name(period: Period) -> str:
+    return f"{period.month:02d}/{period.year}"
 
 
 # --- beancount ------------------------------------------------------------------------------

@@ -1036,10 +1036,8 @@ def period_close(*, koperasi: Koperasi, year: int, month: int, actor: Any) -> Pe
             if s
         ]
     )
-    period.status = PeriodStatus.CLOSED
-    period.closed_at = timezone.now()
-    period.closed_by = _user(actor)
-    period.save()
+    # The audit event first: the database lets a period's status change only once its audit
+    # trail names the change (ledger/migrations/0005_account_period_rules.py).
     audit.record(
         actor=actor,
         action="ledger.period_close",
@@ -1047,6 +1045,10 @@ def period_close(*, koperasi: Koperasi, year: int, month: int, actor: Any) -> Pe
         koperasi=koperasi,
         after={"period": str(period), "accounts": len([s for s in balances.values() if s])},
     )
+    period.status = PeriodStatus.CLOSED
+    period.closed_at = timezone.now()
+    period.closed_by = _user(actor)
+    period.save()
     return period
 
 
@@ -1077,21 +1079,22 @@ def period_reopen(*, period: Period, actor: Any, reason: str) -> Period:
     )
     if later is not None:
         raise LedgerError(_("Buka kembali dulu periode %(p)s yang lebih baru.") % {"p": later})
-    PeriodBalance.objects.filter(period=locked).delete()
-    closed_by = locked.closed_by_id
+    # The audit event, then the status, then the balances: the database lets the status change
+    # only once the audit trail names it, and deletes balances only of an open period.
+    audit.record(
+        actor=actor,
+        action="ledger.period_reopen",
+        obj=locked,
+        before={"status": PeriodStatus.CLOSED, "closed_by": locked.closed_by_id},
+        after={"status": PeriodStatus.OPEN},
+        note=reason,
+    )
     locked.status = PeriodStatus.OPEN
     locked.reopened_at = timezone.now()
     locked.reopened_by = user
     locked.reopen_reason = reason
     locked.save()
-    audit.record(
-        actor=actor,
-        action="ledger.period_reopen",
-        obj=locked,
-        before={"status": PeriodStatus.CLOSED, "closed_by": closed_by},
-        after={"status": PeriodStatus.OPEN},
-        note=reason,
-    )
+    PeriodBalance.objects.filter(period=locked).delete()
     return locked
 
 

@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 )
 
 from ledger import services
-from ledger.integrity import verify_chain
+from ledger.integrity import verify_chain, verify_chain_head, verify_period_balances
 from ledger.models import Account, EntryStatus, JournalEntry, PeriodBalance, Posting
 from ledger.selectors import balance, closed_through, trial_balance
 from registry.models import Koperasi
@@ -179,6 +179,8 @@ class Books(RuleBasedStateMachine):
     def chain_verifies(self) -> None:
         if hasattr(self, "koperasi"):
             assert verify_chain(koperasi=self.koperasi).ok
+            assert verify_chain_head(koperasi=self.koperasi) == []
+            assert verify_period_balances(koperasi=self.koperasi) == []
 
 
 Books.TestCase.settings = settings(

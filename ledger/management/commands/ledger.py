@@ -10,7 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ledger import services
-from ledger.integrity import beancount_text, verify_chain
+from ledger.integrity import (
+    beancount_text,
+    verify_chain,
+    verify_chain_head,
+    verify_period_balances,
+)
 from registry.models import Koperasi
 
 
@@ -19,7 +24,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        verify = sub.add_parser("verify", help="Periksa rantai hash jurnal satu koperasi.")
+        verify = sub.add_parser(
+            "verify",
+            help="Periksa rantai hash jurnal, ujung rantai dan saldo penutupan satu koperasi.",
+        )
         verify.add_argument("--koperasi", required=True, help="kode koperasi")
         export = sub.add_parser("export-beancount", help="Tulis buku dalam format beancount.")
         export.add_argument("--koperasi", required=True, help="kode koperasi")
@@ -46,30 +54,40 @@ class Command(BaseCommand):
 
     def _verify(self, koperasi: Koperasi) -> None:
         report = verify_chain(koperasi=koperasi)
-        if report.ok:
-            self.stdout.write(
+        problems = []
+        if not report.ok:
+            entry = report.entry
+            where = (
+                _("jurnal %(nomor)s (id %(id)d, urutan %(urutan)d)")
+                % {"nomor": entry.number, "id": entry.pk, "urutan": entry.chain_index}
+                if entry is not None
+                else _("ujung rantai")
+            )
+            problems.append(
                 ngettext(
-                    "OK %(kode)s: %(n)d jurnal, rantai hash utuh.",
-                    "OK %(kode)s: %(n)d jurnal, rantai hash utuh.",
+                    "%(di)s: %(alasan)s (%(n)d jurnal sebelumnya utuh)",
+                    "%(di)s: %(alasan)s (%(n)d jurnal sebelumnya utuh)",
                     report.checked,
                 )
-                % {"kode": koperasi.code, "n": report.checked}
+                % {"di": where, "alasan": report.reason, "n": report.checked}
             )
-            return
-        entry = report.entry
-        where = (
-            _("jurnal %(nomor)s (id %(id)d, urutan %(urutan)d)")
-            % {"nomor": entry.number, "id": entry.pk, "urutan": entry.chain_index}
-            if entry is not None
-            else _("ujung rantai")
-        )
-        raise CommandError(
+        # Each check below reports every difference it finds, not only the first.
+        problems += verify_chain_head(koperasi=koperasi)
+        problems += verify_period_balances(koperasi=koperasi)
+        if problems:
+            raise CommandError(
+                "\n".join(
+                    _("RUSAK %(kode)s: %(masalah)s") % {"kode": koperasi.code, "masalah": problem}
+                    for problem in problems
+                )
+            )
+        self.stdout.write(
             ngettext(
-                "RUSAK %(kode)s: %(di)s: %(alasan)s (%(n)d jurnal sebelumnya utuh)",
-                "RUSAK %(kode)s: %(di)s: %(alasan)s (%(n)d jurnal sebelumnya utuh)",
+                "OK %(kode)s: %(n)d jurnal, rantai hash utuh.",
+                "OK %(kode)s: %(n)d jurnal, rantai hash utuh.",
                 report.checked,
             )
-            % {"kode": koperasi.code, "di": where, "alasan": report.reason, "n": report.checked}
+            % {"kode": koperasi.code, "n": report.checked}
         )
 
     def _export(self, koperasi: Koperasi, output: str, as_of: str | None) -> None:
