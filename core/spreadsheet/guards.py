@@ -63,7 +63,7 @@ class Grid:
 
 def number(n: int) -> str:
     """1048576 → "1.048.576", as Indonesians write it."""
-    return number(n).replace(",", ".")
+    return f"{n:,}".replace(",", ".")
 
 
 def check_grid(grid: Grid, limits: Limits) -> None:
