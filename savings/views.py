@@ -584,7 +584,7 @@ def payroll_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     )
 
 
-@koperasi_view(*WRITERS)
+@koperasi_view(*WRITERS)  # type: ignore[arg-type]  # a streaming response, not HttpResponse
 def payroll_errors(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
     """Every problem found in a payroll file, as CSV (the page shows only the first ones)."""
     filename, report = selectors.payroll_error_report(koperasi=_k(request), batch_id=batch_id)

@@ -135,9 +135,7 @@ class _CsvBook(Workbook):
     def rows(self, sheet: str | int = 0) -> Iterator[list[Cell]]:
         self._name(sheet)
         self._stream.seek(0)
-        text = io.TextIOWrapper(
-            self._stream, encoding=self._encoding, errors="replace", newline=""
-        )
+        text = io.TextIOWrapper(self._stream, encoding=self._encoding, errors="replace", newline="")
         try:
             for number, row in enumerate(csv.reader(text, delimiter=self._sep), start=1):
                 if number > self.limits.max_rows or len(row) > self.limits.max_columns:
@@ -258,8 +256,10 @@ def _xlsx_grids(data: bytes, limits: Limits) -> list[Grid]:
                 info = archive.getinfo(part)
                 if info.file_size > MB:
                     raise SpreadsheetError(
-                        _("Berkas spreadsheet rusak atau bukan spreadsheet; simpan ulang lalu "
-                          "unggah lagi."),
+                        _(
+                            "Berkas spreadsheet rusak atau bukan spreadsheet; simpan ulang lalu "
+                            "unggah lagi."
+                        ),
                         code="damaged",
                     )
                 small[part] = archive.read(part)

@@ -75,9 +75,7 @@ def check_grid(grid: Grid, limits: Limits) -> None:
         )
     if grid.last_row + 1 > limits.max_rows:
         raise SpreadsheetError(
-            _(
-                "Lembar “%(s)s” terlalu panjang: sampai baris %(n)s, paling banyak %(max)s baris."
-            )
+            _("Lembar “%(s)s” terlalu panjang: sampai baris %(n)s, paling banyak %(max)s baris.")
             % {"s": grid.name, "n": number(grid.last_row + 1), "max": number(limits.max_rows)},
             code="too_many_rows",
         )
@@ -95,7 +93,11 @@ def check_grid(grid: Grid, limits: Limits) -> None:
                 "paling banyak %(max)s sel. Hapus isi atau format sel yang jauh di luar tabel, "
                 "lalu unggah lagi."
             )
-            % {"s": grid.name, "n": number(max(spanned, grid.cells)), "max": number(limits.max_cells)},
+            % {
+                "s": grid.name,
+                "n": number(max(spanned, grid.cells)),
+                "max": number(limits.max_cells),
+            },
             code="too_many_cells",
         )
 
@@ -123,10 +125,10 @@ def _too_big_inflated(limits: Limits) -> SpreadsheetError:
 
 def check_zip(
     stream: IO[bytes], limits: Limits, scanners: dict[str, Callable[[Iterator[bytes]], None]]
-) -> dict[str, bytes]:
-    """Inflate every member of a zip within the limits; feed the members named in ``scanners``
-    to their scanner as they inflate. Returns the small members read whole (``*.xml.rels`` and
-    workbook parts under 1 MB) for the caller to read sheet names from."""
+) -> None:
+    """Inflate every member of a zip within the limits, feeding the members named in
+    ``scanners`` to their scanner as they inflate. Sizes are checked as declared first (cheap),
+    then as actually inflated (a zip's headers may lie)."""
     try:
         archive = zipfile.ZipFile(stream)
         members = archive.infolist()
@@ -148,39 +150,34 @@ def check_zip(
                 _("Berkas dipadatkan secara tidak wajar (zip bomb); berkas ditolak."),
                 code="zip_bomb",
             )
-    small: dict[str, bytes] = {}
-    total = 0
+    inflated = [0]
     for info in members:
         if info.is_dir():
             continue
+        chunks = _inflate(archive, info, limits, inflated)
         scanner = scanners.get(info.filename)
-        keep = info.file_size <= MB and info.filename.endswith((".xml", ".rels"))
-        kept: list[bytes] = []
-        seen = 0
-
-        def chunks(info: zipfile.ZipInfo = info, keep: bool = keep) -> Iterator[bytes]:
-            nonlocal seen, total
-            with archive.open(info) as member:
-                while chunk := member.read(CHUNK):
-                    seen += len(chunk)
-                    total += len(chunk)
-                    if seen > limits.max_member_bytes or total > limits.max_total_bytes:
-                        raise _too_big_inflated(limits)
-                    if keep:
-                        kept.append(chunk)
-                    yield chunk
-
-        inflating = chunks()
         try:
             if scanner is not None:
-                scanner(inflating)
-            for _chunk in inflating:  # every member is inflated and counted, scanned or not
+                scanner(chunks)
+            for _chunk in chunks:  # every member is inflated and counted, scanned or not
                 pass
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise _damaged(exc) from exc
-        if keep:
-            small[info.filename] = b"".join(kept)
-    return small
+
+
+def _inflate(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, inflated: list[int]
+) -> Iterator[bytes]:
+    """A member's bytes as they inflate, stopped at the member's and the archive's limits
+    (``inflated`` carries the archive's running total)."""
+    seen = 0
+    with archive.open(info) as member:
+        while chunk := member.read(CHUNK):
+            seen += len(chunk)
+            inflated[0] += len(chunk)
+            if seen > limits.max_member_bytes or inflated[0] > limits.max_total_bytes:
+                raise _too_big_inflated(limits)
+            yield chunk
 
 
 def tags(chunks: Iterator[bytes], pattern: re.Pattern[bytes]) -> Iterator[re.Match[bytes]]:
@@ -304,8 +301,13 @@ def ods_scanner(grids: list[Grid], limits: Limits) -> Callable[[Iterator[bytes]]
             if grid is None:
                 continue
             repeat = int(
-                _attr(attrs, b"table:number-rows-repeated" if kind == b"table-row" else
-                      b"table:number-columns-repeated") or b"1"
+                _attr(
+                    attrs,
+                    b"table:number-rows-repeated"
+                    if kind == b"table-row"
+                    else b"table:number-columns-repeated",
+                )
+                or b"1"
             )
             if kind == b"table-row":
                 if closing:

@@ -110,9 +110,7 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _header(
-    sheet: str, rows: Iterator[list[Any]], log: ErrorLog
-) -> tuple[int, list[str]] | None:
+def _header(sheet: str, rows: Iterator[list[Any]], log: ErrorLog) -> tuple[int, list[str]] | None:
     """The row number and titles of the header (the first row naming ``nomor_anggota``)."""
     for row_no, row in enumerate(rows, start=1):
         if any(_cell_text(c).lower() in NUMBER_HEADERS for c in row):
@@ -202,9 +200,7 @@ def check_rows(
         )
         return [], log
     assert number_col is not None
-    checker = _RowChecker(
-        koperasi, sheet, number_col, name_col, product_cols, log
-    )
+    checker = _RowChecker(koperasi, sheet, number_col, name_col, product_cols, log)
     chunk: list[tuple[int, list[Any]]] = []
     body = 0
     for row_no, row in enumerate(stream, start=header_row + 1):
