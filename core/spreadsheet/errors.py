@@ -11,7 +11,7 @@ import csv
 import gzip
 import io
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -22,9 +22,12 @@ KEEP = 200
 
 def _safe(value: Any) -> Any:
     """A cell text that Excel would run as a formula (=, +, -, @) is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if value and isinstance(value, str) and value[0] in FORMULA_STARTS:
         return "'" + value
     return value
+
+
+FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 class ErrorLog:
@@ -44,12 +47,18 @@ class ErrorLog:
         )
         self._report: bytes | None = None
 
-    def add(self, error: Mapping[str, Any]) -> None:
+    def add(self, error: Mapping[str, Any] | Sequence[Any]) -> None:
+        """One problem: a mapping with the :data:`FIELDS`, or a tuple in their order (a
+        ``NamedTuple`` such as ``savings.services.payroll.RowError``)."""
+        if isinstance(error, Mapping):
+            values = [error.get(f, "") for f in FIELDS]
+        else:
+            values = list(error)
         self.count += 1
-        self.codes[str(error.get("code", ""))] += 1
+        self.codes[values[3]] += 1
         if len(self.kept) < self.keep:
-            self.kept.append({f: error.get(f, "") for f in FIELDS})
-        self._csv.writerow([_safe(error.get(f, "")) for f in FIELDS])
+            self.kept.append(dict(zip(FIELDS, values, strict=True)))
+        self._csv.writerow([_safe(v) for v in values])
 
     def __len__(self) -> int:
         return self.count

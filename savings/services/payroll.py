@@ -18,14 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import IO, Any
+from functools import lru_cache
+from typing import IO, Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from core import audit
 from core import money as m
@@ -53,8 +53,9 @@ NUMBER_HEADERS = {"nomor_anggota", "nomor anggota", "no anggota", "no_anggota", 
 NAME_HEADERS = {"nama", "nama anggota", "nama_anggota"}
 
 
-@dataclass(frozen=True)
-class RowError:
+class RowError(NamedTuple):
+    """One problem in a file, in :data:`core.spreadsheet.errors.FIELDS` order."""
+
     sheet: str
     row: int
     column: str
@@ -101,6 +102,16 @@ def _cell_amount(value: Any) -> Decimal:
     return m.parse_rupiah(text)
 
 
+@lru_cache(maxsize=4096)
+def _amount_or_message(kind: type, value: Any, language: str | None) -> Decimal | str:
+    """:func:`_cell_amount`, or its refusal's message, remembered: a payroll file repeats the
+    same few amounts (and a hostile one the same bad cell) thousands of times."""
+    try:
+        return _cell_amount(value)
+    except m.InvalidAmount as exc:
+        return str(exc)
+
+
 def _column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -116,15 +127,13 @@ def _header(sheet: str, rows: Iterator[list[Any]], log: ErrorLog) -> tuple[int, 
         if any(_cell_text(c).lower() in NUMBER_HEADERS for c in row):
             return row_no, [_cell_text(c) for c in row]
     log.add(
-        asdict(
-            RowError(
-                sheet,
-                1,
-                "",
-                "tanpa_kepala",
-                _("Baris judul tidak ditemukan: harus ada kolom “nomor_anggota”."),
-                "",
-            )
+        RowError(
+            sheet,
+            1,
+            "",
+            "tanpa_kepala",
+            _("Baris judul tidak ditemukan: harus ada kolom “nomor_anggota”."),
+            "",
         )
     )
     return None
@@ -158,44 +167,38 @@ def check_rows(
             product = products[key]
             if product.kind == Kind.BERJANGKA:
                 log.add(
-                    asdict(
-                        RowError(
-                            sheet,
-                            header_row,
-                            _column_letter(i),
-                            "produk_berjangka",
-                            _("Simpanan berjangka tidak dapat dipotong gaji."),
-                            title,
-                        )
+                    RowError(
+                        sheet,
+                        header_row,
+                        _column_letter(i),
+                        "produk_berjangka",
+                        _("Simpanan berjangka tidak dapat dipotong gaji."),
+                        title,
                     )
                 )
             else:
                 product_cols[i] = product
         else:
             log.add(
-                asdict(
-                    RowError(
-                        sheet,
-                        header_row,
-                        _column_letter(i),
-                        "produk_tidak_dikenal",
-                        _("Kolom “%(t)s” bukan kode atau nama produk simpanan koperasi ini.")
-                        % {"t": title},
-                        title,
-                    )
+                RowError(
+                    sheet,
+                    header_row,
+                    _column_letter(i),
+                    "produk_tidak_dikenal",
+                    _("Kolom “%(t)s” bukan kode atau nama produk simpanan koperasi ini.")
+                    % {"t": title},
+                    title,
                 )
             )
     if not product_cols:
         log.add(
-            asdict(
-                RowError(
-                    sheet,
-                    header_row,
-                    "",
-                    "tanpa_produk",
-                    _("Tidak ada kolom produk simpanan (misalnya SW atau SS)."),
-                    "",
-                )
+            RowError(
+                sheet,
+                header_row,
+                "",
+                "tanpa_produk",
+                _("Tidak ada kolom produk simpanan (misalnya SW atau SS)."),
+                "",
             )
         )
         return [], log
@@ -243,6 +246,7 @@ class _RowChecker:
         self.number_letter = _column_letter(number_col)
         self.name_col = name_col
         self.product_cols = product_cols
+        self.letters = {col: _column_letter(col) for col in product_cols}
         self.log = log
         self.valid: list[dict[str, Any]] = []
         # A number seen twice is an error on every row that carries it: the later rows are
@@ -281,6 +285,8 @@ class _RowChecker:
             ).only("pk", "member_id", "product_id", "number")
         }
         number_letter = self.number_letter
+        letters = self.letters
+        language = get_language()
         for (row_no, row), number in zip(chunk, numbers, strict=True):
             row_errors: list[RowError] = []
             member = members.get(number)
@@ -319,14 +325,11 @@ class _RowChecker:
             amounts: dict[str, str] = {}
             for col, product in self.product_cols.items():
                 raw = row[col] if col < len(row) else None
-                letter = _column_letter(col)
-                try:
-                    amount = _cell_amount(raw)
-                except m.InvalidAmount as exc:
+                letter = letters[col]
+                amount = _amount_or_message(type(raw), raw, language)
+                if isinstance(amount, str):
                     row_errors.append(
-                        RowError(
-                            sheet, row_no, letter, "jumlah_tidak_sah", str(exc), _cell_text(raw)
-                        )
+                        RowError(sheet, row_no, letter, "jumlah_tidak_sah", amount, _cell_text(raw))
                     )
                     continue
                 if amount < 0:
@@ -368,7 +371,7 @@ class _RowChecker:
                 self.first_seen[number] = (row_no, None if row_errors else len(self.valid))
             if row_errors:
                 for error in row_errors:
-                    self.log.add(asdict(error))
+                    self.log.add(error)
                 continue
             assert member is not None
             name_col = self.name_col
@@ -390,7 +393,7 @@ class _RowChecker:
         dropped: set[int] = set()
         for number in sorted(self.repeated, key=lambda n: self.first_seen[n][0]):
             row_no, at = self.first_seen[number]
-            self.log.add(asdict(self._duplicate(row_no, number)))
+            self.log.add(self._duplicate(row_no, number))
             if at is not None:
                 dropped.add(at)
         return [r for i, r in enumerate(self.valid) if i not in dropped]
