@@ -103,7 +103,7 @@ def _cell_amount(value: Any) -> Decimal:
 
 
 @lru_cache(maxsize=4096)
-def _amount_or_message(kind: type, value: Any, language: str | None) -> Decimal | str:
+def _amount_or_message(kind: str, value: Any, language: str | None) -> Decimal | str:
     """:func:`_cell_amount`, or its refusal's message, remembered: a payroll file repeats the
     same few amounts (and a hostile one the same bad cell) thousands of times."""
     try:
@@ -326,7 +326,7 @@ class _RowChecker:
             for col, product in self.product_cols.items():
                 raw = row[col] if col < len(row) else None
                 letter = letters[col]
-                amount = _amount_or_message(type(raw), raw, language)
+                amount = _amount_or_message(type(raw).__name__, raw, language)
                 if isinstance(amount, str):
                     row_errors.append(
                         RowError(sheet, row_no, letter, "jumlah_tidak_sah", amount, _cell_text(raw))

@@ -49,6 +49,7 @@ def test_a_file_with_an_error_in_every_cell_keeps_200_errors_counts_all_and_repo
         "message": "Nomor anggota X0 tidak terdaftar di koperasi ini.",
         "text": "X0",
     }
+    assert batch.error_report is not None
     assert len(bytes(batch.error_report)) < 5 * 1024 * 1024  # every error, gzipped
 
     client.force_login(pengurus)
@@ -194,4 +195,5 @@ def test_a_deposit_goes_through_while_a_payroll_file_is_being_checked(
     batch = seen["batch"]
     assert isinstance(batch, PayrollBatch), batch
     assert (len(batch.rows), batch.error_count) == (1, 3000)
+    assert batch.error_report is not None
     assert b"X2999" in b"".join(report_lines(bytes(batch.error_report)))
