@@ -15,7 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -579,7 +579,14 @@ def payroll_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(
         request,
         "savings/payroll_batch.html",
-        _ctx(request, batch=batch, page=page, form=form, query=_query(request)),
+        _ctx(
+            request,
+            batch=batch,
+            page=page,
+            form=form,
+            query=_query(request),
+            error_total=number_format(batch.error_count, force_grouping=True),
+        ),
         status=400 if form.errors else 200,
     )
 

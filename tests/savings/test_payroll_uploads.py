@@ -57,7 +57,7 @@ def test_a_file_with_an_error_in_every_cell_keeps_200_errors_counts_all_and_repo
     body = page.content.decode()
     assert page.status_code == 200
     assert len(page.content) < 250_000  # the page was 203 MB
-    assert "Ditampilkan 200 kesalahan pertama dari 620000." in body
+    assert "Ditampilkan 200 kesalahan pertama dari 620.000." in body
     listing = client.get(reverse("savings:payroll", args=[koperasi.code]))
     assert ">620000<" in listing.content.decode()
 
