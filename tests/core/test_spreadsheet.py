@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import struct
 import zipfile
 
 import pytest
@@ -259,3 +260,63 @@ def test_error_log_keeps_a_few_counts_all_and_reports_all_as_csv():
     assert len(lines) == 1001
     assert lines[1] == "CSV,2,B,jumlah_tidak_sah,Bukan jumlah uang.,'=HYPERLINK(1)"
     assert len(report) < len(gzip.compress(text.encode())) * 2
+
+
+def biff(kind: int, body: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def xls(cells: list[tuple[int, int, float]], sheet: str = "Gaji") -> bytes:
+    """A minimal .xls by hand: BIFF8 records (one sheet of NUMBER cells) in an OLE2 container
+    of 512-byte sectors: the FAT in sector 0, the directory in 1, the Workbook stream after."""
+
+    def bof(kind: int) -> bytes:
+        return biff(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 0x06))
+
+    name = sheet.encode("latin-1")
+    globals_ = bof(0x0005)
+    sheet_at = len(globals_) + (4 + 8 + len(name)) + 4
+    globals_ += biff(0x0085, struct.pack("<IBBBB", sheet_at, 0, 0, len(name), 0) + name)
+    globals_ += biff(0x000A)
+    body = bof(0x0010)
+    for row, col, value in cells:
+        body += biff(0x0203, struct.pack("<HHHd", row, col, 0x0F, value))
+    stream = (globals_ + body + biff(0x000A)).ljust(4096, b"\0")  # past the mini-stream cutoff
+    sectors = -(-len(stream) // 512)
+    header = bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 16
+    header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+    header += struct.pack("<9I", 0, 1, 1, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+    header += struct.pack("<109I", 0, *([0xFFFFFFFF] * 108))
+    fat = [0xFFFFFFFD, 0xFFFFFFFE] + [3 + i for i in range(sectors - 1)] + [0xFFFFFFFE]
+    fat += [0xFFFFFFFF] * (128 - len(fat))
+
+    def entry(title: str, kind: int, child: int, start: int, size: int) -> bytes:
+        raw = title.encode("utf-16-le") + b"\0\0"
+        return (
+            raw.ljust(64, b"\0")
+            + struct.pack("<HBB", len(raw), kind, 1)
+            + struct.pack("<III", 0xFFFFFFFF, 0xFFFFFFFF, child)
+            + b"\0" * 36
+            + struct.pack("<II", start, size)
+            + b"\0" * 4
+        )
+
+    directory = (
+        entry("Root Entry", 5, 1, 0xFFFFFFFE, 0)
+        + entry("Workbook", 2, 0xFFFFFFFF, 2, len(stream))
+        + b"\0" * 256
+    )
+    return header + struct.pack("<128I", *fat) + directory + stream.ljust(sectors * 512, b"\0")
+
+
+def test_xls_read_and_its_far_cells_refused_before_calamine():
+    with open_workbook(xls([(0, 0, 1.0), (1, 1, 50000.0)]), filename="gaji.xls") as book:
+        assert book.kind == "xls"
+        assert [(s.name, s.rows, s.columns, s.cells) for s in book.sheets] == [("Gaji", 2, 2, 2)]
+        assert list(book.rows()) == [[1.0, ""], ["", 50000.0]]
+    far = xls([(0, 0, 1.0), (65535, 255, 2.0)])
+    assert len(far) < 6000
+    with pytest.raises(SpreadsheetError) as refused:
+        open_workbook(far, filename="gaji.xls", limits=Limits(max_rows=70_000))
+    assert refused.value.code == "too_many_cells"
+    assert "mencakup 16.777.216 sel" in refused.value.messages[0]
