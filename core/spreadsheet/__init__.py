@@ -268,7 +268,13 @@ def _xlsx_grids(data: bytes, limits: Limits) -> list[Grid]:
             _("Berkas spreadsheet rusak atau bukan spreadsheet; simpan ulang lalu unggah lagi."),
             code="damaged",
         ) from exc
-    sheets = xlsx_sheets(names, small["xl/workbook.xml"], small["xl/_rels/workbook.xml.rels"])
+    sheets = xlsx_sheets(small["xl/workbook.xml"], small["xl/_rels/workbook.xml.rels"])
+    if any(member not in names for _sheet, member in sheets):
+        # A sheet whose part the scan cannot find is one calamine would read unmeasured.
+        raise SpreadsheetError(
+            _("Berkas spreadsheet rusak atau bukan spreadsheet; simpan ulang lalu unggah lagi."),
+            code="damaged",
+        )
     grids = [Grid(sheet) for sheet, _member in sheets]
     scanners = {
         member: xlsx_scanner(grid, limits)
@@ -276,12 +282,9 @@ def _xlsx_grids(data: bytes, limits: Limits) -> list[Grid]:
         if member
     }
     # Worksheets calamine could reach but the scan could not name are refused, not trusted.
-    unnamed = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-    for member in unnamed:
-        if member not in scanners:
-            stray = Grid(member)
-            grids_extra = xlsx_scanner(stray, limits)
-            scanners[member] = grids_extra
+    for member in names:
+        if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+            scanners.setdefault(member, xlsx_scanner(Grid(member), limits))
     check_zip(io.BytesIO(data), limits, scanners)
     return grids
 

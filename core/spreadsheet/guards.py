@@ -249,7 +249,7 @@ _SHEET = re.compile(rb"<(?:\w+:)?sheet\s([^>]*)/?>")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)/?>")
 
 
-def xlsx_sheets(archive_names: list[str], workbook: bytes, rels: bytes) -> list[tuple[str, str]]:
+def xlsx_sheets(workbook: bytes, rels: bytes) -> list[tuple[str, str]]:
     """(sheet name, worksheet member) in workbook order."""
     targets = {}
     for match in _REL.finditer(rels):

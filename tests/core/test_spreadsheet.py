@@ -320,3 +320,14 @@ def test_xls_read_and_its_far_cells_refused_before_calamine():
         open_workbook(far, filename="gaji.xls", limits=Limits(max_rows=70_000))
     assert refused.value.code == "too_many_cells"
     assert "mencakup 16.777.216 sel" in refused.value.messages[0]
+
+
+def test_a_sheet_the_scan_cannot_find_is_refused_not_trusted():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", RELS.replace("sheet1.xml", "../elsewhere.xml"))
+        z.writestr("elsewhere.xml", "<worksheet><sheetData/></worksheet>")
+    with pytest.raises(SpreadsheetError) as refused:
+        open_workbook(buffer.getvalue(), filename="gaji.xlsx")
+    assert refused.value.code == "damaged"
