@@ -568,7 +568,11 @@ class PayrollBatch(models.Model):
     value_date = models.DateField(_("tanggal"))
     source_role = models.CharField(_("sumber dana"), max_length=40, default="bank")
     rows = models.JSONField(default=list)  # [{"row", "member_id", "number", "name", "amounts"}]
-    errors = models.JSONField(default=list)  # [{"sheet","row","column","code","message","text"}]
+    # The first few hundred problems ([{"sheet","row","column","code","message","text"}]) for the
+    # page; all of them counted, and every one in a gzipped CSV for download (core.spreadsheet).
+    errors = models.JSONField(default=list)
+    error_count = models.PositiveIntegerField(_("kesalahan"), default=0)
+    error_report = models.BinaryField(null=True, editable=False)
     total = MoneyField(_("jumlah"), default=Decimal("0"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
     entry = models.ForeignKey(

@@ -345,11 +345,27 @@ def session_get(*, koperasi: Koperasi, session_id: int) -> CashierSession:
 
 
 def payroll_batches(*, koperasi: Koperasi) -> QuerySet[PayrollBatch]:
-    return PayrollBatch.objects.filter(koperasi=koperasi).select_related("uploaded_by")[:50]
+    return (
+        PayrollBatch.objects.filter(koperasi=koperasi)
+        .select_related("uploaded_by")
+        .defer("errors", "error_report")[:50]
+    )
 
 
 def payroll_get(*, koperasi: Koperasi, batch_id: int) -> PayrollBatch:
-    return get_object_or_404(PayrollBatch, koperasi=koperasi, pk=batch_id)
+    return get_object_or_404(
+        PayrollBatch.objects.defer("error_report"), koperasi=koperasi, pk=batch_id
+    )
+
+
+def payroll_error_report(*, koperasi: Koperasi, batch_id: int) -> tuple[str, bytes]:
+    """A batch's file name and the gzipped CSV of every problem found in it (404 if none)."""
+    batch = get_object_or_404(
+        PayrollBatch.objects.only("pk", "filename", "error_report"), koperasi=koperasi, pk=batch_id
+    )
+    if not batch.error_report:
+        raise Http404
+    return batch.filename, bytes(batch.error_report)
 
 
 def totals_by_kind(*, koperasi: Koperasi) -> dict[str, Decimal]:

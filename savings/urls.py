@@ -30,6 +30,11 @@ urlpatterns = [
     path(S + "akhir-bulan/", views.month_end, name="month_end"),
     path(S + "potong-gaji/", views.payroll, name="payroll"),
     path(S + "potong-gaji/<int:batch_id>/", views.payroll_batch, name="payroll_batch"),
+    path(
+        S + "potong-gaji/<int:batch_id>/kesalahan.csv",
+        views.payroll_errors,
+        name="payroll_errors",
+    ),
     path(S + "sesi-kasir/", views.sessions, name="sessions"),
     path(K, kasir.counter, name="counter"),
     path(K + "cari/", kasir.search, name="search"),

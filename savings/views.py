@@ -4,6 +4,7 @@ tax withholding, month end, payroll deduction, the kasir sessions and leaving me
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -11,15 +12,17 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.dates import business_date, tanggal
 from core.money import money
+from core.spreadsheet import report_lines
+from core.spreadsheet.limits import MB
 from core.validators import mask_nik
 from ledger import exports
 from members import selectors as member_selectors
@@ -29,6 +32,8 @@ from registry.models import Role
 from savings import forms, selectors, services
 from savings.models import Account, Kind, MonthEndStep, ProductTerms
 from savings.services._common import month_start, rupiah
+from savings.services.payroll import LIMITS as PAYROLL_LIMITS
+from savings.services.payroll import MAX_ROWS as PAYROLL_MAX_ROWS
 
 WRITERS = (Role.KASIR, Role.PENGURUS)
 MANAGERS = (Role.PENGURUS,)
@@ -519,7 +524,7 @@ def payroll(request: HttpRequest) -> HttpResponse:
                 koperasi=koperasi,
                 actor=request.user,
                 filename=upload.name,
-                content=upload.read(),
+                content=upload,
                 value_date=form.cleaned_data["value_date"],
                 via=form.cleaned_data["via"],
             )
@@ -536,6 +541,8 @@ def payroll(request: HttpRequest) -> HttpResponse:
             form=form,
             batches=selectors.payroll_batches(koperasi=koperasi),
             products=products,
+            max_mb=PAYROLL_LIMITS.max_bytes // MB,
+            max_rows=f"{PAYROLL_MAX_ROWS:,}".replace(",", "."),
         ),
         status=400 if form.errors else 200,
     )
@@ -572,9 +579,26 @@ def payroll_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(
         request,
         "savings/payroll_batch.html",
-        _ctx(request, batch=batch, page=page, form=form, query=_query(request)),
+        _ctx(
+            request,
+            batch=batch,
+            page=page,
+            form=form,
+            query=_query(request),
+            error_total=number_format(batch.error_count, force_grouping=True),
+        ),
         status=400 if form.errors else 200,
     )
+
+
+@koperasi_view(*WRITERS)  # type: ignore[arg-type]  # a streaming response, not HttpResponse
+def payroll_errors(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
+    """Every problem found in a payroll file, as CSV (the page shows only the first ones)."""
+    filename, report = selectors.payroll_error_report(koperasi=_k(request), batch_id=batch_id)
+    stem = re.sub(r"[^\w.-]+", "_", filename.rsplit(".", 1)[0])[:80] or "potong-gaji"
+    response = StreamingHttpResponse(report_lines(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kesalahan-{stem}.csv"'
+    return response
 
 
 # --- the manager's view of the kasir sessions ---------------------------------------------------

@@ -58,10 +58,19 @@ def _savings_transaction_of(koperasi: Koperasi) -> int:
 
 
 def _payroll_batch_of(koperasi: Koperasi) -> int:
+    from core.spreadsheet import ErrorLog
     from savings.models import PayrollBatch
 
+    # With an error report, so that its download answers 200 at home and 404 only abroad.
+    log = ErrorLog()
+    log.add({"sheet": "CSV", "row": 2, "code": "uji", "message": "uji", "text": koperasi.name})
     batch = PayrollBatch.objects.create(
-        koperasi=koperasi, filename="uji.csv", value_date=koperasi.founded_on or "2025-01-01"
+        koperasi=koperasi,
+        filename="uji.csv",
+        value_date=koperasi.founded_on or "2025-01-01",
+        errors=log.kept,
+        error_count=log.count,
+        error_report=log.report(),
     )
     return int(batch.pk)
 
