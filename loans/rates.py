@@ -103,5 +103,5 @@ def effective_rate(
 def cap_warning(rate: EffectiveRate, *, cap: Decimal = RATE_CAP) -> CapWarning | None:
     """A warning when the effective annual rate is above ``cap`` (24% a year), else ``None``."""
     if rate.annual > cap:
-        return CapWarning(rate.annual_percent, (cap * 100).normalize())
+        return CapWarning(rate.annual_percent, (cap * 100).quantize(Decimal("0.01")))
     return None

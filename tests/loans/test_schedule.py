@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -29,7 +30,12 @@ D = Decimal
 START = dt.date(2026, 1, 15)
 
 # DOMAIN.md: P = Rp10.000.000, n = 12 months, r = 1% a month.
-EXAMPLE = {"principal": D(10_000_000), "rate": D("0.01"), "periods": 12, "start": START}
+EXAMPLE: dict[str, Any] = {
+    "principal": D(10_000_000),
+    "rate": D("0.01"),
+    "periods": 12,
+    "start": START,
+}
 
 
 def _totals(method: Method) -> list[int]:
@@ -142,9 +148,9 @@ def test_grace_pays_interest_only_then_the_method_runs_over_the_rest() -> None:
         {"grace": 12},
     ],
 )
-def test_impossible_inputs_are_refused(kwargs: dict[str, object]) -> None:
+def test_impossible_inputs_are_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises((ScheduleError, ValueError)):
-        build(method=Method.FLAT, **{**EXAMPLE, **kwargs})  # type: ignore[arg-type]
+        build(method=Method.FLAT, **{**EXAMPLE, **kwargs})
 
 
 # --- properties ---------------------------------------------------------------------------------
@@ -154,7 +160,7 @@ monthly_rates = st.integers(min_value=0, max_value=500).map(lambda bp: D(bp) / 1
 
 
 @st.composite
-def loans(draw: st.DrawFn) -> dict[str, object]:
+def loans(draw: st.DrawFn) -> dict[str, Any]:
     frequency = draw(st.sampled_from(list(Frequency)))
     periods = draw(st.integers(1, 260 if frequency == Frequency.WEEKLY else 120))
     annual_bp = draw(st.integers(min_value=0, max_value=4_800))
@@ -172,9 +178,9 @@ def loans(draw: st.DrawFn) -> dict[str, object]:
 @settings(max_examples=300, deadline=None)
 @given(loans())
 def test_principal_parts_sum_to_the_loan_and_instalments_are_whole_rupiah(
-    loan: dict[str, object],
+    loan: dict[str, Any],
 ) -> None:
-    s = build(**loan)  # type: ignore[arg-type]
+    s = build(**loan)
     assert len(s) == loan["periods"]
     assert s.total_principal == loan["principal"]
     assert s.instalments[-1].balance_after == 0
@@ -185,11 +191,11 @@ def test_principal_parts_sum_to_the_loan_and_instalments_are_whole_rupiah(
         assert i.total == i.total.to_integral_value()
         balance -= i.principal
         assert i.balance_after == balance
-        assert i.due_date > previous  # type: ignore[operator]
+        assert i.due_date > previous
         if loan["frequency"] == Frequency.WEEKLY:
-            assert i.due_date - previous == dt.timedelta(days=7)  # type: ignore[operator]
+            assert i.due_date - previous == dt.timedelta(days=7)
         previous = i.due_date
-        if i.number <= loan["grace"]:  # type: ignore[operator]
+        if i.number <= loan["grace"]:
             assert i.principal == 0
 
 
@@ -234,9 +240,9 @@ def test_anuitas_split_follows_the_closed_form_within_the_rupiah_rounding(
 @settings(max_examples=100, deadline=None)
 @given(loans())
 def test_effective_rate_without_fees_is_the_nominal_for_reducing_methods_and_more_for_flat(
-    loan: dict[str, object],
+    loan: dict[str, Any],
 ) -> None:
-    s = build(**loan)  # type: ignore[arg-type]
+    s = build(**loan)
     rate = Fraction(rates.effective_rate(s).per_period)
     if loan["method"] == Method.FLAT:
         # Interest on the whole principal throughout: never below interest ÷ principal.
