@@ -121,6 +121,8 @@ class SimulateForm(forms.Form):
     def __init__(self, *args: Any, terms: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.product_terms = terms
+        if terms is None or not terms.max_grace:
+            del self.fields["tenggang"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
