@@ -27,7 +27,7 @@ def test_template_gives_every_role_an_account(books):
     assert account_for_role(koperasi=books, role="penyisihan_pinjaman").normal_side == "kredit"
     assert account_for_role(koperasi=books, role="simpanan_wajib").klass == "ekuitas"
     assert account_for_role(koperasi=books, role="simpanan_sukarela").klass == "liabilitas"
-    assert RoleMapping.objects.filter(koperasi=books).count() == 21
+    assert RoleMapping.objects.filter(koperasi=books).count() == 23  # 21 + accrued interest, recovery
 
 
 def test_setup_is_idempotent_and_keeps_the_pengurus_changes(books, pengurus):
