@@ -221,7 +221,7 @@ def test_the_database_refuses_terms_out_of_range(books: Koperasi, pengurus: Any)
     _raw(terms, min_tenor=0)
     _raw(terms, max_tenor=2)  # below min_tenor 3
     _raw(terms, rate_bp=1_001)  # above 10% a month
-    _raw(terms, method="bunga_berbunga")
+    _raw(terms, method="bunga")
     _raw(terms, min_amount=0)
     _raw(terms, max_amount=D(100_000))  # below min_amount
     _raw(terms, provisi_bp=1_001)
