@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "members",
     "ledger",
     "savings",
+    "loans",
 ]
 
 MIDDLEWARE = [

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("ledger.urls")),
     path("", include("savings.urls")),
+    path("", include("loans.urls")),
 ]

@@ -45,6 +45,14 @@ class AccountRole(models.TextChoices):
     BUNGA_PINJAMAN = "pendapatan_jasa_pinjaman", _("Pendapatan jasa pinjaman")
     DENDA = "pendapatan_denda", _("Pendapatan denda")
     PROVISI_ADMIN = "pendapatan_provisi_admin", _("Pendapatan provisi dan administrasi")
+    BUNGA_PINJAMAN_DITERIMA = (
+        "bunga_pinjaman_diterima",
+        _("Bunga pinjaman masih harus diterima"),
+    )
+    PEMULIHAN_PINJAMAN = (
+        "pendapatan_pemulihan_pinjaman",
+        _("Pendapatan pemulihan pinjaman yang dihapusbukukan"),
+    )
     SIMPANAN_POKOK = "simpanan_pokok", _("Simpanan pokok")
     SIMPANAN_WAJIB = "simpanan_wajib", _("Simpanan wajib")
     SIMPANAN_SUKARELA = "simpanan_sukarela", _("Simpanan sukarela")

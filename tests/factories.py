@@ -159,3 +159,47 @@ def savings_account(koperasi: Koperasi, kind: str = "sukarela", member: Any = No
         actor=None,
         on=koperasi.business_date or dt.date(2025, 1, 1),
     )
+
+
+# --- loans -------------------------------------------------------------------------------------
+
+
+def loan_product(koperasi: Koperasi, actor: Any = None, code: str = "PU", **terms: Any) -> Any:
+    """A general-purpose monthly loan product (created once per code and koperasi, with the
+    chart of accounts): flat 1% a month, 3–36 months, Rp500.000–Rp50.000.000, provisi 1%,
+    administrasi Rp25.000, denda 0,1% a day after 3 days."""
+    from decimal import Decimal
+
+    from ledger.services import chart_setup
+    from loans.models import LoanProduct
+    from loans.services import product_create
+
+    found = LoanProduct.objects.filter(koperasi=koperasi, code=code).first()
+    if found is not None:
+        return found
+    chart_setup(koperasi=koperasi, actor=actor)
+    values: dict[str, Any] = {
+        "method": "flat",
+        "rate_percent": Decimal("1"),
+        "rate_per": "bulan",
+        "frequency": "bulanan",
+        "min_tenor": 3,
+        "max_tenor": 36,
+        "min_amount": Decimal("500000"),
+        "max_amount": Decimal("50000000"),
+        "provisi_kind": "persen",
+        "provisi_percent": Decimal("1"),
+        "admin_kind": "tetap",
+        "admin_amount": Decimal("25000"),
+        "denda_kind": "persen",
+        "denda_percent": Decimal("0.1"),
+        **terms,
+    }
+    return product_create(
+        koperasi=koperasi,
+        actor=actor,
+        code=code,
+        name=f"Pinjaman {code}",
+        effective_from=dt.date(2020, 1, 1),
+        **values,
+    )

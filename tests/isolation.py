@@ -33,7 +33,14 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "savings_account_id": lambda k: _savings_account_of(k),
     "transaction_id": lambda k: _savings_transaction_of(k),
     "batch_id": lambda k: _payroll_batch_of(k),
+    "loan_product_id": lambda k: _loan_product_of(k),
 }
+
+
+def _loan_product_of(koperasi: Koperasi) -> int:
+    from tests.factories import loan_product
+
+    return int(loan_product(koperasi).pk)
 
 
 def _savings_product_of(koperasi: Koperasi) -> int:

@@ -27,7 +27,8 @@ def test_template_gives_every_role_an_account(books):
     assert account_for_role(koperasi=books, role="penyisihan_pinjaman").normal_side == "kredit"
     assert account_for_role(koperasi=books, role="simpanan_wajib").klass == "ekuitas"
     assert account_for_role(koperasi=books, role="simpanan_sukarela").klass == "liabilitas"
-    assert RoleMapping.objects.filter(koperasi=books).count() == 21
+    # The KSP roles, with loans' accrued interest (1.1.05) and recovery income (4.1.05).
+    assert RoleMapping.objects.filter(koperasi=books).count() == 23
 
 
 def test_setup_is_idempotent_and_keeps_the_pengurus_changes(books, pengurus):
