@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('ledger', '0005_loan_roles'),
+        ('ledger', '0006_loan_roles'),
         ('registry', '0002_load_regions'),
         ('savings', '0003_rate_help_text_without_percent_sign'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -278,7 +278,7 @@ def test_the_migration_adds_the_loan_roles_to_an_existing_chart(books: Koperasi)
 
     from django.apps import apps
 
-    migration = importlib.import_module("ledger.migrations.0005_loan_roles")
+    migration = importlib.import_module("ledger.migrations.0006_loan_roles")
     # A chart set up before loans: no 4.1.05 account, neither new role mapped.
     RoleMapping.objects.filter(
         koperasi=books, role__in=["bunga_pinjaman_diterima", "pendapatan_pemulihan_pinjaman"]

@@ -39,6 +39,6 @@ def add_loan_roles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0004_entry_sequence")]
+    dependencies = [("ledger", "0005_account_period_rules")]
 
     operations = [migrations.RunPython(add_loan_roles, migrations.RunPython.noop)]
