@@ -52,6 +52,16 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def _fresh(form: Any, exc: ValidationError, *, field: str | None) -> None:
+    """A key already used for something else: the form comes back empty, with a new key, so
+    the next send is a new transaction the kasir typed on purpose."""
+    data = form.data.copy()
+    data["idempotency_key"] = forms.new_key()
+    data["amount"] = ""
+    form.data = data
+    form.add_error(field, exc.messages)
+
+
 def _session_or_redirect(request: HttpRequest) -> CashierSession | HttpResponse:
     session = services.open_session(koperasi=_k(request), kasir=request.user)
     if session is None:
@@ -223,6 +233,8 @@ def _money_action(request: HttpRequest, savings_account_id: int, action: str) ->
                 session=session,
                 idempotency_key=data["idempotency_key"],
             )
+        except services.IdempotencyConflict as exc:
+            _fresh(form, exc, field="amount")
         except ValidationError as exc:
             form.add_error("amount", exc.messages)
         else:
@@ -259,6 +271,8 @@ def transfer(request: HttpRequest, member_id: int) -> HttpResponse:
                 actor=request.user,
                 idempotency_key=data["idempotency_key"],
             )
+        except services.IdempotencyConflict as exc:
+            _fresh(form, exc, field=None)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import MoneyField
+from core.fields import MoneyField, money_range
 from savings.interest import Method
 
 # Permenkop UKM 8/2023 Pasal 26: savings interest at most 9% a year. Rates are stored in basis
@@ -180,6 +180,9 @@ class ProductTerms(models.Model):
         verbose_name = _("ketentuan produk")
         verbose_name_plural = _("ketentuan produk")
         constraints = [
+            *money_range(
+                "savings_terms", "interest_threshold", "min_balance", "pokok_amount", "wajib_amount"
+            ),
             models.UniqueConstraint(
                 fields=["koperasi", "product", "effective_from"], name="savings_terms_date"
             ),
@@ -282,6 +285,9 @@ class Account(models.Model):
         verbose_name = _("rekening simpanan")
         verbose_name_plural = _("rekening simpanan")
         constraints = [
+            *money_range(
+                "savings_account", "balance", "floor", "wajib_amount", "prepaid", "term_interest"
+            ),
             models.UniqueConstraint(fields=["koperasi", "number"], name="savings_account_number"),
             models.UniqueConstraint(
                 fields=["koperasi", "member", "product"],
@@ -346,6 +352,9 @@ class CashierSession(models.Model):
         verbose_name = _("sesi kasir")
         verbose_name_plural = _("sesi kasir")
         constraints = [
+            *money_range(
+                "savings_session", "opening_count", "closing_count", "expected", "difference"
+            ),
             models.UniqueConstraint(
                 fields=["koperasi", "kasir"],
                 condition=Q(closed_at__isnull=True),
@@ -416,6 +425,7 @@ class Transaction(models.Model):
         verbose_name = _("transaksi simpanan")
         verbose_name_plural = _("transaksi simpanan")
         constraints = [
+            *money_range("savings_tx", "amount", "cash"),
             models.CheckConstraint(condition=~Q(amount=0), name="savings_tx_nonzero"),
             models.CheckConstraint(
                 condition=Q(kind__in=TxKind.values), name="savings_tx_kind_valid"
@@ -465,6 +475,7 @@ class Obligation(models.Model):
         verbose_name = _("tagihan simpanan")
         verbose_name_plural = _("tagihan simpanan")
         constraints = [
+            *money_range("savings_obligation", "amount", "paid"),
             models.UniqueConstraint(
                 fields=["koperasi", "account", "period"], name="savings_obligation_period"
             ),
@@ -516,6 +527,7 @@ class MonthEndRun(models.Model):
         verbose_name = _("langkah akhir bulan")
         verbose_name_plural = _("langkah akhir bulan")
         constraints = [
+            *money_range("savings_monthend", "total"),
             models.UniqueConstraint(fields=["koperasi", "date", "step"], name="savings_run_once"),
         ]
 
@@ -539,6 +551,7 @@ class TaxWithholding(models.Model):
         verbose_name = _("bukti potong PPh bunga simpanan")
         verbose_name_plural = _("bukti potong PPh bunga simpanan")
         constraints = [
+            *money_range("savings_withholding", "gross", "tax"),
             models.UniqueConstraint(
                 fields=["koperasi", "member", "period"], name="savings_withholding_once"
             ),
@@ -581,6 +594,7 @@ class PayrollBatch(models.Model):
         ordering = ["-uploaded_at"]
         verbose_name = _("potong gaji")
         verbose_name_plural = _("potong gaji")
+        constraints = [*money_range("savings_payroll", "total")]
 
     def __str__(self) -> str:
         return self.filename

@@ -115,13 +115,15 @@ def amount_of(value: Any, *, allow_zero: bool = False, label: str = "") -> Decim
     """An amount typed by a person or passed by code: ``Decimal``, ``int`` or Indonesian text.
 
     Text goes through :func:`core.money.parse_rupiah` (``1.500.000,50``); anything else that is
-    not money, a negative or (unless allowed) a zero amount is refused with a message.
+    not money, a negative, (unless allowed) a zero amount or one above what can be stored
+    (:data:`core.money.MAX_AMOUNT`) is refused with a message.
     """
     try:
         if isinstance(value, str):
             amount = m.parse_rupiah(value)
         else:
             amount = m.money(value)
+        m.check_stored(amount)
     except m.InvalidAmount as exc:
         raise AmountError(str(exc), code="amount_invalid") from exc
     prefix = f"{label}: " if label else ""
@@ -486,6 +488,12 @@ class Booking:
             change.prepaid_delta += amount - arrears_paid
         else:
             self.credit(ledger_account, amount)
+        if self.balance_of(account) + amount > m.MAX_AMOUNT:
+            raise AmountError(
+                _("Saldo rekening akan melebihi %(max)s, batas yang dapat dicatat.")
+                % {"max": rupiah(m.MAX_AMOUNT)},
+                code="balance_too_large",
+            )
         change.delta += amount
         if account.kind == Kind.SUKARELA:
             terms = self.terms(product)

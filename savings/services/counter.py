@@ -46,14 +46,38 @@ def _check_via(via: str) -> None:
         raise SavingsError(_("Sumber dana harus kas atau bank."), code="via")
 
 
-def _repeat(entry: JournalEntry, account: Account) -> Transaction:
+def _repeat(
+    entry: JournalEntry, account: Account, *, kind: str, amount: Decimal, cash: Decimal
+) -> Transaction:
+    """The first result of a key used again, when the repeat asks for exactly the same thing.
+
+    A key is bound to what it was first used for: the kind of action, the account, the amount
+    (signed: + in, − out) and the cash it moved. A kasir who goes back, changes the amount and
+    sends the same form again would otherwise see the first receipt while the drawer holds the
+    second amount: that is refused, and the page gives a fresh form."""
     tx = Transaction.objects.filter(entry=entry, account=account).order_by("id").first()
-    if tx is None:
+    if tx is None or entry.kind != kind or tx.amount != amount or tx.cash != cash:
         raise IdempotencyConflict(
-            _("Kunci transaksi ini sudah dipakai untuk transaksi lain; muat ulang formulir."),
+            _(
+                "Formulir ini sudah dipakai untuk transaksi lain (%(what)s). Tidak ada yang "
+                "dicatat; periksa jumlahnya lalu kirim ulang dengan formulir baru."
+            )
+            % {"what": _first_use(entry, tx)},
             code="idempotency_conflict",
         )
     return tx
+
+
+def _first_use(entry: JournalEntry, tx: Transaction | None) -> str:
+    kinds = {
+        DEPOSIT: _("setoran"),
+        WITHDRAW: _("penarikan"),
+        TRANSFER: _("pindah buku"),
+    }
+    what = kinds.get(entry.kind, entry.kind)
+    if tx is None:
+        return f"{what} {entry.number}"
+    return f"{what} {rupiah(abs(tx.amount))} {entry.number}"
 
 
 def _audit_tx(actor: Any, action: str, tx: Transaction, entry: JournalEntry) -> None:
@@ -164,7 +188,7 @@ def withdraw(
     )
 
 
-DEPOSIT, WITHDRAW = "savings.deposit", "savings.withdraw"
+DEPOSIT, WITHDRAW, TRANSFER = "savings.deposit", "savings.withdraw", "savings.transfer"
 
 
 @transaction.atomic
@@ -181,10 +205,10 @@ def _move(
 ) -> Transaction:
     """The write half of a deposit or a withdrawal: lock, repeat or book, post, audit."""
     locked, books = _lock(account, booking, key)
-    if (entry := books.keyed) is not None:
-        return _repeat(entry, locked)
     signed = amount if kind == DEPOSIT else -amount
     cash = signed if via == "kas" else ZERO
+    if (entry := books.keyed) is not None:
+        return _repeat(entry, locked, kind=kind, amount=signed, cash=cash)
     if kind == DEPOSIT:
         text = memo or books_text("Setoran %(p)s", p=locked.product.name)
         tx = booking.pay_in(locked, amount, memo=text, cash=cash)
@@ -231,18 +255,21 @@ def transfer(
         koperasi=koperasi, value_date=booking.value_date, idempotency_key=idempotency_key
     )
     if (entry := books.keyed) is not None:
-        return _repeat(entry, src), _repeat(entry, dst)
+        return (
+            _repeat(entry, src, kind=TRANSFER, amount=-amount, cash=ZERO),
+            _repeat(entry, dst, kind=TRANSFER, amount=amount, cash=ZERO),
+        )
     text = memo or books_text("Pindah buku %(a)s → %(b)s", a=src.number, b=dst.number)
     out = booking.pay_out(src, amount, kind=TxKind.TRANSFER_KELUAR, memo=text)
     into = booking.pay_in(dst, amount, kind=TxKind.TRANSFER_MASUK, memo=text)
     entry = booking.post(
-        kind="savings.transfer",
+        kind=TRANSFER,
         memo=f"{text} — {src.member.full_name}",
         actor=actor,
         source=f"savings.Account:{src.pk}",
         books=books,
     )
-    _audit_tx(actor, "savings.transfer", out, entry)
+    _audit_tx(actor, TRANSFER, out, entry)
     return out, into
 
 
