@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -122,16 +122,18 @@ def session_open(request: HttpRequest) -> HttpResponse:
 
 @koperasi_view(*WRITERS)
 def session_close(request: HttpRequest) -> HttpResponse:
+    """Count the drawer by pecahan (or one total) and close; then the session's summary."""
     session = services.open_session(koperasi=_k(request), kasir=request.user)
     if session is None:
         messages.error(request, _("Tidak ada sesi kasir yang terbuka."))
         return redirect("savings:counter", kode=_k(request).code)
-    form = forms.CountForm(request.POST or None)
+    form = forms.CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             closed = services.cashier_close(
                 session=session,
                 count=form.cleaned_data["count"],
+                denominations=form.pecahan(),
                 note=form.cleaned_data["note"],
                 actor=request.user,
             )
@@ -145,8 +147,7 @@ def session_close(request: HttpRequest) -> HttpResponse:
                     _("Selisih kas %(d)s dicatat dan dilaporkan kepada pengurus.")
                     % {"d": rupiah(closed.difference)},
                 )
-            return redirect("savings:counter", kode=_k(request).code)
-    moved = session.transactions.values("kind").annotate(s=Sum("cash")).order_by("kind")
+            return redirect("savings:session_summary", kode=_k(request).code, session_id=closed.pk)
     return render(
         request,
         "savings/session_close.html",
@@ -154,10 +155,79 @@ def session_close(request: HttpRequest) -> HttpResponse:
             request,
             form=form,
             expected=services.session_expected(session),
-            moved=moved,
+            summary=services.session_summary(session),
         ),
         status=400 if form.errors else 200,
     )
+
+
+@koperasi_view(*WRITERS)
+def vault(request: HttpRequest) -> HttpResponse:
+    """Cash between the vault (kas besar) and the kasir's drawer, both ways."""
+    session = _session_or_redirect(request)
+    if isinstance(session, HttpResponse):
+        return session
+    form = forms.VaultForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.vault_move(
+                session=session,
+                amount=form.cleaned_data["amount"],
+                direction=form.cleaned_data["direction"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error("amount", exc.messages)
+        else:
+            messages.success(request, _("Pindah kas brankas dicatat."))
+            return redirect("savings:vault", kode=_k(request).code)
+    return render(
+        request,
+        "savings/vault.html",
+        _ctx(
+            request,
+            form=form,
+            expected=services.session_expected(session),
+            moves=session.vault_moves.order_by("-id"),
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+def _summary(request: HttpRequest, session_id: int) -> Any:
+    session = get_object_or_404(
+        CashierSession.objects.select_related("kasir", "koperasi"),
+        pk=session_id,
+        koperasi=_k(request),
+    )
+    return services.session_summary(session)
+
+
+@koperasi_view()
+def session_summary(request: HttpRequest, session_id: int) -> HttpResponse:
+    summary = _summary(request, session_id)
+    return render(
+        request,
+        "savings/session_summary.html",
+        _ctx(request, summary=summary, s=summary.session),
+    )
+
+
+@koperasi_view()
+def session_summary_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+    from weasyprint import HTML
+
+    summary = _summary(request, session_id)
+    html = render_to_string(
+        "savings/session_summary_print.html",
+        {"k": _k(request), "summary": summary, "s": summary.session},
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="sesi-kasir-{session_id}.pdf"'
+    return response
 
 
 # --- a member at the counter -------------------------------------------------------------------

@@ -373,6 +373,68 @@ class CashierSession(models.Model):
         return self.closed_at is None
 
 
+class VaultMove(models.Model):
+    """Cash moved between the vault (kas besar) and a kasir's drawer during a session.
+
+    ``amount`` is signed as the drawer sees it: + taken in from the vault, − handed back to it.
+    The chart has one ``kas`` account for the vault and every drawer, so a move changes no
+    ledger balance and posts no entry: it changes what the drawer should hold, and the session's
+    expected cash counts it (see ``savings.services.drawer``).
+    """
+
+    koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(
+        CashierSession, on_delete=models.PROTECT, related_name="vault_moves"
+    )
+    amount = MoneyField(_("jumlah"))
+    at = models.DateTimeField(_("waktu"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    note = models.CharField(_("keterangan"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["session", "id"]
+        verbose_name = _("pindah kas brankas")
+        verbose_name_plural = _("pindah kas brankas")
+        constraints = [
+            *money_range("savings_vault", "amount"),
+            models.CheckConstraint(condition=~Q(amount=0), name="savings_vault_nonzero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.amount}"
+
+
+class Denomination(models.Model):
+    """How many notes or coins of one face value the kasir counted when closing a session."""
+
+    session = models.ForeignKey(
+        CashierSession, on_delete=models.PROTECT, related_name="denominations"
+    )
+    face = models.PositiveIntegerField(_("pecahan (rupiah)"))
+    pieces = models.PositiveIntegerField(_("lembar/keping"))
+
+    class Meta:
+        ordering = ["session", "-face"]
+        verbose_name = _("pecahan")
+        verbose_name_plural = _("pecahan")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "face"], name="savings_denomination_once"),
+            models.CheckConstraint(
+                condition=Q(face__gte=1, face__lte=1000000, pieces__lte=10000000),
+                name="savings_denomination_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.face} × {self.pieces}"
+
+    @property
+    def total(self) -> Decimal:
+        return Decimal(self.face) * self.pieces
+
+
 class TxKind(models.TextChoices):
     SETORAN = "setoran", _("Setoran")
     PENARIKAN = "penarikan", _("Penarikan")

@@ -33,7 +33,23 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "savings_account_id": lambda k: _savings_account_of(k),
     "transaction_id": lambda k: _savings_transaction_of(k),
     "batch_id": lambda k: _payroll_batch_of(k),
+    "session_id": lambda k: _cashier_session_of(k),
 }
+
+
+def _cashier_session_of(koperasi: Koperasi) -> int:
+    from registry.models import Role
+    from savings.models import CashierSession
+    from tests.factories import staff_user
+
+    found = CashierSession.objects.filter(koperasi=koperasi).order_by("pk").first()
+    if found is not None:
+        return int(found.pk)
+    kasir = staff_user(f"kasir.sesi.{koperasi.code}", Role.KASIR, koperasi)
+    session = CashierSession.objects.create(
+        koperasi=koperasi, kasir=kasir, business_date="2025-01-15", opening_count=0
+    )
+    return int(session.pk)
 
 
 def _savings_product_of(koperasi: Koperasi) -> int:

@@ -4,6 +4,7 @@ record. Grouped by what they touch:
 
 - :mod:`.products` — products and their dated terms, opening accounts;
 - :mod:`.counter` — the kasir's deposit, withdrawal, transfer and cash sessions;
+- :mod:`.drawer` — the drawer's cash: payouts within it, vault moves, the count by pecahan;
 - :mod:`.membership` — the money of joining and leaving (wrapping ``members.services``);
 - :mod:`.berjangka` — time deposits;
 - :mod:`.month_end` — wajib billing, interest, tax (and maturities) per month end;
@@ -39,6 +40,12 @@ from savings.services.counter import (
     transfer,
     withdraw,
 )
+from savings.services.drawer import (
+    DENOMINATIONS,
+    DrawerShort,
+    session_summary,
+    vault_move,
+)
 from savings.services.membership import (
     ExitResult,
     JoinResult,
@@ -59,7 +66,11 @@ from savings.services.products import (
 )
 
 __all__ = [
+    "DENOMINATIONS",
     "AccountClosed",
+    "DrawerShort",
+    "session_summary",
+    "vault_move",
     "AmountError",
     "BelowMinimum",
     "Booking",

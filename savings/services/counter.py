@@ -9,11 +9,11 @@ transaction, on account rows locked first (in id order). An idempotency key make
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from core.dates import business_date
 from ledger import services as ledger
 from ledger.models import JournalEntry
 from registry.models import Koperasi
-from savings.models import Account, CashierSession, Kind, Transaction, TxKind
+from savings.models import Account, CashierSession, Denomination, Kind, Transaction, TxKind
 from savings.services._bulk import columns, instances
 from savings.services._common import (
     ZERO,
@@ -37,6 +37,7 @@ from savings.services._common import (
     rupiah,
     value_date_of,
 )
+from savings.services.drawer import count_of, expected_cash
 
 VIA = ("kas", "bank")
 
@@ -99,11 +100,13 @@ def _audit_tx(actor: Any, action: str, tx: Transaction, entry: JournalEntry) -> 
     )
 
 
-def _lock(account: Account, booking: Booking, key: str | None) -> tuple[Account, ledger.Books]:
+def _lock(
+    account: Account, booking: Booking, key: str | None, *, payout: bool = False
+) -> tuple[Account, ledger.Books]:
     """Lock the account (checking the kasir's session is still open), its open obligations
     (wajib, pokok) and then the books, in the order every savings write takes them; the books
     tell whether ``key`` was used already."""
-    locked = lock_account(account, session=booking.session)
+    locked = lock_account(account, session=booking.session, drawer=payout)
     if locked.kind in (Kind.WAJIB, Kind.POKOK):
         booking.preload_obligations([locked.pk])
     books = ledger.lock_books(
@@ -204,7 +207,7 @@ def _move(
     booking: Booking,
 ) -> Transaction:
     """The write half of a deposit or a withdrawal: lock, repeat or book, post, audit."""
-    locked, books = _lock(account, booking, key)
+    locked, books = _lock(account, booking, key, payout=kind == WITHDRAW and via == "kas")
     signed = amount if kind == DEPOSIT else -amount
     cash = signed if via == "kas" else ZERO
     if (entry := books.keyed) is not None:
@@ -316,20 +319,36 @@ def cashier_open(*, koperasi: Koperasi, kasir: Any, count: Any, actor: Any) -> C
 
 
 def session_expected(session: CashierSession) -> Any:
-    moved = session.transactions.aggregate(s=Sum("cash"))["s"] or ZERO
-    return session.opening_count + moved
+    return expected_cash(session)
 
 
 @transaction.atomic
 def cashier_close(
-    *, session: CashierSession, count: Any, actor: Any, note: str = ""
+    *,
+    session: CashierSession,
+    actor: Any,
+    count: Any = None,
+    denominations: Mapping[int, int] | None = None,
+    note: str = "",
 ) -> CashierSession:
     """End the day with a count; a difference is posted to ``selisih_kas`` against cash.
 
     A shortage (count below what the records say) is an expense, a surplus reduces it; both
-    show on the manager's list of sessions.
+    show on the manager's list of sessions. With ``denominations`` (pecahan → pieces) the count
+    is their total, and they are kept with the session for its summary.
     """
-    amount = amount_of(count, allow_zero=True, label=_("Kas akhir"))
+    if denominations is not None:
+        pieces = {int(f): int(n) for f, n in denominations.items() if n}
+        amount = count_of(pieces)
+        if count is not None and amount_of(count, allow_zero=True) != amount:
+            raise SavingsError(
+                _("Jumlah kas %(count)s berbeda dengan hitungan pecahan %(sum)s.")
+                % {"count": rupiah(amount_of(count, allow_zero=True)), "sum": rupiah(amount)},
+                code="count_mismatch",
+            )
+    else:
+        pieces = {}
+        amount = amount_of(count, allow_zero=True, label=_("Kas akhir"))
     note = " ".join((note or "").split())[:250]
     locked = CashierSession.objects.select_for_update().get(pk=session.pk)
     if locked.closed_at is not None:
@@ -368,6 +387,9 @@ def cashier_close(
     locked.difference = difference
     locked.note = note
     locked.save()
+    Denomination.objects.bulk_create(
+        Denomination(session=locked, face=face, pieces=n) for face, n in sorted(pieces.items())
+    )
     audit.record(
         actor=actor,
         action="savings.cashier_close",
@@ -376,6 +398,7 @@ def cashier_close(
             "closing_count": str(amount),
             "expected": str(expected),
             "difference": str(difference),
+            "pecahan": {str(f): n for f, n in sorted(pieces.items(), reverse=True)},
         },
         note=note,
     )
