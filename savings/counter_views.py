@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.dates import business_date
+from core.money import terbilang
 from members import selectors as member_selectors
 from members.models import Member
 from members.services import MemberError
 from registry.access import koperasi_view
 from registry.models import Role
 from savings import forms, selectors, services
-from savings.models import Account, CashierSession, Kind, Transaction
+from savings.models import Account, CashierSession, CounterRequest, Kind, Transaction
 from savings.services._common import rupiah
 
 WRITERS = (Role.KASIR, Role.PENGURUS)
@@ -60,6 +61,67 @@ def _fresh(form: Any, exc: ValidationError, *, field: str | None) -> None:
     data["amount"] = ""
     form.data = data
     form.add_error(field, exc.messages)
+
+
+def _confirm(request: HttpRequest, exc: ValidationError, amount: Any) -> HttpResponse:
+    """Above the confirmation level: the amount in figures and in words, and the same form
+    (same key) to send again with ``confirmed``."""
+    fields = [
+        (k, v) for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "confirmed")
+    ]
+    return render(
+        request,
+        "savings/confirm.html",
+        _ctx(
+            request,
+            message=_error_text(exc),
+            amount=amount,
+            words=terbilang(amount),
+            fields=fields,
+            action_url=request.path,
+        ),
+    )
+
+
+def _ask_approval(
+    request: HttpRequest,
+    *,
+    action: str,
+    account: Account,
+    amount: Any,
+    memo: str,
+    session: CashierSession | None,
+    key: str,
+    target: Account | None = None,
+) -> HttpResponse:
+    """Above the approval threshold: the transaction waits for a pengurus; nothing is posted."""
+    try:
+        pending = services.request_create(
+            action=action,
+            account=account,
+            target=target,
+            amount=amount,
+            memo=memo,
+            session=session,
+            actor=request.user,
+            idempotency_key=key,
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.warning(
+            request,
+            _(
+                "%(what)s %(amt)s menunggu persetujuan pengurus (permintaan no. %(n)s); "
+                "belum ada uang yang dicatat."
+            )
+            % {
+                "what": pending.get_action_display(),
+                "amt": rupiah(pending.amount),
+                "n": pending.pk,
+            },
+        )
+    return redirect("savings:counter_member", kode=_k(request).code, member_id=account.member_id)
 
 
 def _session_or_redirect(request: HttpRequest) -> CashierSession | HttpResponse:
@@ -302,6 +364,21 @@ def _money_action(request: HttpRequest, savings_account_id: int, action: str) ->
                 actor=request.user,
                 session=session,
                 idempotency_key=data["idempotency_key"],
+                confirmed=bool(request.POST.get("confirmed")),
+            )
+        except services.NeedsConfirmation as exc:
+            return _confirm(request, exc, data["amount"])
+        except services.NeedsApproval:
+            return _ask_approval(
+                request,
+                action=CounterRequest.Action.DEPOSIT
+                if action == "deposit"
+                else CounterRequest.Action.WITHDRAW,
+                account=account,
+                amount=data["amount"],
+                memo=data["memo"],
+                session=session,
+                key=data["idempotency_key"],
             )
         except services.IdempotencyConflict as exc:
             _fresh(form, exc, field="amount")
@@ -340,6 +417,20 @@ def transfer(request: HttpRequest, member_id: int) -> HttpResponse:
                 amount=data["amount"],
                 actor=request.user,
                 idempotency_key=data["idempotency_key"],
+                confirmed=bool(request.POST.get("confirmed")),
+            )
+        except services.NeedsConfirmation as exc:
+            return _confirm(request, exc, data["amount"])
+        except services.NeedsApproval:
+            return _ask_approval(
+                request,
+                action=CounterRequest.Action.TRANSFER,
+                account=data["source"],
+                target=data["target"],
+                amount=data["amount"],
+                memo="",
+                session=None,
+                key=data["idempotency_key"],
             )
         except services.IdempotencyConflict as exc:
             _fresh(form, exc, field=None)

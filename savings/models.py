@@ -664,3 +664,115 @@ class PayrollBatch(models.Model):
 
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
+
+
+class CounterLimits(models.Model):
+    """A koperasi's limits at the counter, set by its pengurus (data, not settings).
+
+    Above ``confirm_above`` the kasir sees the amount in words and confirms it; above
+    ``approval_threshold`` a deposit, withdrawal or transfer waits for a pengurus's approval
+    (:class:`CounterRequest`); above ``ceiling`` it is refused outright.
+    """
+
+    koperasi = models.OneToOneField("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    confirm_above = MoneyField(_("konfirmasi terbilang di atas"), default=Decimal("10000000"))
+    approval_threshold = MoneyField(
+        _("perlu persetujuan pengurus di atas"), default=Decimal("50000000")
+    )
+    ceiling = MoneyField(_("batas tertinggi per transaksi"), default=Decimal("1000000000"))
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("batas transaksi kasir")
+        verbose_name_plural = _("batas transaksi kasir")
+        constraints = [
+            *money_range("savings_limits", "confirm_above", "approval_threshold", "ceiling"),
+            models.CheckConstraint(
+                condition=Q(confirm_above__gt=0)
+                & Q(approval_threshold__gt=0)
+                & Q(approval_threshold__lte=F("ceiling")),
+                name="savings_limits_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.koperasi_id}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "menunggu", _("Menunggu persetujuan")
+    APPROVED = "disetujui", _("Disetujui")
+    REFUSED = "ditolak", _("Ditolak")
+
+
+class CounterRequest(models.Model):
+    """A counter transaction above the approval threshold, waiting for a pengurus.
+
+    It posts nothing until approved by someone other than the kasir who entered it (held by
+    the database too); then it posts once, with the kasir's session. A refused request is kept.
+    """
+
+    class Action(models.TextChoices):
+        DEPOSIT = "setoran", _("Setoran")
+        WITHDRAW = "penarikan", _("Penarikan")
+        TRANSFER = "pindah_buku", _("Pindah buku")
+
+    koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("jenis"), max_length=12, choices=Action.choices)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("rekening")
+    )
+    target = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    amount = MoneyField(_("jumlah"))
+    via = models.CharField(max_length=5, default="kas")
+    memo = models.CharField(_("keterangan"), max_length=200, blank=True)
+    session = models.ForeignKey(
+        CashierSession, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    idempotency_key = models.CharField(max_length=64)
+    maker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("alasan"), max_length=250, blank=True)
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("permintaan persetujuan")
+        verbose_name_plural = _("permintaan persetujuan")
+        constraints = [
+            *money_range("savings_request", "amount"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="savings_request_positive"),
+            models.UniqueConstraint(
+                fields=["koperasi", "idempotency_key"], name="savings_request_key_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(checker__isnull=True) | ~Q(checker=F("maker")),
+                name="savings_request_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=RequestStatus.PENDING, checker__isnull=True)
+                | Q(~Q(status=RequestStatus.PENDING), checker__isnull=False),
+                name="savings_request_decided_by_checker",
+            ),
+            models.CheckConstraint(
+                condition=Q(transaction__isnull=True) | Q(status=RequestStatus.APPROVED),
+                name="savings_request_posts_when_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.amount}"

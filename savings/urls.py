@@ -1,5 +1,6 @@
 from django.urls import path
 
+from savings import approval_views as approvals
 from savings import counter_views as kasir
 from savings import views
 
@@ -31,6 +32,10 @@ urlpatterns = [
     path(S + "potong-gaji/", views.payroll, name="payroll"),
     path(S + "potong-gaji/<int:batch_id>/", views.payroll_batch, name="payroll_batch"),
     path(S + "sesi-kasir/", views.sessions, name="sessions"),
+    path(S + "batas-kasir/", approvals.limits, name="limits"),
+    path(S + "persetujuan/", approvals.queue, name="approvals"),
+    path(S + "persetujuan/<int:request_id>/setujui/", approvals.approve, name="request_approve"),
+    path(S + "persetujuan/<int:request_id>/tolak/", approvals.refuse, name="request_refuse"),
     path(K, kasir.counter, name="counter"),
     path(K + "cari/", kasir.search, name="search"),
     path(K + "buka/", kasir.session_open, name="session_open"),

@@ -4,6 +4,7 @@ record. Grouped by what they touch:
 
 - :mod:`.products` — products and their dated terms, opening accounts;
 - :mod:`.counter` — the kasir's deposit, withdrawal, transfer and cash sessions;
+- :mod:`.approvals` — counter limits and the pengurus's approval (maker-checker);
 - :mod:`.drawer` — the drawer's cash: payouts within it, vault moves, the count by pecahan;
 - :mod:`.membership` — the money of joining and leaving (wrapping ``members.services``);
 - :mod:`.berjangka` — time deposits;
@@ -23,6 +24,16 @@ from savings.services._common import (
     add_months,
     amount_of,
     terms_in_force,
+)
+from savings.services.approvals import (
+    AboveCeiling,
+    NeedsApproval,
+    NeedsConfirmation,
+    limits_of,
+    limits_set,
+    request_approve,
+    request_create,
+    request_refuse,
 )
 from savings.services.berjangka import (
     berjangka_break,
@@ -67,6 +78,14 @@ from savings.services.products import (
 
 __all__ = [
     "DENOMINATIONS",
+    "AboveCeiling",
+    "NeedsApproval",
+    "NeedsConfirmation",
+    "limits_of",
+    "limits_set",
+    "request_approve",
+    "request_create",
+    "request_refuse",
     "AccountClosed",
     "DrawerShort",
     "session_summary",

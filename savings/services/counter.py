@@ -24,6 +24,7 @@ from ledger import services as ledger
 from ledger.models import JournalEntry
 from registry.models import Koperasi
 from savings.models import Account, CashierSession, Denomination, Kind, Transaction, TxKind
+from savings.services import approvals
 from savings.services._bulk import columns, instances
 from savings.services._common import (
     ZERO,
@@ -140,15 +141,21 @@ def deposit(
     via: str = "kas",
     memo: str = "",
     value_date: dt.date | None = None,
+    confirmed: bool = True,
+    approved: bool = False,
 ) -> Transaction:
     """Money into a member's account from the kasir's cash (or the bank).
 
     Into wajib it settles the oldest arrears first, the rest is paid ahead; into pokok only
-    what is still unpaid. Berjangka takes no top-up. Atomic: everything it writes is written in
-    one transaction (:func:`_move`), after the lock-free reads.
+    what is still unpaid. Berjangka takes no top-up. Above the koperasi's limits it is refused
+    (ceiling), waits for ``confirmed`` (the amount in words seen by the kasir) or for
+    ``approved`` (a pengurus's approval: :mod:`savings.services.approvals`). Atomic:
+    everything it writes is written in one transaction (:func:`_move`), after the lock-free
+    reads.
     """
     amount = amount_of(amount)
     _check_via(via)
+    approvals.check(account.koperasi_id, amount, confirmed=confirmed, approved=approved)
     booking = _prepared(account, session, via, value_date)
     return _move(
         DEPOSIT,
@@ -172,12 +179,15 @@ def withdraw(
     via: str = "kas",
     memo: str = "",
     value_date: dt.date | None = None,
+    confirmed: bool = True,
+    approved: bool = False,
 ) -> Transaction:
     """Money out of a withdrawable account, never below the product's minimum balance.
 
     Atomic like :func:`deposit` (the writes happen in :func:`_move`)."""
     amount = amount_of(amount)
     _check_via(via)
+    approvals.check(account.koperasi_id, amount, confirmed=confirmed, approved=approved)
     booking = _prepared(account, session, via, value_date)
     return _move(
         WITHDRAW,
@@ -240,9 +250,15 @@ def transfer(
     idempotency_key: str | None = None,
     memo: str = "",
     value_date: dt.date | None = None,
+    confirmed: bool = True,
+    approved: bool = False,
 ) -> tuple[Transaction, Transaction]:
-    """Move money between two accounts of the same member (pindah buku), in one entry."""
+    """Move money between two accounts of the same member (pindah buku), in one entry.
+
+    Like a deposit, above the koperasi's limits it needs confirming or a pengurus's approval
+    (:mod:`savings.services.approvals`)."""
     amount = amount_of(amount)
+    approvals.check(source.koperasi_id, amount, confirmed=confirmed, approved=approved)
     if source.pk == target.pk:
         raise SavingsError(_("Rekening asal dan tujuan tidak boleh sama."), code="same_account")
     if source.koperasi_id != target.koperasi_id or source.member_id != target.member_id:

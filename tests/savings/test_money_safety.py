@@ -67,12 +67,20 @@ def test_two_rp50_kuadriliun_deposits_cannot_overflow_a_balance(member, kasir):
     assert_books_agree(member.koperasi)
 
 
-def test_deposits_that_would_carry_a_balance_past_the_bound_are_refused(member, kasir):
+def test_deposits_that_would_carry_a_balance_past_the_bound_are_refused(member, kasir, pengurus):
     """Each deposit within the bound, their sum not: the second is refused in Python, by
-    message, before the database would refuse the balance."""
+    message, before the database would refuse the balance (a koperasi whose ceiling is the
+    bound itself)."""
+    services.limits_set(
+        koperasi=member.koperasi,
+        confirm_above=m.MAX_AMOUNT,
+        approval_threshold=m.MAX_AMOUNT,
+        ceiling=m.MAX_AMOUNT,
+        actor=pengurus,
+    )
     sukarela = account(member, Kind.SUKARELA)
     big = m.MAX_AMOUNT - D("1000000")
-    services.deposit(account=sukarela, amount=big, actor=kasir)
+    services.deposit(account=sukarela, amount=big, actor=kasir, approved=True)
     with pytest.raises(services.AmountError, match="Saldo rekening akan melebihi"):
         services.deposit(account=account(member, Kind.SUKARELA), amount=D("2000000"), actor=kasir)
     assert account(member, Kind.SUKARELA).balance == big + D("500000")
