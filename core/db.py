@@ -93,3 +93,44 @@ def empty_database(using: str = "default") -> None:
             with connection.cursor() as cursor:
                 for _name, sql in triggers:
                     cursor.execute(sql)
+
+
+_SAVED = "kopdig_saved_triggers"
+
+
+def _set_triggers_aside(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_SAVED} (name TEXT, sql TEXT)")
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = list(cursor.fetchall())
+        for name, sql in triggers:
+            cursor.execute(f"INSERT INTO {_SAVED} (name, sql) VALUES (%s, %s)", [name, sql])  # noqa: S608
+            cursor.execute(f'DROP TRIGGER "{name}"')
+
+
+def _put_triggers_back(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"SELECT name, sql FROM {_SAVED}")  # noqa: S608
+        for _name, sql in cursor.fetchall():
+            cursor.execute(sql)
+        cursor.execute(f"DROP TABLE {_SAVED}")
+
+
+def sqlite_rebuild_keeping_triggers(operations: list[Any]) -> list[Any]:
+    """``operations`` that rebuild tables on SQLite (a CHECK added, a column altered), with every
+    trigger set aside before and put back exactly as it was after.
+
+    SQLite adds a CHECK by copying the table under a new name; the copy has none of the old
+    table's triggers, and the rename fails while another table's trigger names it. On PostgreSQL
+    nothing is set aside (ALTER TABLE keeps triggers)."""
+    from django.db import migrations
+
+    return [
+        migrations.RunPython(_set_triggers_aside, _put_triggers_back),
+        *operations,
+        migrations.RunPython(_put_triggers_back, _set_triggers_aside),
+    ]

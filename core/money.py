@@ -26,7 +26,14 @@ PLACES = 2
 SEN = Decimal("0.01")
 RUPIAH = Decimal("1")
 ZERO = Decimal("0.00")
-MAX_SEN = 2**63 - 1  # the 64-bit integer column
+# Arithmetic on amounts stays within the 64-bit integer of sen...
+_LIMIT = Decimal(2**63 - 1) / 100
+# ...and what is stored (an amount, a balance, a count) within Rp100 triliun. The largest
+# Indonesian savings-and-loan koperasi holds about a tenth of that in total; a district's
+# koperasi far less. The bound leaves headroom below 2**63 for sums: 922 stored amounts at the
+# bound still add up within a 64-bit integer, and the database holds every money column to it
+# (``core.fields.money_range``).
+MAX_SEN = 10**16
 MAX_AMOUNT = Decimal(MAX_SEN) / 100
 
 ROUNDING_MODES = frozenset(
@@ -47,7 +54,10 @@ __all__ = [
     "SEN",
     "ZERO",
     "InvalidAmount",
+    "MAX_AMOUNT",
+    "MAX_SEN",
     "allocate",
+    "check_stored",
     "format_rupiah",
     "from_sen",
     "money",
@@ -110,8 +120,19 @@ def _decimal(value: str | int | Decimal) -> Decimal:
         )
     if not amount.is_finite():
         raise InvalidAmount(_("Jumlah uang harus berupa bilangan terhingga."))
-    if abs(amount) > MAX_AMOUNT:
+    if abs(amount) > _LIMIT:
         raise InvalidAmount(_("Jumlah uang terlalu besar."))
+    return amount
+
+
+def check_stored(amount: Decimal) -> Decimal:
+    """``amount`` when it can be stored (|amount| at most :data:`MAX_AMOUNT`); else a message
+    naming the most that can be (a typo of extra zeros at the counter is refused here)."""
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidAmount(
+            _("Jumlah %(value)s terlalu besar: paling banyak %(max)s.")
+            % {"value": format_rupiah(amount), "max": format_rupiah(MAX_AMOUNT)}
+        )
     return amount
 
 
@@ -150,8 +171,9 @@ def quantize(value: str | int | Decimal, *, rounding: str, unit: Decimal = SEN) 
 
 
 def to_sen(amount: Decimal) -> int:
-    """Amount → integer sen for the database. The amount must already be exact to the sen."""
-    return int(money(amount) * 100)
+    """Amount → integer sen for the database. The amount must already be exact to the sen and
+    within what can be stored (:func:`check_stored`)."""
+    return int(check_stored(money(amount)) * 100)
 
 
 def from_sen(sen: int) -> Decimal:

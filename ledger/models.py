@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import MoneyField
+from core.fields import MoneyField, money_range
 
 
 class AccountClass(models.TextChoices):
@@ -274,6 +274,7 @@ class Posting(models.Model):
         verbose_name = _("posting")
         verbose_name_plural = _("posting")
         constraints = [
+            *money_range("ledger_posting", "amount"),
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_posting_nonzero"),
         ]
         indexes = [
@@ -372,6 +373,7 @@ class PeriodBalance(models.Model):
         verbose_name = _("saldo penutupan")
         verbose_name_plural = _("saldo penutupan")
         constraints = [
+            *money_range("ledger_period_balance", "balance"),
             models.UniqueConstraint(
                 fields=["koperasi", "period", "account"], name="ledger_period_balance_unique"
             ),

@@ -11,20 +11,21 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.dates import business_date
+from core.money import terbilang
 from members import selectors as member_selectors
 from members.models import Member
 from members.services import MemberError
 from registry.access import koperasi_view
 from registry.models import Role
 from savings import forms, selectors, services
-from savings.models import Account, CashierSession, Kind, Transaction
+from savings.models import Account, CashierSession, CounterRequest, Kind, Transaction
 from savings.services._common import rupiah
 
 WRITERS = (Role.KASIR, Role.PENGURUS)
@@ -50,6 +51,77 @@ def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+def _fresh(form: Any, exc: ValidationError, *, field: str | None) -> None:
+    """A key already used for something else: the form comes back empty, with a new key, so
+    the next send is a new transaction the kasir typed on purpose."""
+    data = form.data.copy()
+    data["idempotency_key"] = forms.new_key()
+    data["amount"] = ""
+    form.data = data
+    form.add_error(field, exc.messages)
+
+
+def _confirm(request: HttpRequest, exc: ValidationError, amount: Any) -> HttpResponse:
+    """Above the confirmation level: the amount in figures and in words, and the same form
+    (same key) to send again with ``confirmed``."""
+    fields = [
+        (k, v) for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "confirmed")
+    ]
+    return render(
+        request,
+        "savings/confirm.html",
+        _ctx(
+            request,
+            message=_error_text(exc),
+            amount=amount,
+            words=terbilang(amount),
+            fields=fields,
+            action_url=request.path,
+        ),
+    )
+
+
+def _ask_approval(
+    request: HttpRequest,
+    *,
+    action: str,
+    account: Account,
+    amount: Any,
+    memo: str,
+    session: CashierSession | None,
+    key: str,
+    target: Account | None = None,
+) -> HttpResponse:
+    """Above the approval threshold: the transaction waits for a pengurus; nothing is posted."""
+    try:
+        pending = services.request_create(
+            action=action,
+            account=account,
+            target=target,
+            amount=amount,
+            memo=memo,
+            session=session,
+            actor=request.user,
+            idempotency_key=key,
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.warning(
+            request,
+            _(
+                "%(what)s %(amt)s menunggu persetujuan pengurus (permintaan no. %(n)s); "
+                "belum ada uang yang dicatat."
+            )
+            % {
+                "what": pending.get_action_display(),
+                "amt": rupiah(pending.amount),
+                "n": pending.pk,
+            },
+        )
+    return redirect("savings:counter_member", kode=_k(request).code, member_id=account.member_id)
 
 
 def _session_or_redirect(request: HttpRequest) -> CashierSession | HttpResponse:
@@ -112,16 +184,18 @@ def session_open(request: HttpRequest) -> HttpResponse:
 
 @koperasi_view(*WRITERS)
 def session_close(request: HttpRequest) -> HttpResponse:
+    """Count the drawer by pecahan (or one total) and close; then the session's summary."""
     session = services.open_session(koperasi=_k(request), kasir=request.user)
     if session is None:
         messages.error(request, _("Tidak ada sesi kasir yang terbuka."))
         return redirect("savings:counter", kode=_k(request).code)
-    form = forms.CountForm(request.POST or None)
+    form = forms.CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             closed = services.cashier_close(
                 session=session,
                 count=form.cleaned_data["count"],
+                denominations=form.pecahan(),
                 note=form.cleaned_data["note"],
                 actor=request.user,
             )
@@ -135,8 +209,7 @@ def session_close(request: HttpRequest) -> HttpResponse:
                     _("Selisih kas %(d)s dicatat dan dilaporkan kepada pengurus.")
                     % {"d": rupiah(closed.difference)},
                 )
-            return redirect("savings:counter", kode=_k(request).code)
-    moved = session.transactions.values("kind").annotate(s=Sum("cash")).order_by("kind")
+            return redirect("savings:session_summary", kode=_k(request).code, session_id=closed.pk)
     return render(
         request,
         "savings/session_close.html",
@@ -144,10 +217,79 @@ def session_close(request: HttpRequest) -> HttpResponse:
             request,
             form=form,
             expected=services.session_expected(session),
-            moved=moved,
+            summary=services.session_summary(session),
         ),
         status=400 if form.errors else 200,
     )
+
+
+@koperasi_view(*WRITERS)
+def vault(request: HttpRequest) -> HttpResponse:
+    """Cash between the vault (kas besar) and the kasir's drawer, both ways."""
+    session = _session_or_redirect(request)
+    if isinstance(session, HttpResponse):
+        return session
+    form = forms.VaultForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.vault_move(
+                session=session,
+                amount=form.cleaned_data["amount"],
+                direction=form.cleaned_data["direction"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error("amount", exc.messages)
+        else:
+            messages.success(request, _("Pindah kas brankas dicatat."))
+            return redirect("savings:vault", kode=_k(request).code)
+    return render(
+        request,
+        "savings/vault.html",
+        _ctx(
+            request,
+            form=form,
+            expected=services.session_expected(session),
+            moves=session.vault_moves.order_by("-id"),
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+def _summary(request: HttpRequest, session_id: int) -> Any:
+    session = get_object_or_404(
+        CashierSession.objects.select_related("kasir", "koperasi"),
+        pk=session_id,
+        koperasi=_k(request),
+    )
+    return services.session_summary(session)
+
+
+@koperasi_view()
+def session_summary(request: HttpRequest, session_id: int) -> HttpResponse:
+    summary = _summary(request, session_id)
+    return render(
+        request,
+        "savings/session_summary.html",
+        _ctx(request, summary=summary, s=summary.session),
+    )
+
+
+@koperasi_view()
+def session_summary_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+    from weasyprint import HTML
+
+    summary = _summary(request, session_id)
+    html = render_to_string(
+        "savings/session_summary_print.html",
+        {"k": _k(request), "summary": summary, "s": summary.session},
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="sesi-kasir-{session_id}.pdf"'
+    return response
 
 
 # --- a member at the counter -------------------------------------------------------------------
@@ -222,7 +364,24 @@ def _money_action(request: HttpRequest, savings_account_id: int, action: str) ->
                 actor=request.user,
                 session=session,
                 idempotency_key=data["idempotency_key"],
+                confirmed=bool(request.POST.get("confirmed")),
             )
+        except services.NeedsConfirmation as exc:
+            return _confirm(request, exc, data["amount"])
+        except services.NeedsApproval:
+            return _ask_approval(
+                request,
+                action=CounterRequest.Action.DEPOSIT
+                if action == "deposit"
+                else CounterRequest.Action.WITHDRAW,
+                account=account,
+                amount=data["amount"],
+                memo=data["memo"],
+                session=session,
+                key=data["idempotency_key"],
+            )
+        except services.IdempotencyConflict as exc:
+            _fresh(form, exc, field="amount")
         except ValidationError as exc:
             form.add_error("amount", exc.messages)
         else:
@@ -258,7 +417,23 @@ def transfer(request: HttpRequest, member_id: int) -> HttpResponse:
                 amount=data["amount"],
                 actor=request.user,
                 idempotency_key=data["idempotency_key"],
+                confirmed=bool(request.POST.get("confirmed")),
             )
+        except services.NeedsConfirmation as exc:
+            return _confirm(request, exc, data["amount"])
+        except services.NeedsApproval:
+            return _ask_approval(
+                request,
+                action=CounterRequest.Action.TRANSFER,
+                account=data["source"],
+                target=data["target"],
+                amount=data["amount"],
+                memo="",
+                session=None,
+                key=data["idempotency_key"],
+            )
+        except services.IdempotencyConflict as exc:
+            _fresh(form, exc, field=None)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

@@ -153,6 +153,51 @@ class CountForm(forms.Form):
     )
 
 
+class CloseForm(CountForm):
+    """The close: notes and coins by pecahan (their total is the count), or one total."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from savings.services.drawer import DENOMINATIONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["count"].required = False
+        self.fields["count"].label = _("atau total uang tunai dihitung")
+        self.faces = DENOMINATIONS
+        for face in DENOMINATIONS:
+            self.fields[f"p{face}"] = forms.IntegerField(
+                label=_("Rp%(face)s") % {"face": f"{face:,}".replace(",", ".")},
+                required=False,
+                min_value=0,
+                max_value=10_000_000,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            )
+        self.order_fields([*(f"p{f}" for f in DENOMINATIONS), "count", "note"])
+
+    def pecahan(self) -> dict[int, int] | None:
+        pieces = {f: self.cleaned_data.get(f"p{f}") or 0 for f in self.faces}
+        return pieces if any(pieces.values()) else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("count") is None and not self.pecahan():
+            raise forms.ValidationError(_("Isi jumlah lembar/keping per pecahan, atau totalnya."))
+        return data
+
+
+class VaultForm(forms.Form):
+    direction = forms.ChoiceField(
+        label=_("Arah"),
+        choices=[
+            ("in", _("Ambil dari brankas ke laci")),
+            ("out", _("Setor dari laci ke brankas")),
+        ],
+        widget=forms.RadioSelect,
+        initial="in",
+    )
+    amount = RupiahField(label=_("Jumlah"), allow_zero=False)
+    note = forms.CharField(label=_("Keterangan"), required=False, max_length=200)
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Cari anggota"), required=False, max_length=60)
 

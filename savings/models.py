@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import MoneyField
+from core.fields import MoneyField, money_range
 from savings.interest import Method
 
 # Permenkop UKM 8/2023 Pasal 26: savings interest at most 9% a year. Rates are stored in basis
@@ -180,6 +180,9 @@ class ProductTerms(models.Model):
         verbose_name = _("ketentuan produk")
         verbose_name_plural = _("ketentuan produk")
         constraints = [
+            *money_range(
+                "savings_terms", "interest_threshold", "min_balance", "pokok_amount", "wajib_amount"
+            ),
             models.UniqueConstraint(
                 fields=["koperasi", "product", "effective_from"], name="savings_terms_date"
             ),
@@ -282,6 +285,9 @@ class Account(models.Model):
         verbose_name = _("rekening simpanan")
         verbose_name_plural = _("rekening simpanan")
         constraints = [
+            *money_range(
+                "savings_account", "balance", "floor", "wajib_amount", "prepaid", "term_interest"
+            ),
             models.UniqueConstraint(fields=["koperasi", "number"], name="savings_account_number"),
             models.UniqueConstraint(
                 fields=["koperasi", "member", "product"],
@@ -346,6 +352,9 @@ class CashierSession(models.Model):
         verbose_name = _("sesi kasir")
         verbose_name_plural = _("sesi kasir")
         constraints = [
+            *money_range(
+                "savings_session", "opening_count", "closing_count", "expected", "difference"
+            ),
             models.UniqueConstraint(
                 fields=["koperasi", "kasir"],
                 condition=Q(closed_at__isnull=True),
@@ -362,6 +371,68 @@ class CashierSession(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class VaultMove(models.Model):
+    """Cash moved between the vault (kas besar) and a kasir's drawer during a session.
+
+    ``amount`` is signed as the drawer sees it: + taken in from the vault, − handed back to it.
+    The chart has one ``kas`` account for the vault and every drawer, so a move changes no
+    ledger balance and posts no entry: it changes what the drawer should hold, and the session's
+    expected cash counts it (see ``savings.services.drawer``).
+    """
+
+    koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(
+        CashierSession, on_delete=models.PROTECT, related_name="vault_moves"
+    )
+    amount = MoneyField(_("jumlah"))
+    at = models.DateTimeField(_("waktu"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    note = models.CharField(_("keterangan"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["session", "id"]
+        verbose_name = _("pindah kas brankas")
+        verbose_name_plural = _("pindah kas brankas")
+        constraints = [
+            *money_range("savings_vault", "amount"),
+            models.CheckConstraint(condition=~Q(amount=0), name="savings_vault_nonzero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.amount}"
+
+
+class Denomination(models.Model):
+    """How many notes or coins of one face value the kasir counted when closing a session."""
+
+    session = models.ForeignKey(
+        CashierSession, on_delete=models.PROTECT, related_name="denominations"
+    )
+    face = models.PositiveIntegerField(_("pecahan (rupiah)"))
+    pieces = models.PositiveIntegerField(_("lembar/keping"))
+
+    class Meta:
+        ordering = ["session", "-face"]
+        verbose_name = _("pecahan")
+        verbose_name_plural = _("pecahan")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "face"], name="savings_denomination_once"),
+            models.CheckConstraint(
+                condition=Q(face__gte=1, face__lte=1000000, pieces__lte=10000000),
+                name="savings_denomination_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.face} × {self.pieces}"
+
+    @property
+    def total(self) -> Decimal:
+        return Decimal(self.face) * self.pieces
 
 
 class TxKind(models.TextChoices):
@@ -416,6 +487,7 @@ class Transaction(models.Model):
         verbose_name = _("transaksi simpanan")
         verbose_name_plural = _("transaksi simpanan")
         constraints = [
+            *money_range("savings_tx", "amount", "cash"),
             models.CheckConstraint(condition=~Q(amount=0), name="savings_tx_nonzero"),
             models.CheckConstraint(
                 condition=Q(kind__in=TxKind.values), name="savings_tx_kind_valid"
@@ -465,6 +537,7 @@ class Obligation(models.Model):
         verbose_name = _("tagihan simpanan")
         verbose_name_plural = _("tagihan simpanan")
         constraints = [
+            *money_range("savings_obligation", "amount", "paid"),
             models.UniqueConstraint(
                 fields=["koperasi", "account", "period"], name="savings_obligation_period"
             ),
@@ -516,6 +589,7 @@ class MonthEndRun(models.Model):
         verbose_name = _("langkah akhir bulan")
         verbose_name_plural = _("langkah akhir bulan")
         constraints = [
+            *money_range("savings_monthend", "total"),
             models.UniqueConstraint(fields=["koperasi", "date", "step"], name="savings_run_once"),
         ]
 
@@ -539,6 +613,7 @@ class TaxWithholding(models.Model):
         verbose_name = _("bukti potong PPh bunga simpanan")
         verbose_name_plural = _("bukti potong PPh bunga simpanan")
         constraints = [
+            *money_range("savings_withholding", "gross", "tax"),
             models.UniqueConstraint(
                 fields=["koperasi", "member", "period"], name="savings_withholding_once"
             ),
@@ -585,6 +660,7 @@ class PayrollBatch(models.Model):
         ordering = ["-uploaded_at"]
         verbose_name = _("potong gaji")
         verbose_name_plural = _("potong gaji")
+        constraints = [*money_range("savings_payroll", "total")]
 
     def __str__(self) -> str:
         return self.filename
@@ -592,3 +668,115 @@ class PayrollBatch(models.Model):
 
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
+
+
+class CounterLimits(models.Model):
+    """A koperasi's limits at the counter, set by its pengurus (data, not settings).
+
+    Above ``confirm_above`` the kasir sees the amount in words and confirms it; above
+    ``approval_threshold`` a deposit, withdrawal or transfer waits for a pengurus's approval
+    (:class:`CounterRequest`); above ``ceiling`` it is refused outright.
+    """
+
+    koperasi = models.OneToOneField("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    confirm_above = MoneyField(_("konfirmasi terbilang di atas"), default=Decimal("10000000"))
+    approval_threshold = MoneyField(
+        _("perlu persetujuan pengurus di atas"), default=Decimal("50000000")
+    )
+    ceiling = MoneyField(_("batas tertinggi per transaksi"), default=Decimal("1000000000"))
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("batas transaksi kasir")
+        verbose_name_plural = _("batas transaksi kasir")
+        constraints = [
+            *money_range("savings_limits", "confirm_above", "approval_threshold", "ceiling"),
+            models.CheckConstraint(
+                condition=Q(confirm_above__gt=0)
+                & Q(approval_threshold__gt=0)
+                & Q(approval_threshold__lte=F("ceiling")),
+                name="savings_limits_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.koperasi_id}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "menunggu", _("Menunggu persetujuan")
+    APPROVED = "disetujui", _("Disetujui")
+    REFUSED = "ditolak", _("Ditolak")
+
+
+class CounterRequest(models.Model):
+    """A counter transaction above the approval threshold, waiting for a pengurus.
+
+    It posts nothing until approved by someone other than the kasir who entered it (held by
+    the database too); then it posts once, with the kasir's session. A refused request is kept.
+    """
+
+    class Action(models.TextChoices):
+        DEPOSIT = "setoran", _("Setoran")
+        WITHDRAW = "penarikan", _("Penarikan")
+        TRANSFER = "pindah_buku", _("Pindah buku")
+
+    koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("jenis"), max_length=12, choices=Action.choices)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("rekening")
+    )
+    target = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    amount = MoneyField(_("jumlah"))
+    via = models.CharField(max_length=5, default="kas")
+    memo = models.CharField(_("keterangan"), max_length=200, blank=True)
+    session = models.ForeignKey(
+        CashierSession, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    idempotency_key = models.CharField(max_length=64)
+    maker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("alasan"), max_length=250, blank=True)
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("permintaan persetujuan")
+        verbose_name_plural = _("permintaan persetujuan")
+        constraints = [
+            *money_range("savings_request", "amount"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="savings_request_positive"),
+            models.UniqueConstraint(
+                fields=["koperasi", "idempotency_key"], name="savings_request_key_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(checker__isnull=True) | ~Q(checker=F("maker")),
+                name="savings_request_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=RequestStatus.PENDING, checker__isnull=True)
+                | Q(~Q(status=RequestStatus.PENDING), checker__isnull=False),
+                name="savings_request_decided_by_checker",
+            ),
+            models.CheckConstraint(
+                condition=Q(transaction__isnull=True) | Q(status=RequestStatus.APPROVED),
+                name="savings_request_posts_when_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.amount}"

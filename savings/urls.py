@@ -1,5 +1,6 @@
 from django.urls import path
 
+from savings import approval_views as approvals
 from savings import counter_views as kasir
 from savings import views
 
@@ -36,10 +37,17 @@ urlpatterns = [
         name="payroll_errors",
     ),
     path(S + "sesi-kasir/", views.sessions, name="sessions"),
+    path(S + "batas-kasir/", approvals.limits, name="limits"),
+    path(S + "persetujuan/", approvals.queue, name="approvals"),
+    path(S + "persetujuan/<int:request_id>/setujui/", approvals.approve, name="request_approve"),
+    path(S + "persetujuan/<int:request_id>/tolak/", approvals.refuse, name="request_refuse"),
     path(K, kasir.counter, name="counter"),
     path(K + "cari/", kasir.search, name="search"),
     path(K + "buka/", kasir.session_open, name="session_open"),
     path(K + "tutup/", kasir.session_close, name="session_close"),
+    path(K + "brankas/", kasir.vault, name="vault"),
+    path(K + "sesi/<int:session_id>/", kasir.session_summary, name="session_summary"),
+    path(K + "sesi/<int:session_id>/pdf/", kasir.session_summary_pdf, name="session_summary_pdf"),
     path(K + "anggota-baru/", kasir.join, name="join"),
     path(K + "anggota/<int:member_id>/", kasir.member, name="counter_member"),
     path(K + "anggota/<int:member_id>/pindah/", kasir.transfer, name="transfer"),

@@ -34,6 +34,8 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "transaction_id": lambda k: _savings_transaction_of(k),
     "batch_id": lambda k: _payroll_batch_of(k),
     "loan_product_id": lambda k: _loan_product_of(k),
+    "session_id": lambda k: _cashier_session_of(k),
+    "request_id": lambda k: _counter_request_of(k),
 }
 
 
@@ -41,6 +43,48 @@ def _loan_product_of(koperasi: Koperasi) -> int:
     from tests.factories import loan_product
 
     return int(loan_product(koperasi).pk)
+
+
+def _counter_request_of(koperasi: Koperasi) -> int:
+    from decimal import Decimal
+
+    from savings.models import CounterRequest
+    from tests.factories import savings_account
+
+    found = CounterRequest.objects.filter(koperasi=koperasi).order_by("pk").first()
+    if found is not None:
+        return int(found.pk)
+    account = savings_account(koperasi)
+    request = CounterRequest.objects.create(
+        koperasi=koperasi,
+        action=CounterRequest.Action.DEPOSIT,
+        account=account,
+        amount=Decimal("60000000"),
+        idempotency_key=f"isolation-{koperasi.code}",
+        maker=_cashier_session_kasir(koperasi),
+    )
+    return int(request.pk)
+
+
+def _cashier_session_kasir(koperasi: Koperasi) -> Any:
+    from savings.models import CashierSession
+
+    return CashierSession.objects.get(pk=_cashier_session_of(koperasi)).kasir
+
+
+def _cashier_session_of(koperasi: Koperasi) -> int:
+    from registry.models import Role
+    from savings.models import CashierSession
+    from tests.factories import staff_user
+
+    found = CashierSession.objects.filter(koperasi=koperasi).order_by("pk").first()
+    if found is not None:
+        return int(found.pk)
+    kasir = staff_user(f"kasir.sesi.{koperasi.code}", Role.KASIR, koperasi)
+    session = CashierSession.objects.create(
+        koperasi=koperasi, kasir=kasir, business_date="2025-01-15", opening_count=0
+    )
+    return int(session.pk)
 
 
 def _savings_product_of(koperasi: Koperasi) -> int:

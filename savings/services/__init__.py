@@ -4,6 +4,8 @@ record. Grouped by what they touch:
 
 - :mod:`.products` — products and their dated terms, opening accounts;
 - :mod:`.counter` — the kasir's deposit, withdrawal, transfer and cash sessions;
+- :mod:`.approvals` — counter limits and the pengurus's approval (maker-checker);
+- :mod:`.drawer` — the drawer's cash: payouts within it, vault moves, the count by pecahan;
 - :mod:`.membership` — the money of joining and leaving (wrapping ``members.services``);
 - :mod:`.berjangka` — time deposits;
 - :mod:`.month_end` — wajib billing, interest, tax (and maturities) per month end;
@@ -23,6 +25,16 @@ from savings.services._common import (
     amount_of,
     terms_in_force,
 )
+from savings.services.approvals import (
+    AboveCeiling,
+    NeedsApproval,
+    NeedsConfirmation,
+    limits_of,
+    limits_set,
+    request_approve,
+    request_create,
+    request_refuse,
+)
 from savings.services.berjangka import (
     berjangka_break,
     berjangka_mature,
@@ -38,6 +50,12 @@ from savings.services.counter import (
     session_expected,
     transfer,
     withdraw,
+)
+from savings.services.drawer import (
+    DENOMINATIONS,
+    DrawerShort,
+    session_summary,
+    vault_move,
 )
 from savings.services.membership import (
     ExitResult,
@@ -59,7 +77,19 @@ from savings.services.products import (
 )
 
 __all__ = [
+    "DENOMINATIONS",
+    "AboveCeiling",
+    "NeedsApproval",
+    "NeedsConfirmation",
+    "limits_of",
+    "limits_set",
+    "request_approve",
+    "request_create",
+    "request_refuse",
     "AccountClosed",
+    "DrawerShort",
+    "session_summary",
+    "vault_move",
     "AmountError",
     "BelowMinimum",
     "Booking",

@@ -115,13 +115,15 @@ def amount_of(value: Any, *, allow_zero: bool = False, label: str = "") -> Decim
     """An amount typed by a person or passed by code: ``Decimal``, ``int`` or Indonesian text.
 
     Text goes through :func:`core.money.parse_rupiah` (``1.500.000,50``); anything else that is
-    not money, a negative or (unless allowed) a zero amount is refused with a message.
+    not money, a negative, (unless allowed) a zero amount or one above what can be stored
+    (:data:`core.money.MAX_AMOUNT`) is refused with a message.
     """
     try:
         if isinstance(value, str):
             amount = m.parse_rupiah(value)
         else:
             amount = m.money(value)
+        m.check_stored(amount)
     except m.InvalidAmount as exc:
         raise AmountError(str(exc), code="amount_invalid") from exc
     prefix = f"{label}: " if label else ""
@@ -212,7 +214,9 @@ def lock_accounts(koperasi: Koperasi, ids: Iterable[int]) -> dict[int, Account]:
     return locked
 
 
-def lock_account(account: Account, *, session: CashierSession | None = None) -> Account:
+def lock_account(
+    account: Account, *, session: CashierSession | None = None, drawer: bool = False
+) -> Account:
     """Lock one account the caller has read, and return its row as it is under the lock.
 
     Its product, member and koperasi are taken from the caller's copy (a member who left
@@ -221,7 +225,9 @@ def lock_account(account: Account, *, session: CashierSession | None = None) -> 
     row and no other. With ``session`` the same statement also holds the kasir's session
     (``FOR SHARE`` on PostgreSQL) and reads whether it is still open: closing the session locks
     it for update first, so a close either waits for this deposit (and counts it) or comes
-    first (and the deposit, reading the row the close left, is refused).
+    first (and the deposit, reading the row the close left, is refused). With ``drawer`` (a
+    cash payout) the session is held ``FOR NO KEY UPDATE`` instead: payouts from one drawer are
+    counted one after the other, after the deposits under way.
     """
     postgres = connection.features.has_select_for_no_key_update
     if session is None:
@@ -236,7 +242,15 @@ def lock_account(account: Account, *, session: CashierSession | None = None) -> 
             f"SELECT {columns(Account, 'a')}, s.closed_at IS NULL "  # noqa: S608
             "FROM savings_account a, savings_cashiersession s "
             "WHERE a.id = %s AND a.koperasi_id = %s AND s.id = %s"
-            + (" FOR NO KEY UPDATE OF a FOR SHARE OF s" if postgres else "")
+            + (
+                (
+                    " FOR NO KEY UPDATE OF a, s"
+                    if drawer
+                    else " FOR NO KEY UPDATE OF a FOR SHARE OF s"
+                )
+                if postgres
+                else ""
+            )
         )
         params = [account.pk, account.koperasi_id, session.pk]
     with connection.cursor() as cursor:
@@ -486,6 +500,12 @@ class Booking:
             change.prepaid_delta += amount - arrears_paid
         else:
             self.credit(ledger_account, amount)
+        if self.balance_of(account) + amount > m.MAX_AMOUNT:
+            raise AmountError(
+                _("Saldo rekening akan melebihi %(max)s, batas yang dapat dicatat.")
+                % {"max": rupiah(m.MAX_AMOUNT)},
+                code="balance_too_large",
+            )
         change.delta += amount
         if account.kind == Kind.SUKARELA:
             terms = self.terms(product)
@@ -616,6 +636,8 @@ class Booking:
                     _("Kunci transaksi ini sudah dipakai; muat ulang formulir."),
                     code="idempotency_conflict",
                 )
+        if self.session is not None:
+            self._check_drawer(self.session)
         user = actor if getattr(actor, "is_authenticated", False) else None
         for tx in self.movements:
             tx.entry = entry
@@ -652,6 +674,15 @@ class Booking:
             for obligation in self.obligations:
                 obligation.save(update_fields=["paid", "settled_on"])
         return entry
+
+    def _check_drawer(self, session: CashierSession) -> None:
+        """No cash payout beyond what the kasir's drawer holds (``savings.services.drawer``)."""
+        out = -sum((tx.cash for tx in self.movements), ZERO)
+        if out > 0:
+            from savings.services import drawer
+
+            drawer.lock_drawer(session)
+            drawer.check_payout(session, out)
 
     def post_if_any(self, **post: Any) -> JournalEntry | None:
         """:meth:`post` when there is money to book; otherwise (closing accounts that hold

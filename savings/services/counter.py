@@ -9,11 +9,11 @@ transaction, on account rows locked first (in id order). An idempotency key make
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,8 @@ from core.dates import business_date
 from ledger import services as ledger
 from ledger.models import JournalEntry
 from registry.models import Koperasi
-from savings.models import Account, CashierSession, Kind, Transaction, TxKind
+from savings.models import Account, CashierSession, Denomination, Kind, Transaction, TxKind
+from savings.services import approvals
 from savings.services._bulk import columns, instances
 from savings.services._common import (
     ZERO,
@@ -37,6 +38,7 @@ from savings.services._common import (
     rupiah,
     value_date_of,
 )
+from savings.services.drawer import count_of, expected_cash
 
 VIA = ("kas", "bank")
 
@@ -46,14 +48,38 @@ def _check_via(via: str) -> None:
         raise SavingsError(_("Sumber dana harus kas atau bank."), code="via")
 
 
-def _repeat(entry: JournalEntry, account: Account) -> Transaction:
+def _repeat(
+    entry: JournalEntry, account: Account, *, kind: str, amount: Decimal, cash: Decimal
+) -> Transaction:
+    """The first result of a key used again, when the repeat asks for exactly the same thing.
+
+    A key is bound to what it was first used for: the kind of action, the account, the amount
+    (signed: + in, − out) and the cash it moved. A kasir who goes back, changes the amount and
+    sends the same form again would otherwise see the first receipt while the drawer holds the
+    second amount: that is refused, and the page gives a fresh form."""
     tx = Transaction.objects.filter(entry=entry, account=account).order_by("id").first()
-    if tx is None:
+    if tx is None or entry.kind != kind or tx.amount != amount or tx.cash != cash:
         raise IdempotencyConflict(
-            _("Kunci transaksi ini sudah dipakai untuk transaksi lain; muat ulang formulir."),
+            _(
+                "Formulir ini sudah dipakai untuk transaksi lain (%(what)s). Tidak ada yang "
+                "dicatat; periksa jumlahnya lalu kirim ulang dengan formulir baru."
+            )
+            % {"what": _first_use(entry, tx)},
             code="idempotency_conflict",
         )
     return tx
+
+
+def _first_use(entry: JournalEntry, tx: Transaction | None) -> str:
+    kinds = {
+        DEPOSIT: _("setoran"),
+        WITHDRAW: _("penarikan"),
+        TRANSFER: _("pindah buku"),
+    }
+    what = kinds.get(entry.kind, entry.kind)
+    if tx is None:
+        return f"{what} {entry.number}"
+    return f"{what} {rupiah(abs(tx.amount))} {entry.number}"
 
 
 def _audit_tx(actor: Any, action: str, tx: Transaction, entry: JournalEntry) -> None:
@@ -75,11 +101,13 @@ def _audit_tx(actor: Any, action: str, tx: Transaction, entry: JournalEntry) -> 
     )
 
 
-def _lock(account: Account, booking: Booking, key: str | None) -> tuple[Account, ledger.Books]:
+def _lock(
+    account: Account, booking: Booking, key: str | None, *, payout: bool = False
+) -> tuple[Account, ledger.Books]:
     """Lock the account (checking the kasir's session is still open), its open obligations
     (wajib, pokok) and then the books, in the order every savings write takes them; the books
     tell whether ``key`` was used already."""
-    locked = lock_account(account, session=booking.session)
+    locked = lock_account(account, session=booking.session, drawer=payout)
     if locked.kind in (Kind.WAJIB, Kind.POKOK):
         booking.preload_obligations([locked.pk])
     books = ledger.lock_books(
@@ -113,15 +141,21 @@ def deposit(
     via: str = "kas",
     memo: str = "",
     value_date: dt.date | None = None,
+    confirmed: bool = True,
+    approved: bool = False,
 ) -> Transaction:
     """Money into a member's account from the kasir's cash (or the bank).
 
     Into wajib it settles the oldest arrears first, the rest is paid ahead; into pokok only
-    what is still unpaid. Berjangka takes no top-up. Atomic: everything it writes is written in
-    one transaction (:func:`_move`), after the lock-free reads.
+    what is still unpaid. Berjangka takes no top-up. Above the koperasi's limits it is refused
+    (ceiling), waits for ``confirmed`` (the amount in words seen by the kasir) or for
+    ``approved`` (a pengurus's approval: :mod:`savings.services.approvals`). Atomic:
+    everything it writes is written in one transaction (:func:`_move`), after the lock-free
+    reads.
     """
     amount = amount_of(amount)
     _check_via(via)
+    approvals.check(account.koperasi_id, amount, confirmed=confirmed, approved=approved)
     booking = _prepared(account, session, via, value_date)
     return _move(
         DEPOSIT,
@@ -145,12 +179,15 @@ def withdraw(
     via: str = "kas",
     memo: str = "",
     value_date: dt.date | None = None,
+    confirmed: bool = True,
+    approved: bool = False,
 ) -> Transaction:
     """Money out of a withdrawable account, never below the product's minimum balance.
 
     Atomic like :func:`deposit` (the writes happen in :func:`_move`)."""
     amount = amount_of(amount)
     _check_via(via)
+    approvals.check(account.koperasi_id, amount, confirmed=confirmed, approved=approved)
     booking = _prepared(account, session, via, value_date)
     return _move(
         WITHDRAW,
@@ -164,7 +201,7 @@ def withdraw(
     )
 
 
-DEPOSIT, WITHDRAW = "savings.deposit", "savings.withdraw"
+DEPOSIT, WITHDRAW, TRANSFER = "savings.deposit", "savings.withdraw", "savings.transfer"
 
 
 @transaction.atomic
@@ -180,11 +217,11 @@ def _move(
     booking: Booking,
 ) -> Transaction:
     """The write half of a deposit or a withdrawal: lock, repeat or book, post, audit."""
-    locked, books = _lock(account, booking, key)
-    if (entry := books.keyed) is not None:
-        return _repeat(entry, locked)
+    locked, books = _lock(account, booking, key, payout=kind == WITHDRAW and via == "kas")
     signed = amount if kind == DEPOSIT else -amount
     cash = signed if via == "kas" else ZERO
+    if (entry := books.keyed) is not None:
+        return _repeat(entry, locked, kind=kind, amount=signed, cash=cash)
     if kind == DEPOSIT:
         text = memo or books_text("Setoran %(p)s", p=locked.product.name)
         tx = booking.pay_in(locked, amount, memo=text, cash=cash)
@@ -213,9 +250,15 @@ def transfer(
     idempotency_key: str | None = None,
     memo: str = "",
     value_date: dt.date | None = None,
+    confirmed: bool = True,
+    approved: bool = False,
 ) -> tuple[Transaction, Transaction]:
-    """Move money between two accounts of the same member (pindah buku), in one entry."""
+    """Move money between two accounts of the same member (pindah buku), in one entry.
+
+    Like a deposit, above the koperasi's limits it needs confirming or a pengurus's approval
+    (:mod:`savings.services.approvals`)."""
     amount = amount_of(amount)
+    approvals.check(source.koperasi_id, amount, confirmed=confirmed, approved=approved)
     if source.pk == target.pk:
         raise SavingsError(_("Rekening asal dan tujuan tidak boleh sama."), code="same_account")
     if source.koperasi_id != target.koperasi_id or source.member_id != target.member_id:
@@ -231,18 +274,21 @@ def transfer(
         koperasi=koperasi, value_date=booking.value_date, idempotency_key=idempotency_key
     )
     if (entry := books.keyed) is not None:
-        return _repeat(entry, src), _repeat(entry, dst)
+        return (
+            _repeat(entry, src, kind=TRANSFER, amount=-amount, cash=ZERO),
+            _repeat(entry, dst, kind=TRANSFER, amount=amount, cash=ZERO),
+        )
     text = memo or books_text("Pindah buku %(a)s → %(b)s", a=src.number, b=dst.number)
     out = booking.pay_out(src, amount, kind=TxKind.TRANSFER_KELUAR, memo=text)
     into = booking.pay_in(dst, amount, kind=TxKind.TRANSFER_MASUK, memo=text)
     entry = booking.post(
-        kind="savings.transfer",
+        kind=TRANSFER,
         memo=f"{text} — {src.member.full_name}",
         actor=actor,
         source=f"savings.Account:{src.pk}",
         books=books,
     )
-    _audit_tx(actor, "savings.transfer", out, entry)
+    _audit_tx(actor, TRANSFER, out, entry)
     return out, into
 
 
@@ -289,20 +335,36 @@ def cashier_open(*, koperasi: Koperasi, kasir: Any, count: Any, actor: Any) -> C
 
 
 def session_expected(session: CashierSession) -> Any:
-    moved = session.transactions.aggregate(s=Sum("cash"))["s"] or ZERO
-    return session.opening_count + moved
+    return expected_cash(session)
 
 
 @transaction.atomic
 def cashier_close(
-    *, session: CashierSession, count: Any, actor: Any, note: str = ""
+    *,
+    session: CashierSession,
+    actor: Any,
+    count: Any = None,
+    denominations: Mapping[int, int] | None = None,
+    note: str = "",
 ) -> CashierSession:
     """End the day with a count; a difference is posted to ``selisih_kas`` against cash.
 
     A shortage (count below what the records say) is an expense, a surplus reduces it; both
-    show on the manager's list of sessions.
+    show on the manager's list of sessions. With ``denominations`` (pecahan → pieces) the count
+    is their total, and they are kept with the session for its summary.
     """
-    amount = amount_of(count, allow_zero=True, label=_("Kas akhir"))
+    if denominations is not None:
+        pieces = {int(f): int(n) for f, n in denominations.items() if n}
+        amount = count_of(pieces)
+        if count is not None and amount_of(count, allow_zero=True) != amount:
+            raise SavingsError(
+                _("Jumlah kas %(count)s berbeda dengan hitungan pecahan %(sum)s.")
+                % {"count": rupiah(amount_of(count, allow_zero=True)), "sum": rupiah(amount)},
+                code="count_mismatch",
+            )
+    else:
+        pieces = {}
+        amount = amount_of(count, allow_zero=True, label=_("Kas akhir"))
     note = " ".join((note or "").split())[:250]
     locked = CashierSession.objects.select_for_update().get(pk=session.pk)
     if locked.closed_at is not None:
@@ -341,6 +403,9 @@ def cashier_close(
     locked.difference = difference
     locked.note = note
     locked.save()
+    Denomination.objects.bulk_create(
+        Denomination(session=locked, face=face, pieces=n) for face, n in sorted(pieces.items())
+    )
     audit.record(
         actor=actor,
         action="savings.cashier_close",
@@ -349,6 +414,7 @@ def cashier_close(
             "closing_count": str(amount),
             "expected": str(expected),
             "difference": str(difference),
+            "pecahan": {str(f): n for f, n in sorted(pieces.items(), reverse=True)},
         },
         note=note,
     )

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.money import (
+    MAX_SEN,
     RUPIAH,
     SEN,
     InvalidAmount,
@@ -101,9 +102,17 @@ def test_sen_round_trip_is_exact() -> None:
         to_sen(D("0.005"))
 
 
-@given(st.integers(min_value=-(2**63) + 1, max_value=2**63 - 1))
-def test_every_64_bit_sen_value_round_trips(sen: int) -> None:
+@given(st.integers(min_value=-MAX_SEN, max_value=MAX_SEN))
+def test_every_storable_sen_value_round_trips(sen: int) -> None:
     assert to_sen(from_sen(sen)) == sen
+
+
+@given(st.integers(min_value=MAX_SEN + 1, max_value=2**63 - 1))
+def test_no_sen_value_past_the_bound_is_stored(sen: int) -> None:
+    with pytest.raises(InvalidAmount, match="terlalu besar"):
+        to_sen(from_sen(sen))
+    with pytest.raises(InvalidAmount, match="terlalu besar"):
+        to_sen(from_sen(-sen))
 
 
 # --- rounding ----------------------------------------------------------------------------
