@@ -1,9 +1,12 @@
-"""Checks of a koperasi's books from outside the write path: the hash chain and the export.
+"""Checks of a koperasi's books from outside the write path: the hash chain, the sub-ledgers
+and the export.
 
 :func:`verify_chain` walks the journal in chain order, recomputes every hash and reports the
 first entry that no longer matches (an amount changed behind Kopdig's back, an entry deleted or
-slipped in). :func:`beancount_text` writes the books in beancount's format so that another
-program can check that every entry balances and recompute every balance.
+slipped in). :func:`verify_subledgers` sets each sub-ledger (members' savings, later loans)
+beside its control accounts and returns every difference to the sen. :func:`beancount_text`
+writes the books in beancount's format so that another program can check that every entry
+balances and recompute every balance.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.money import from_sen, to_sen
-from ledger import chain
+from ledger import chain, subledgers
 from ledger.models import Account, AccountClass, ChainHead, EntryStatus, JournalEntry, Posting
 from ledger.selectors import trial_balance
 from registry.models import Koperasi
@@ -127,6 +130,12 @@ def verify_chain(*, koperasi: Koperasi) -> ChainReport:
             % {"n": last_index, "m": checked},
         )
     return ChainReport(True, checked)
+
+
+def verify_subledgers(*, koperasi: Koperasi) -> list[subledgers.ControlCheck]:
+    """Every registered sub-ledger against its control accounts (all of them, matching or
+    not: a check's ``ok`` says which); see :mod:`ledger.subledgers`."""
+    return subledgers.reconcile(koperasi)
 
 
 # --- beancount ------------------------------------------------------------------------------

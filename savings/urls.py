@@ -2,6 +2,7 @@ from django.urls import path
 
 from savings import counter_views as kasir
 from savings import views
+from savings import void_views as voids
 
 app_name = "savings"
 
@@ -31,6 +32,10 @@ urlpatterns = [
     path(S + "potong-gaji/", views.payroll, name="payroll"),
     path(S + "potong-gaji/<int:batch_id>/", views.payroll_batch, name="payroll_batch"),
     path(S + "sesi-kasir/", views.sessions, name="sessions"),
+    path(S + "sesi-kasir/<int:session_id>/", voids.session_detail, name="session_detail"),
+    path(S + "pembatalan/", voids.void_queue, name="void_queue"),
+    path(S + "pembatalan/<int:void_id>/setujui/", voids.void_approve, name="void_approve"),
+    path(S + "pembatalan/<int:void_id>/tolak/", voids.void_refuse, name="void_refuse"),
     path(K, kasir.counter, name="counter"),
     path(K + "cari/", kasir.search, name="search"),
     path(K + "buka/", kasir.session_open, name="session_open"),
@@ -48,4 +53,5 @@ urlpatterns = [
     ),
     path(K + "struk/<int:transaction_id>/", kasir.receipt, name="receipt"),
     path(K + "struk/<int:transaction_id>.pdf", kasir.receipt_pdf, name="receipt_pdf"),
+    path(K + "struk/<int:transaction_id>/batalkan/", voids.void_request, name="void_request"),
 ]

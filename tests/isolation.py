@@ -14,6 +14,7 @@ Each URL is tried with GET and with an empty POST.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,39 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "savings_account_id": lambda k: _savings_account_of(k),
     "transaction_id": lambda k: _savings_transaction_of(k),
     "batch_id": lambda k: _payroll_batch_of(k),
+    "void_id": lambda k: _void_request_of(k),
+    "session_id": lambda k: _cashier_session_of(k),
 }
+
+
+def _void_request_of(koperasi: Koperasi) -> int:
+    from registry.models import Role
+    from savings.models import Transaction, VoidRequest
+    from tests.factories import staff_user
+
+    tx = Transaction.objects.get(pk=_savings_transaction_of(koperasi))
+    asker = staff_user(f"peminta-{uuid.uuid4().hex[:8]}", Role.KASIR, koperasi)
+    request = VoidRequest.objects.create(
+        koperasi=koperasi,
+        entry=tx.entry,
+        transaction=tx,
+        amount=tx.amount,
+        reason="uji",
+        requested_by=asker,
+    )
+    return int(request.pk)
+
+
+def _cashier_session_of(koperasi: Koperasi) -> int:
+    from registry.models import Role
+    from savings.models import CashierSession
+    from tests.factories import staff_user
+
+    kasir = staff_user(f"kasir-sesi-{uuid.uuid4().hex[:8]}", Role.KASIR, koperasi)
+    session = CashierSession.objects.create(
+        koperasi=koperasi, kasir=kasir, business_date="2025-01-01", opening_count=0
+    )
+    return int(session.pk)
 
 
 def _savings_product_of(koperasi: Koperasi) -> int:
