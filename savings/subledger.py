@@ -15,6 +15,7 @@ from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.fields import MoneyField
 from core.money import ZERO
 from ledger import selectors as ledger_selectors
 from ledger.models import Account as LedgerAccount
@@ -81,7 +82,7 @@ def reconcile(koperasi: Koperasi) -> list[ControlCheck]:
             koperasi=koperasi, kind=ObligationKind.WAJIB, cancelled=False, paid__lt=F("amount")
         )
         .values("account__product__ledger_account_id")
-        .annotate(s=Sum(F("amount") - F("paid")))
+        .annotate(s=Sum(F("amount") - F("paid"), output_field=MoneyField()))
         .values_list("account__product__ledger_account_id", "s")
     ):
         totals[ledger_id] += arrears or ZERO

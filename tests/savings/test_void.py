@@ -187,7 +187,7 @@ def test_kasir_asks_pengurus_approves_and_both_sides_move_back(member, kasir, pe
     assert services.transaction_void(transaction=tx, actor=pengurus, reason="lagi").pk == done.pk
     assert JournalEntry.objects.count() == entries
     assert_books_agree(koperasi)
-    verify_subledgers(koperasi=koperasi)
+    assert all(c.ok for c in verify_subledgers(koperasi=koperasi))
 
 
 def test_a_pengurus_cannot_approve_their_own_request_on_an_open_session(
@@ -284,6 +284,10 @@ def test_voiding_a_wajib_payment_reopens_the_arrears_it_settled(member, kasir, p
     assert (wajib.balance, wajib.prepaid) == (D("0"), D("0"))
     assert gl(koperasi, "piutang_simpanan_wajib") == D("-50000")  # owed again
     assert_books_agree(koperasi)
+    checks = verify_subledgers(koperasi=koperasi)
+    receivable = next(c for c in checks if c.account.code == "1.1.06")
+    assert (receivable.subledger_total, receivable.ledger_balance) == (D("50000"), D("50000"))
+    assert all(c.ok for c in checks), checks
 
 
 def test_one_members_row_of_a_payroll_batch_is_voided_alone(products, kasir, pengurus):
