@@ -322,6 +322,7 @@ def test_month_end_interest_and_voids_are_not_voided(member, kasir, pengurus, se
     at(koperasi, JAN_END)
     services.month_end(koperasi=koperasi, on=JAN_END, actor=pengurus)
     interest = Transaction.objects.filter(kind="bunga").first()
+    assert interest is not None
     with pytest.raises(services.VoidError, match="Bunga akhir bulan"):
         services.transaction_void(transaction=interest, actor=pengurus, reason="x")
     assert done.status == "dibatalkan"
