@@ -37,6 +37,12 @@ The ideas a newcomer needs:
   prints the figures.
 - **Audit.** Each write service leaves a ``core.audit`` record (``post_many`` one per batch);
   the entry itself also carries its actor, timestamp and source, append-only and chained.
+- **Sub-ledgers.** Members' savings (and next loans) keep each member's balance on their own
+  rows, summed by a control account here. They register in :mod:`ledger.subledgers` (from
+  their ``AppConfig.ready()``, so the ledger imports none of them): their entries (``savings.*``)
+  are undone only by their own void, never by :func:`ledger.services.reverse`; the manual
+  journal refuses their control accounts; ``kopdig ledger verify`` and the neraca saldo page
+  reconcile each control account with its sub-ledger to the sen.
 - **Outside check.** ``kopdig ledger export-beancount`` writes the books for beancount, whose own
   checker the tests run on the export.
 """

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core.forms import RupiahField
 from core.money import ZERO, format_rupiah
-from ledger import reports
+from ledger import reports, subledgers
 from ledger.models import Account, AccountClass, AccountRole, NormalSide
 from registry.models import Koperasi
 
@@ -203,6 +203,20 @@ class BaseLineFormSet(forms.BaseFormSet):
             raise forms.ValidationError(
                 _("Jurnal harus memiliki sedikitnya dua baris, satu debit dan satu kredit.")
             )
+        control = subledgers.control_accounts(self.koperasi)
+        refused = [
+            _(
+                "Akun %(akun)s adalah akun kontrol %(buku)s: saldonya harus sama dengan jumlah "
+                "saldo anggota, jadi uangnya hanya dipindahkan lewat %(halaman)s, bukan jurnal "
+                "umum."
+            )
+            % {"akun": line["account"], "buku": owner.label(), "halaman": page}
+            for line in lines
+            if line["account"].pk in control
+            for owner, page in [control[line["account"].pk]]
+        ]
+        if refused:
+            raise forms.ValidationError(list(dict.fromkeys(refused)))
         debit = sum((line["debit"] or ZERO for line in lines), ZERO)
         credit = sum((line["credit"] or ZERO for line in lines), ZERO)
         if debit != credit:

@@ -1,11 +1,14 @@
-"""Checks of a koperasi's books from outside the write path: the hash chain and the export.
+"""Checks of a koperasi's books from outside the write path: the hash chain, the sub-ledgers
+and the export.
 
 :func:`verify_chain` walks the journal in chain order, recomputes every hash and reports the
 first entry that no longer matches (an amount changed behind Kopdig's back, an entry deleted or
 slipped in). :func:`verify_chain_head` checks the chain head against the last entry and
 :func:`verify_period_balances` the stored closing balances against the postings.
-:func:`beancount_text` writes the books in beancount's format so that another program can
-check that every entry balances and recompute every balance.
+:func:`verify_subledgers` sets each sub-ledger (members' savings, later loans) beside its control
+accounts and returns every difference to the sen. :func:`beancount_text` writes the books in
+beancount's format so that another program can check that every entry balances and recompute
+every balance.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.money import format_rupiah, from_sen, to_sen
-from ledger import chain
+from ledger import chain, subledgers
 from ledger.models import (
     Account,
     AccountClass,
@@ -230,6 +233,12 @@ def verify_period_balances(*, koperasi: Koperasi) -> list[str]:
 
 def _period_name(period: Period) -> str:
     return f"{period.month:02d}/{period.year}"
+
+
+def verify_subledgers(*, koperasi: Koperasi) -> list[subledgers.ControlCheck]:
+    """Every registered sub-ledger against its control accounts (all of them, matching or
+    not: a check's ``ok`` says which); see :mod:`ledger.subledgers`."""
+    return subledgers.reconcile(koperasi)
 
 
 # --- beancount ------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ KIND_LABELS: dict[str, Any] = {
     "savings.berjangka_open": gettext_lazy("Pembukaan simpanan berjangka"),
     "savings.berjangka_break": gettext_lazy("Pencairan awal simpanan berjangka"),
     "savings.berjangka_mature": gettext_lazy("Jatuh tempo simpanan berjangka"),
+    "savings.void": gettext_lazy("Pembatalan transaksi simpanan"),
     "loans.disbursement": gettext_lazy("Pencairan pinjaman"),
     "loans.repayment": gettext_lazy("Angsuran pinjaman"),
     "migration.opening": gettext_lazy("Saldo awal migrasi"),

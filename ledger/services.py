@@ -23,7 +23,7 @@ from core.books import books_text
 from core.dates import business_date as current_business_date
 from core.dates import tanggal
 from core.money import ZERO, InvalidAmount, format_rupiah, money, to_sen
-from ledger import chain
+from ledger import chain, subledgers
 from ledger.chart import KSP_ROLES, KSP_TEMPLATE, parent_code
 from ledger.models import (
     Account,
@@ -746,6 +746,16 @@ def reverse(
     original = JournalEntry.objects.get(pk=entry.pk)
     if original.status != EntryStatus.POSTED:
         raise LedgerError(_("Hanya jurnal yang sudah diposting yang dapat dibalik."))
+    owner = subledgers.owner_of(original)
+    if owner is not None:
+        # Reversing only the books would leave the members' balances as they were.
+        raise LedgerError(
+            _(
+                "Jurnal %(nomor)s adalah transaksi %(buku)s dan tidak dapat dibalik dari buku "
+                "besar, karena saldo anggota tidak ikut kembali. Batalkan lewat %(halaman)s."
+            )
+            % {"nomor": original.number, "buku": owner.label(), "halaman": owner.undo_page()}
+        )
     already = JournalEntry.objects.filter(koperasi_id=koperasi.pk, reverses_id=entry.pk).first()
     if already is not None:
         raise LedgerError(

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from core.books import books_text
 from core.dates import business_date, local_today, tanggal
 from core.money import ZERO
-from ledger import exports, reports, selectors, services
+from ledger import exports, reports, selectors, services, subledgers
 from ledger.forms import (
     AccountForm,
     AsOfForm,
@@ -310,6 +310,7 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
         raise Http404 from exc
     postings = list(entry.postings.all())
     reversals = list(entry.reversals.all())
+    owner = subledgers.owner_of(entry)
     total_debit = sum((p.debit or ZERO for p in postings), ZERO)
     total_credit = sum((p.credit or ZERO for p in postings), ZERO)
     return render(
@@ -326,6 +327,8 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
             created=reports.local_time(koperasi, entry.created_at),
             zone=reports.zone_name(koperasi.timezone),
             reverse_form=ReverseForm(initial={"idempotency_key": EntryForm.new_key()}),
+            subledger=owner,
+            undo_url=owner.undo_url(entry) if owner is not None else None,
             sen=reports.has_sen([total_debit, *(p.amount for p in postings)]),
         ),
     )
@@ -596,6 +599,8 @@ def trial_balance(request: HttpRequest) -> HttpResponse:
     download = _export(request, lambda: exports.trial_balance_table(tb), _stamp(as_of))
     if download is not None:
         return download
+    # The sub-ledgers hold today's balances only: the check is shown for today's books.
+    control = subledgers.reconcile(koperasi) if as_of >= today else None
     return render(
         request,
         "ledger/trial_balance.html",
@@ -603,6 +608,8 @@ def trial_balance(request: HttpRequest) -> HttpResponse:
             request,
             form=form,
             tb=tb,
+            control=control,
+            control_ok=control is not None and all(c.ok for c in control),
             query=_query(request),
             sen=reports.has_sen([tb.total_debit, *(r.debit + r.credit for r in tb.rows)]),
         ),

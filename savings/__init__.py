@@ -10,4 +10,7 @@ Two ideas a newcomer needs:
   the day they take effect (:class:`~savings.models.ProductTerms`); the terms in force on a date
   are the latest row effective on or before it. The pure arithmetic is in
   :mod:`savings.interest`.
+* Savings is a sub-ledger of the books (:mod:`savings.subledger`): a ``savings.*`` entry is
+  undone only by a void (:mod:`savings.services.void`), which moves the members' accounts back
+  with the books; ``kopdig ledger verify`` checks every control account against the accounts.
 """

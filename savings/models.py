@@ -481,6 +481,17 @@ class Transaction(models.Model):
     run = models.ForeignKey(
         "MonthEndRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A void's movement: the movement it undoes (same kind, opposite amount); the original is
+    # left as it was. No index: every index costs each insert, and voids are read by entry.
+    voids = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("membatalkan"),
+    )
 
     class Meta:
         ordering = ["account", "value_date", "id"]
@@ -491,6 +502,10 @@ class Transaction(models.Model):
             models.CheckConstraint(condition=~Q(amount=0), name="savings_tx_nonzero"),
             models.CheckConstraint(
                 condition=Q(kind__in=TxKind.values), name="savings_tx_kind_valid"
+            ),
+            # Partial: only void movements are in it, so a deposit's insert never touches it.
+            models.UniqueConstraint(
+                fields=["voids"], condition=Q(voids__isnull=False), name="savings_tx_voided_once"
             ),
         ]
         indexes = [
@@ -503,6 +518,102 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.kind} {self.amount}"
+
+
+class VoidStatus(models.TextChoices):
+    MENUNGGU = "menunggu", _("Menunggu persetujuan")
+    DIBATALKAN = "dibatalkan", _("Dibatalkan")
+    DITOLAK = "ditolak", _("Ditolak")
+
+
+class VoidRequest(models.Model):
+    """A request to void (batalkan) a savings transaction, and its outcome.
+
+    The void itself (``savings.services.void``) posts a new entry (``void_entry``) with new
+    movements of kind ``batal`` that undo the original's, which stay as they were: this row links
+    the two. ``member`` is set when only one member's row of a many-member entry (a payroll
+    batch) is voided; otherwise the whole entry is. While the kasir's session is open a void of
+    its transaction is asked by the kasir with a reason and approved by a pengurus who is not
+    the kasir; once the session is closed (or for transactions without one) the pengurus does
+    it. An entry (or a member's row of it) is voided at most once, held by the database.
+    """
+
+    Status = VoidStatus
+
+    koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(
+        "ledger.JournalEntry",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("jurnal yang dibatalkan"),
+    )
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="+", verbose_name=_("transaksi")
+    )
+    session = models.ForeignKey(
+        CashierSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="voids",
+        verbose_name=_("sesi kasir"),
+    )
+    amount = MoneyField(_("jumlah"))
+    reason = models.CharField(_("alasan"), max_length=250)
+    status = models.CharField(
+        _("status"), max_length=10, choices=VoidStatus.choices, default=VoidStatus.MENUNGGU
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("diminta pada"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
+    decision_note = models.CharField(_("catatan keputusan"), max_length=250, blank=True)
+    void_entry = models.ForeignKey(
+        "ledger.JournalEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("jurnal pembatalan"),
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("pembatalan transaksi")
+        verbose_name_plural = _("pembatalan transaksi")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["koperasi", "entry"],
+                condition=Q(member__isnull=True) & ~Q(status="ditolak"),
+                name="savings_void_entry_once",
+            ),
+            models.UniqueConstraint(
+                fields=["koperasi", "entry", "member"],
+                condition=Q(member__isnull=False) & ~Q(status="ditolak"),
+                name="savings_void_row_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=VoidStatus.values), name="savings_void_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="dibatalkan", void_entry__isnull=False, decided_by__isnull=False)
+                | (~Q(status="dibatalkan") & Q(void_entry__isnull=True)),
+                name="savings_void_done_has_entry",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["koperasi", "status"], name="savings_void_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.status}"
 
 
 class ObligationKind(models.TextChoices):

@@ -31,6 +31,7 @@ from savings.models import (
     ProductTerms,
     TaxWithholding,
     Transaction,
+    VoidRequest,
 )
 from savings.services._bulk import columns, instances
 from savings.services._common import terms_in_force
@@ -382,3 +383,45 @@ def totals_by_kind(*, koperasi: Koperasi) -> dict[str, Decimal]:
 
 def minimum_of(account: Account, on: dt.date) -> Decimal:
     return terms_in_force(account.product, on).min_balance
+
+
+# --- voids (pembatalan) ------------------------------------------------------------------------
+
+
+def void_requests(*, koperasi: Koperasi, status: str | None = None) -> QuerySet[VoidRequest]:
+    qs = VoidRequest.objects.filter(koperasi=koperasi).select_related(
+        "entry",
+        "void_entry",
+        "member",
+        "requested_by",
+        "decided_by",
+        "session__kasir",
+        "transaction__account__member",
+        "transaction__account__product",
+    )
+    return qs if status is None else qs.filter(status=status)
+
+
+def void_get(*, koperasi: Koperasi, void_id: int) -> VoidRequest:
+    return get_object_or_404(void_requests(koperasi=koperasi), pk=void_id)
+
+
+def void_of_transaction(*, transaction: Transaction) -> VoidRequest | None:
+    """The void asked or done for ``transaction``'s entry (for a payroll batch, its member's
+    row); a refused request does not count."""
+    from savings.services.void import ROW_KINDS
+
+    member = transaction.account.member if transaction.entry.kind in ROW_KINDS else None
+    return (
+        VoidRequest.objects.filter(entry_id=transaction.entry_id, member=member)
+        .exclude(status=VoidRequest.Status.DITOLAK)
+        .select_related("void_entry", "requested_by", "decided_by")
+        .first()
+    )
+
+
+def session_voids(*, session: CashierSession) -> list[VoidRequest]:
+    """Every void asked in the session, in order, with who asked and who decided."""
+    return list(
+        void_requests(koperasi=session.koperasi).filter(session=session).order_by("requested_at")
+    )

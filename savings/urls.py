@@ -3,6 +3,7 @@ from django.urls import path
 from savings import approval_views as approvals
 from savings import counter_views as kasir
 from savings import views
+from savings import void_views as voids
 
 app_name = "savings"
 
@@ -41,6 +42,10 @@ urlpatterns = [
     path(S + "persetujuan/", approvals.queue, name="approvals"),
     path(S + "persetujuan/<int:request_id>/setujui/", approvals.approve, name="request_approve"),
     path(S + "persetujuan/<int:request_id>/tolak/", approvals.refuse, name="request_refuse"),
+    path(S + "sesi-kasir/<int:session_id>/", voids.session_detail, name="session_detail"),
+    path(S + "pembatalan/", voids.void_queue, name="void_queue"),
+    path(S + "pembatalan/<int:void_id>/setujui/", voids.void_approve, name="void_approve"),
+    path(S + "pembatalan/<int:void_id>/tolak/", voids.void_refuse, name="void_refuse"),
     path(K, kasir.counter, name="counter"),
     path(K + "cari/", kasir.search, name="search"),
     path(K + "buka/", kasir.session_open, name="session_open"),
@@ -61,4 +66,5 @@ urlpatterns = [
     ),
     path(K + "struk/<int:transaction_id>/", kasir.receipt, name="receipt"),
     path(K + "struk/<int:transaction_id>.pdf", kasir.receipt_pdf, name="receipt_pdf"),
+    path(K + "struk/<int:transaction_id>/batalkan/", voids.void_request, name="void_request"),
 ]

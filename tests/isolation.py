@@ -14,6 +14,7 @@ Each URL is tried with GET and with an empty POST.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "loan_product_id": lambda k: _loan_product_of(k),
     "session_id": lambda k: _cashier_session_of(k),
     "request_id": lambda k: _counter_request_of(k),
+    "void_id": lambda k: _void_request_of(k),
 }
 
 
@@ -62,6 +64,24 @@ def _counter_request_of(koperasi: Koperasi) -> int:
         amount=Decimal("60000000"),
         idempotency_key=f"isolation-{koperasi.code}",
         maker=_cashier_session_kasir(koperasi),
+    )
+    return int(request.pk)
+
+
+def _void_request_of(koperasi: Koperasi) -> int:
+    from registry.models import Role
+    from savings.models import Transaction, VoidRequest
+    from tests.factories import staff_user
+
+    tx = Transaction.objects.get(pk=_savings_transaction_of(koperasi))
+    asker = staff_user(f"peminta-{uuid.uuid4().hex[:8]}", Role.KASIR, koperasi)
+    request = VoidRequest.objects.create(
+        koperasi=koperasi,
+        entry=tx.entry,
+        transaction=tx,
+        amount=tx.amount,
+        reason="uji",
+        requested_by=asker,
     )
     return int(request.pk)
 

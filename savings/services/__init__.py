@@ -9,7 +9,8 @@ record. Grouped by what they touch:
 - :mod:`.membership` — the money of joining and leaving (wrapping ``members.services``);
 - :mod:`.berjangka` — time deposits;
 - :mod:`.month_end` — wajib billing, interest, tax (and maturities) per month end;
-- :mod:`.payroll` — bulk payroll deduction.
+- :mod:`.payroll` — bulk payroll deduction;
+- :mod:`.void` — voids (pembatalan) that undo a transaction in the books and the accounts.
 """
 
 from savings.services._common import (
@@ -75,6 +76,13 @@ from savings.services.products import (
     product_terms_set,
     product_update,
 )
+from savings.services.void import (
+    VoidError,
+    transaction_void,
+    void_approve,
+    void_refuse,
+    void_request,
+)
 
 __all__ = [
     "DENOMINATIONS",
@@ -130,5 +138,10 @@ __all__ = [
     "sukarela_of",
     "terms_in_force",
     "transfer",
+    "transaction_void",
+    "void_approve",
+    "void_refuse",
+    "void_request",
+    "VoidError",
     "withdraw",
 ]

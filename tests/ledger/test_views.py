@@ -117,6 +117,20 @@ def rina_deposit(acc: Any, kasir: Any) -> JournalEntry:
     return deposit(acc, "1500000", dt.date(2026, 3, 2), actor=kasir, memo="Setoran sukarela Rina")
 
 
+@pytest.fixture
+def kas_ke_bank(acc: Any, pengurus: Any) -> JournalEntry:
+    """The books' own entry (kind manual): Rp1.500.000 from kas to the bank. A sub-ledger's
+    entry (savings.*) is undone by its own void, not reversed here."""
+    return post(
+        koperasi=acc._koperasi,
+        lines=[Line(acc.bank, debit=D("1500000")), Line(acc.kas, credit=D("1500000"))],
+        kind="manual",
+        memo="Setor kas ke bank",
+        actor=pengurus,
+        value_date=dt.date(2026, 3, 2),
+    )
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -157,15 +171,15 @@ def test_every_reader_sees_the_worked_example(
 
 
 def test_only_pengurus_is_offered_the_writes(
-    client: Any, books: Koperasi, rina_deposit: JournalEntry, kasir: Any, pengurus: Any
+    client: Any, books: Koperasi, kas_ke_bank: JournalEntry, kasir: Any, pengurus: Any
 ) -> None:
     client.force_login(kasir)
-    detail = text(client.get(url("entry", books, entry_id=rina_deposit.pk)))
+    detail = text(client.get(url("entry", books, entry_id=kas_ke_bank.pk)))
     assert "Balik jurnal ini" not in detail
     new_entry = f'href="{url("entry_create", books)}"'
     assert new_entry not in client.get(url("journal", books)).content.decode()
     client.force_login(pengurus)
-    assert "Balik jurnal ini" in text(client.get(url("entry", books, entry_id=rina_deposit.pk)))
+    assert "Balik jurnal ini" in text(client.get(url("entry", books, entry_id=kas_ke_bank.pk)))
     assert new_entry in client.get(url("journal", books)).content.decode()
 
 
@@ -528,39 +542,39 @@ def test_add_line_keeps_what_was_typed_and_posts_nothing(
 
 
 def test_pengurus_reverses_an_entry(
-    client: Any, books: Koperasi, acc: Any, rina_deposit: JournalEntry, pengurus: Any
+    client: Any, books: Koperasi, acc: Any, kas_ke_bank: JournalEntry, pengurus: Any
 ) -> None:
     client.force_login(pengurus)
-    detail = client.get(url("entry", books, entry_id=rina_deposit.pk)).content.decode()
+    detail = client.get(url("entry", books, entry_id=kas_ke_bank.pk)).content.decode()
     key = re.search(r'name="idempotency_key" value="([^"]+)"', detail)
     assert key
     data = {"reason": "Salah input nominal", "idempotency_key": key.group(1)}
-    response = client.post(url("entry_reverse", books, entry_id=rina_deposit.pk), data, follow=True)
-    reversal = JournalEntry.objects.get(koperasi=books, reverses=rina_deposit)
+    response = client.post(url("entry_reverse", books, entry_id=kas_ke_bank.pk), data, follow=True)
+    reversal = JournalEntry.objects.get(koperasi=books, reverses=kas_ke_bank)
     assert response.redirect_chain[-1][0] == url("entry", books, entry_id=reversal.pk)
     page = text(response)
-    assert f"Jurnal {rina_deposit.number} dibalik oleh {reversal.number}." in page
-    assert f"Jurnal ini membalik {rina_deposit.number}" in page
-    assert reversal.memo == f"Pembalikan {rina_deposit.number}: Salah input nominal"
+    assert f"Jurnal {kas_ke_bank.number} dibalik oleh {reversal.number}." in page
+    assert f"Jurnal ini membalik {kas_ke_bank.number}" in page
+    assert reversal.memo == f"Pembalikan {kas_ke_bank.number}: Salah input nominal"
     assert reversal.value_date == dt.date(2026, 3, 16)
     assert balance(account=acc.kas) == 0
-    assert balance(account=acc.sukarela) == 0
+    assert balance(account=acc.bank) == 0
 
     listed = client.get(url("journal", books))
-    assert row(listed, rina_deposit.number)[3] == "Setoran sukarela Rina dibalik"
+    assert row(listed, kas_ke_bank.number)[3] == "Setor kas ke bank dibalik"
     assert row(listed, reversal.number)[3] == reversal.memo
-    original = text(client.get(url("entry", books, entry_id=rina_deposit.pk)))
+    original = text(client.get(url("entry", books, entry_id=kas_ke_bank.pk)))
     assert f"Jurnal ini sudah dibalik oleh {reversal.number}" in original
     assert "Balik jurnal ini" not in original
 
     # The same form sent again posts nothing more; a new attempt is refused with the reason.
-    client.post(url("entry_reverse", books, entry_id=rina_deposit.pk), data)
+    client.post(url("entry_reverse", books, entry_id=kas_ke_bank.pk), data)
     again = client.post(
-        url("entry_reverse", books, entry_id=rina_deposit.pk),
+        url("entry_reverse", books, entry_id=kas_ke_bank.pk),
         {"reason": "Lagi", "idempotency_key": str(uuid.uuid4())},
         follow=True,
     )
-    assert f"Jurnal {rina_deposit.number} sudah dibalik oleh {reversal.number}." in text(again)
+    assert f"Jurnal {kas_ke_bank.number} sudah dibalik oleh {reversal.number}." in text(again)
     assert JournalEntry.objects.filter(koperasi=books).count() == 2
 
 

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from ledger import services as ledger
 from ledger.models import JournalEntry
 from savings import services
 from savings.models import Kind, Transaction
@@ -27,19 +26,22 @@ def english(settings: Any) -> Any:
         yield
 
 
-def test_a_kasir_reading_english_writes_indonesian_memos(member: Any, kasir: Any, english: Any):
+def test_a_kasir_reading_english_writes_indonesian_memos(
+    member: Any, kasir: Any, pengurus: Any, english: Any
+):
     sukarela = account(member, Kind.SUKARELA)
     wajib = account(member, Kind.WAJIB)
     tx = services.deposit(account=sukarela, amount=D("150000"), actor=kasir, idempotency_key="a")
     out, _ = services.transfer(
         source=sukarela, target=wajib, amount=D("50000"), actor=kasir, idempotency_key="b"
     )
-    back = ledger.reverse(entry=tx.entry, actor=kasir)
+    void = services.transaction_void(transaction=tx, actor=pengurus, reason="salah nominal")
 
     assert tx.memo == "Setoran Simpanan Sukarela"
     assert JournalEntry.objects.get(pk=tx.entry_id).memo.startswith("Setoran Simpanan Sukarela — ")
     assert Transaction.objects.get(pk=out.pk).memo.startswith("Pindah buku ")
-    assert back.memo == f"Pembalikan {tx.entry.number}"
+    back = JournalEntry.objects.get(pk=void.void_entry_id)
+    assert back.memo == f"Pembatalan {tx.entry.number}: salah nominal"
 
 
 def test_a_long_memo_is_cut_visibly_in_the_journal(member: Any, kasir: Any) -> None:

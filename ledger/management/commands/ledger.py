@@ -9,12 +9,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.money import format_rupiah
 from ledger import services
 from ledger.integrity import (
     beancount_text,
     verify_chain,
     verify_chain_head,
     verify_period_balances,
+    verify_subledgers,
 )
 from registry.models import Koperasi
 
@@ -53,6 +55,53 @@ class Command(BaseCommand):
             self.stdout.write(_("Bagan akun %(kode)s siap.") % {"kode": koperasi.code})
 
     def _verify(self, koperasi: Koperasi) -> None:
+        """Each check is its own section of the output; any failure ends with a non-zero exit
+        after every section has been printed."""
+        failures = [
+            failure
+            for failure in (self._verify_chain(koperasi), self._verify_subledgers(koperasi))
+            if failure
+        ]
+        if failures:
+            raise CommandError("\n".join(failures))
+
+    def _verify_subledgers(self, koperasi: Koperasi) -> str:
+        """Sub-ledgers against their control accounts; returns the failure line, if any."""
+        checks = verify_subledgers(koperasi=koperasi)
+        wrong = [c for c in checks if not c.ok]
+        if not wrong:
+            self.stdout.write(
+                ngettext(
+                    "OK %(kode)s: Buku pembantu cocok dengan %(n)d akun kontrol.",
+                    "OK %(kode)s: Buku pembantu cocok dengan %(n)d akun kontrol.",
+                    len(checks),
+                )
+                % {"kode": koperasi.code, "n": len(checks)}
+            )
+            return ""
+        for check in wrong:
+            self.stdout.write(
+                _(
+                    "SELISIH %(kode)s: akun %(akun)s: buku besar %(buku)s, %(label)s %(sub)s, "
+                    "selisih %(selisih)s"
+                )
+                % {
+                    "kode": koperasi.code,
+                    "akun": check.account,
+                    "buku": format_rupiah(check.ledger_balance, sen=True),
+                    "label": check.label,
+                    "sub": format_rupiah(check.subledger_total, sen=True),
+                    "selisih": format_rupiah(check.difference, sen=True),
+                }
+            )
+        return ngettext(
+            "SELISIH %(kode)s: %(n)d akun kontrol tidak cocok dengan buku pembantunya.",
+            "SELISIH %(kode)s: %(n)d akun kontrol tidak cocok dengan buku pembantunya.",
+            len(wrong),
+        ) % {"kode": koperasi.code, "n": len(wrong)}
+
+    def _verify_chain(self, koperasi: Koperasi) -> str:
+        """The hash chain; returns the failure line, if any."""
         report = verify_chain(koperasi=koperasi)
         problems = []
         if not report.ok:
@@ -75,11 +124,9 @@ class Command(BaseCommand):
         problems += verify_chain_head(koperasi=koperasi)
         problems += verify_period_balances(koperasi=koperasi)
         if problems:
-            raise CommandError(
-                "\n".join(
-                    _("RUSAK %(kode)s: %(masalah)s") % {"kode": koperasi.code, "masalah": problem}
-                    for problem in problems
-                )
+            return "\n".join(
+                _("RUSAK %(kode)s: %(masalah)s") % {"kode": koperasi.code, "masalah": problem}
+                for problem in problems
             )
         self.stdout.write(
             ngettext(
@@ -89,6 +136,7 @@ class Command(BaseCommand):
             )
             % {"kode": koperasi.code, "n": report.checked}
         )
+        return ""
 
     def _export(self, koperasi: Koperasi, output: str, as_of: str | None) -> None:
         day = None
