@@ -261,10 +261,12 @@ def berjangka_mature(*, account: Account, actor: Any) -> Account:
     if locked.at_maturity == AtMaturity.ROLL_OVER and locked.member.is_active:
         terms = terms_in_force(locked.product, due)
         before = audit.snapshot(locked, ["term_start", "maturity_date", "rate_bp"])
+        # The old term keeps its rate for its days of this month (``prior_rate_bp``).
         tenor = locked.tenor_months or 1
         Account.objects.filter(pk=locked.pk).update(
             term_start=due,
             maturity_date=add_months(due, tenor),
+            prior_rate_bp=locked.rate_bp,
             rate_bp=terms.rate_bp,
             term_interest=ZERO,
         )
