@@ -7,7 +7,8 @@ record. Grouped by what they touch:
 - :mod:`.membership` — the money of joining and leaving (wrapping ``members.services``);
 - :mod:`.berjangka` — time deposits;
 - :mod:`.month_end` — wajib billing, interest, tax (and maturities) per month end;
-- :mod:`.payroll` — bulk payroll deduction.
+- :mod:`.payroll` — bulk payroll deduction;
+- :mod:`.tax` — depositing the withheld PPh of each masa.
 """
 
 from savings.services._common import (
@@ -57,6 +58,7 @@ from savings.services.products import (
     product_terms_set,
     product_update,
 )
+from savings.services.tax import amount_due, tax_deposit, tax_due_date
 
 __all__ = [
     "AccountClosed",
@@ -74,6 +76,7 @@ __all__ = [
     "account_open",
     "account_wajib_amount_set",
     "add_months",
+    "amount_due",
     "amount_of",
     "berjangka_break",
     "berjangka_mature",
@@ -98,6 +101,8 @@ __all__ = [
     "register_exit_netting",
     "session_expected",
     "sukarela_of",
+    "tax_deposit",
+    "tax_due_date",
     "terms_in_force",
     "transfer",
     "withdraw",

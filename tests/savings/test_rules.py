@@ -6,9 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from savings import interest, services
-from savings.models import Account, AtMaturity, Kind, TaxWithholding
-from tests.savings.books import assert_books_agree, member_fields
+import pytest
+from django.db import DatabaseError, IntegrityError, transaction
+from django.urls import reverse
+
+from core.models import AuditEvent
+from savings import interest, selectors, services
+from savings.models import Account, AtMaturity, Kind, TaxDeposit, TaxWithholding
+from tests.savings.books import assert_books_agree, gl, member_fields
 from tests.savings.conftest import account
 
 D = Decimal
@@ -117,3 +122,205 @@ def test_a_placement_rolled_over_mid_month_keeps_the_old_rate_for_the_old_terms_
         D("0.01"), rounding="ROUND_HALF_UP"
     )
     assert_books_agree(koperasi)
+
+
+# --- PPh deposit --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def january_tax(products, kasir, pengurus):
+    """Agustinus: sukarela Rp50 jt (3%) and berjangka Rp60 jt (6%) from 31 December; January's
+    interest Rp433.150,68 is above Rp240.000, so PPh 10% = Rp43.315,07 is withheld."""
+    koperasi = products.koperasi
+    at(koperasi, dt.date(2024, 12, 31))
+    big = services.member_join(
+        koperasi=koperasi,
+        actor=kasir,
+        sukarela_paid=D("50000000"),
+        **member_fields("Agustinus Ndaru", 7),
+    ).member
+    services.berjangka_open(
+        member=big, product=products.sb, amount=D("60000000"), tenor_months=12, actor=kasir
+    )
+    at(koperasi, JAN_END)
+    services.month_end(koperasi=koperasi, on=JAN_END, actor=pengurus)
+    assert gl(koperasi, "utang_pajak") == D("43315.07")
+    return koperasi
+
+
+def test_the_due_date_is_the_15th_or_the_next_monday():
+    assert services.tax_due_date(dt.date(2025, 1, 1)) == dt.date(2025, 2, 17)  # 15 Feb: Saturday
+    assert services.tax_due_date(dt.date(2025, 2, 1)) == dt.date(2025, 3, 17)  # 15 Mar: Saturday
+    assert services.tax_due_date(dt.date(2025, 3, 1)) == dt.date(2025, 4, 15)  # a Tuesday
+    assert services.tax_due_date(dt.date(2025, 5, 1)) == dt.date(2025, 6, 16)  # 15 Jun: Sunday
+
+
+def test_depositing_january_tax_clears_utang_pajak_the_sen_to_pembulatan(january_tax, pengurus):
+    """Rp43.315,07 withheld → Rp43.315 deposited on 10 February by bank with its NTPN:
+    utang pajak −43.315,07, bank −43.315, pembulatan +0,07."""
+    koperasi = january_tax
+    at(koperasi, dt.date(2025, 2, 10))
+    bank_before = gl(koperasi, "bank")
+    deposit = services.tax_deposit(
+        koperasi=koperasi,
+        period=dt.date(2025, 1, 1),
+        amount=D("43315"),
+        ntpn="0a1b2c3d4e5f6g7h",
+        paid_on=dt.date(2025, 2, 10),
+        actor=pengurus,
+    )
+    assert (deposit.withheld, deposit.amount, deposit.ntpn) == (
+        D("43315.07"),
+        D("43315"),
+        "0A1B2C3D4E5F6G7H",
+    )
+    assert gl(koperasi, "utang_pajak") == 0
+    assert gl(koperasi, "bank") - bank_before == D("43315")
+    assert gl(koperasi, "pembulatan") == D("0.07")
+    assert deposit.entry.value_date == dt.date(2025, 2, 10)
+    assert AuditEvent.objects.filter(action="savings.tax_deposit").count() == 1
+    (row,) = selectors.tax_masa_rows(koperasi=koperasi)
+    assert (row.status, row.is_late) == ("disetor", False)
+    # The same deposit again (same NTPN) is the first one; another NTPN is a double deposit.
+    again = services.tax_deposit(
+        koperasi=koperasi,
+        period=dt.date(2025, 1, 15),
+        amount=D("43315"),
+        ntpn="0A1B2C3D4E5F6G7H",
+        paid_on=dt.date(2025, 2, 10),
+        actor=pengurus,
+    )
+    assert again.pk == deposit.pk
+    with pytest.raises(services.SavingsError, match="sudah disetor"):
+        services.tax_deposit(
+            koperasi=koperasi,
+            period=dt.date(2025, 1, 1),
+            amount=D("43315"),
+            ntpn="1111222233334444",
+            paid_on=dt.date(2025, 2, 10),
+            actor=pengurus,
+        )
+    assert TaxDeposit.objects.count() == 1
+    assert_books_agree(koperasi)
+
+
+def test_a_deposit_is_refused_for_a_wrong_amount_date_or_ntpn(january_tax, pengurus):
+    koperasi = january_tax
+    at(koperasi, dt.date(2025, 2, 10))
+    base = {
+        "koperasi": koperasi,
+        "period": dt.date(2025, 1, 1),
+        "amount": D("43315"),
+        "ntpn": "0A1B2C3D4E5F6G7H",
+        "paid_on": dt.date(2025, 2, 10),
+        "actor": pengurus,
+    }
+    cases = [
+        ({"amount": D("43316")}, "hanya dapat dicatat dengan alasannya"),
+        ({"amount": D("43315.07")}, "rupiah penuh"),
+        ({"paid_on": dt.date(2025, 2, 11)}, "Tanggal setor"),
+        ({"paid_on": dt.date(2025, 1, 30)}, "Tanggal setor"),
+        ({"ntpn": "12345"}, "NTPN"),
+        ({"period": dt.date(2025, 2, 1)}, "Tidak ada PPh"),
+    ]
+    for change, message in cases:
+        with pytest.raises(services.SavingsError, match=message):
+            services.tax_deposit(**{**base, **change})
+    assert not TaxDeposit.objects.exists()
+    # With the pengurus's reason another amount is recorded; the difference stays in utang pajak.
+    services.tax_deposit(**{**base, "amount": D("43000"), "reason": "kode billing salah"})
+    assert gl(koperasi, "utang_pajak") == D("315.07")
+
+
+def test_an_undeposited_masa_is_late_after_its_due_date(january_tax):
+    koperasi = january_tax
+    at(koperasi, dt.date(2025, 2, 17))
+    (row,) = selectors.tax_masa_rows(koperasi=koperasi)
+    assert (row.withheld, row.due, row.due_date, row.status) == (
+        D("43315.07"),
+        D("43315"),
+        dt.date(2025, 2, 17),
+        "belum",
+    )
+    at(koperasi, dt.date(2025, 2, 18))
+    (row,) = selectors.tax_masa_rows(koperasi=koperasi)
+    assert (row.status, row.is_late) == ("terlambat", True)
+
+
+def test_a_late_deposit_stays_marked_late(january_tax, pengurus):
+    koperasi = january_tax
+    at(koperasi, dt.date(2025, 2, 20))
+    services.tax_deposit(
+        koperasi=koperasi,
+        period=dt.date(2025, 1, 1),
+        amount=D("43315"),
+        ntpn="0A1B2C3D4E5F6G7H",
+        paid_on=dt.date(2025, 2, 19),
+        actor=pengurus,
+        via="kas",
+    )
+    (row,) = selectors.tax_masa_rows(koperasi=koperasi)
+    assert (row.status, row.is_late) == ("disetor_terlambat", True)
+
+
+def test_the_tax_page_shows_the_masa_and_records_a_deposit(january_tax, pengurus, kasir, client):
+    koperasi = january_tax
+    at(koperasi, dt.date(2025, 2, 18))
+    client.force_login(pengurus)
+    page = client.get(reverse("savings:tax", kwargs={"kode": koperasi.code}))
+    html = page.content.decode()
+    assert 'data-status="terlambat"' in html
+    assert "17/02/2025" in html
+    assert 'data-form="tax-deposit"' in html
+    target = reverse("savings:tax_deposit", kwargs={"kode": koperasi.code})
+    form = {
+        "idempotency_key": "k1",
+        "masa": "2025-01-01",
+        "amount": "43.315",
+        "ntpn": "0A1B2C3D4E5F6G7H",
+        "paid_on": "2025-02-18",
+        "via": "bank",
+        "reason": "",
+    }
+    wrong = client.post(target, {**form, "amount": "50.000"})
+    assert wrong.status_code == 400
+    assert "alasannya" in wrong.content.decode()
+    done = client.post(target, form)
+    assert done.status_code == 302
+    assert client.post(target, form).status_code == 302  # a repeat: the same deposit
+    assert TaxDeposit.objects.count() == 1
+    html = client.get(done["Location"]).content.decode()
+    assert 'data-status="disetor_terlambat"' in html
+    assert "0A1B2C3D4E5F6G7H" in html
+    # A kasir reads the page but cannot deposit.
+    client.force_login(kasir)
+    assert 'data-form="tax-deposit"' not in client.get(done["Location"]).content.decode()
+    assert client.post(target, {**form, "idempotency_key": "k2"}).status_code == 403
+
+
+def test_the_database_keeps_a_tax_deposit_as_written_and_one_per_masa(january_tax, pengurus):
+    koperasi = january_tax
+    at(koperasi, dt.date(2025, 2, 10))
+    deposit = services.tax_deposit(
+        koperasi=koperasi,
+        period=dt.date(2025, 1, 1),
+        amount=D("43315"),
+        ntpn="0A1B2C3D4E5F6G7H",
+        paid_on=dt.date(2025, 2, 10),
+        actor=pengurus,
+    )
+    with pytest.raises(DatabaseError), transaction.atomic():
+        TaxDeposit.objects.filter(pk=deposit.pk).update(amount=D("1"))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        TaxDeposit.objects.filter(pk=deposit.pk).delete()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TaxDeposit.objects.create(
+            koperasi=koperasi,
+            period=deposit.period,
+            withheld=deposit.withheld,
+            amount=deposit.amount,
+            ntpn="9999888877776666",
+            paid_on=deposit.paid_on,
+            via="bank",
+            entry=deposit.entry,
+        )
