@@ -355,7 +355,6 @@ def compute_interest(koperasi: Koperasi, on: dt.date) -> list[tuple[_Candidate, 
             after[account_id] += total
         else:
             month[account_id].append((day, total))
-    days = period.days
     out: list[tuple[_Candidate, Decimal]] = []
     for c in candidates.values():
         if not c.is_open and c.close_reason != CloseReason.MATURED:
@@ -370,32 +369,72 @@ def compute_interest(koperasi: Koperasi, on: dt.date) -> list[tuple[_Candidate, 
         else:
             rate = month_terms.rate
         closing = c.balance - after.get(c.account_id, ZERO)
-        movements = month.get(c.account_id)
-        if not movements:
-            if closing <= 0:
-                continue
-            amount = interest.constant_balance_interest(
-                closing,
-                days,
-                method=t.interest_method,
-                rate_percent=rate,
-                threshold=t.interest_threshold,
-            )
-        else:
-            opening = closing - sum((a for _d, a in movements), ZERO)
-            changes = interest.changes_from_movements(
-                opening, movements, opening_day=start - dt.timedelta(days=1)
-            )
-            amount = interest.interest_for_balances(
-                interest.daily_balances(changes, period),
-                method=t.interest_method,
-                rate_percent=rate,
-                threshold=t.interest_threshold,
-                opening=opening,
-            )
+        amount = _price(closing, month.get(c.account_id), period, t, rate)
         if amount > 0:
             out.append((c, amount))
     return out
+
+
+def _price(
+    closing: Decimal,
+    movements: list[tuple[dt.date, Decimal]] | None,
+    period: interest.Period,
+    terms: ProductTerms,
+    rate: Decimal | list[Decimal],
+) -> Decimal:
+    """One account's interest for ``period`` from its balance at the period's end and its
+    movements in the period (per day)."""
+    if not movements:
+        if closing <= 0:
+            return ZERO
+        return interest.constant_balance_interest(
+            closing,
+            period.days,
+            method=terms.interest_method,
+            rate_percent=rate,
+            threshold=terms.interest_threshold,
+        )
+    opening = closing - sum((a for _d, a in movements), ZERO)
+    changes = interest.changes_from_movements(
+        opening, movements, opening_day=period.start - dt.timedelta(days=1)
+    )
+    return interest.interest_for_balances(
+        interest.daily_balances(changes, period),
+        method=terms.interest_method,
+        rate_percent=rate,
+        threshold=terms.interest_threshold,
+        opening=opening,
+    )
+
+
+def accrued_interest(account: Account, until: dt.date) -> Decimal:
+    """What ``account`` has earned from the start of ``until``'s month up to and including
+    ``until`` and not yet been credited (nothing is written): the partial month of a member
+    who leaves. Priced as the month end prices a month (each day at its rate; a placement at
+    its locked rate)."""
+    period = interest.Period(month_start(until), until)
+    month_terms = terms_of_month([account.product], period).get(account.product_id)
+    if month_terms is None:
+        return ZERO
+    rate: Decimal | list[Decimal]
+    if account.kind == Kind.BERJANGKA:
+        if not account.rate_bp and not account.prior_rate_bp:
+            return ZERO
+        rate = locked_rates(account.rate_bp or 0, account.prior_rate_bp, account.term_start, period)
+    elif account.kind in (Kind.POKOK, Kind.WAJIB, Kind.SUKARELA) and month_terms.earns:
+        rate = month_terms.rate
+    else:
+        return ZERO
+    after = ZERO
+    month: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    for day, amount in Transaction.objects.filter(
+        account=account, value_date__gte=period.start
+    ).values_list("value_date", "amount"):
+        if day > until:
+            after += amount
+        else:
+            month[day] += amount
+    return _price(account.balance - after, sorted(month.items()), period, month_terms.terms, rate)
 
 
 def _step_bunga(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
@@ -497,7 +536,15 @@ def _step_pajak(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
         .annotate(s=Sum("amount"))
         .order_by("account__member_id", "account_id")
     )
+    # A member who left this month had the partial month's interest taxed on leaving.
+    withheld_on_leaving = set(
+        TaxWithholding.objects.filter(koperasi=koperasi, period=start).values_list(
+            "member_id", flat=True
+        )
+    )
     for account_id, member_id, product_id, amount in rows.iterator(chunk_size=BATCH):
+        if member_id in withheld_on_leaving:
+            continue
         gross[member_id][account_id] = amount
         product_of[account_id] = product_id
     products = {p.pk: p for p in Product.objects.filter(koperasi=koperasi)}
@@ -610,4 +657,11 @@ def month_end(*, koperasi: Koperasi, on: dt.date, actor: Any) -> list[StepResult
     return results
 
 
-__all__ = ["StepResult", "compute_interest", "is_month_end", "month_end", "month_name"]
+__all__ = [
+    "StepResult",
+    "accrued_interest",
+    "compute_interest",
+    "is_month_end",
+    "month_end",
+    "month_name",
+]

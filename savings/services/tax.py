@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,7 +26,6 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from core import audit
-from core import money as m
 from core.books import books_text
 from core.dates import business_date
 from ledger.services import Line, post
@@ -41,6 +40,7 @@ from savings.services._common import (
     month_start,
     role_account,
     rupiah,
+    whole_rupiah,
 )
 
 DUE_DAY = 15
@@ -62,10 +62,6 @@ def withheld_in(koperasi: Koperasi, period: dt.date) -> Decimal:
         s=Sum("tax")
     )["s"]
     return total or ZERO
-
-
-def whole_rupiah(amount: Decimal) -> Decimal:
-    return m.quantize(amount, rounding=ROUND_FLOOR, unit=m.RUPIAH)
 
 
 def amount_due(withheld: Decimal) -> Decimal:
@@ -211,4 +207,4 @@ def tax_deposit(
     return deposit
 
 
-__all__ = ["amount_due", "tax_deposit", "tax_due_date", "whole_rupiah", "withheld_in"]
+__all__ = ["amount_due", "tax_deposit", "tax_due_date", "withheld_in"]

@@ -324,3 +324,133 @@ def test_the_database_keeps_a_tax_deposit_as_written_and_one_per_masa(january_ta
             via="bank",
             entry=deposit.entry,
         )
+
+
+# --- leaving: the partial month's interest, matured and unmatured placements, whole rupiah ------
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(D("0.01"), rounding="ROUND_HALF_UP")
+
+
+def _placed(products, kasir, *, on: dt.date, tenor: int):
+    koperasi = products.koperasi
+    at(koperasi, on)
+    member = services.member_join(
+        koperasi=koperasi, actor=kasir, **member_fields("Maria", 4)
+    ).member
+    placement = services.berjangka_open(
+        member=member, product=products.sb, amount=D("10000000"), tenor_months=tenor, actor=kasir
+    )
+    return member, placement
+
+
+def test_leaving_with_an_unmatured_placement_is_an_early_break_with_the_penalty(
+    products, kasir, pengurus
+):
+    """Rp10 jt at 6% from 31 December for 3 months; January earns Rp50.958,90. Maria leaves on
+    11 February: 1–10 February earns Rp16.522,12, and the break forfeits 10% of this term's
+    interest (50.958,90 + 16.522,12) = Rp6.748,10. Paid by bank (a transfer keeps the sen)."""
+    koperasi = products.koperasi
+    member, placement = _placed(products, kasir, on=dt.date(2024, 12, 31), tenor=3)
+    at(koperasi, JAN_END)
+    services.month_end(koperasi=koperasi, on=JAN_END, actor=pengurus)
+    at(koperasi, dt.date(2025, 2, 11))
+    result = services.member_exit(
+        member=member, actor=kasir, on=dt.date(2025, 2, 11), reason="Pindah", via="bank"
+    )
+    assert (result.interest, result.tax, result.penalty) == (D("16522.12"), 0, D("6748.10"))
+    assert result.rounding == 0
+    assert result.payout == D("100000") + D("10050958.90") + D("16522.12") - D("6748.10")
+    assert gl(koperasi, "pendapatan_lain") == D("6748.10")
+    placement.refresh_from_db()
+    assert (placement.status, placement.balance) == ("ditutup", 0)
+    slip = TaxWithholding.objects.get(member=member, period=dt.date(2025, 2, 1))
+    assert (slip.gross, slip.tax) == (D("16522.12"), 0)
+    # The February month end pays the closed accounts nothing more and taxes nothing twice.
+    feb_end = dt.date(2025, 2, 28)
+    at(koperasi, feb_end)
+    services.month_end(koperasi=koperasi, on=feb_end, actor=pengurus)
+    assert TaxWithholding.objects.filter(member=member, period=dt.date(2025, 2, 1)).count() == 1
+    assert not placement.transactions.filter(value_date=feb_end).exists()
+    assert_books_agree(koperasi)
+
+
+def test_leaving_on_death_breaks_the_placement_without_penalty(products, kasir, pengurus):
+    koperasi = products.koperasi
+    member, _placement = _placed(products, kasir, on=dt.date(2024, 12, 31), tenor=3)
+    at(koperasi, JAN_END)
+    services.month_end(koperasi=koperasi, on=JAN_END, actor=pengurus)
+    at(koperasi, dt.date(2025, 2, 11))
+    result = services.member_exit(
+        member=member, actor=kasir, on=dt.date(2025, 2, 11), died=True, via="bank"
+    )
+    assert (result.interest, result.penalty) == (D("16522.12"), 0)
+    assert result.payout == D("100000") + D("10050958.90") + D("16522.12")
+    assert gl(koperasi, "pendapatan_lain") == 0
+    assert_books_agree(koperasi)
+
+
+def test_a_placement_that_matured_before_the_exit_gets_its_final_interest_without_penalty(
+    products, kasir, pengurus
+):
+    """Placed 5 November for 3 months: matured 5 February, before Maria leaves on the 11th
+    (the month end that would move it has not run). Its last interest is 1–4 February."""
+    koperasi = products.koperasi
+    member, _placement = _placed(products, kasir, on=dt.date(2024, 11, 5), tenor=3)
+    at(koperasi, JAN_END)
+    services.month_end(koperasi=koperasi, on=JAN_END, actor=pengurus)
+    held = D("10000000") + _q(D("10000000") * D("0.06") * 31 / 365)
+    at(koperasi, dt.date(2025, 2, 11))
+    result = services.member_exit(
+        member=member, actor=kasir, on=dt.date(2025, 2, 11), reason="Pindah", via="bank"
+    )
+    final = _q(held * D("0.06") * 4 / 365)
+    assert (result.interest, result.penalty) == (final, 0)
+    assert result.payout == D("100000") + held + final
+    assert_books_agree(koperasi)
+
+
+def test_leaving_with_a_large_sukarela_withholds_the_months_pph(products, kasir, pengurus):
+    """Rp300 jt sukarela at 3%: 1–10 February earns more than Rp240.000, so 10% of the whole
+    gross is withheld on leaving; the cash refund is whole rupiah, the sen to pembulatan."""
+    koperasi = products.koperasi
+    at(koperasi, dt.date(2024, 12, 31))
+    member = services.member_join(
+        koperasi=koperasi, actor=kasir, sukarela_paid=D("300000000"), **member_fields("Paulus", 5)
+    ).member
+    at(koperasi, JAN_END)
+    services.month_end(koperasi=koperasi, on=JAN_END, actor=pengurus)
+    held = account(member, Kind.SUKARELA).balance
+    at(koperasi, dt.date(2025, 2, 11))
+    services.cashier_open(koperasi=koperasi, kasir=kasir, count=D("400000000"), actor=kasir)
+    session = services.open_session(koperasi=koperasi, kasir=kasir)
+    result = services.member_exit(
+        member=member, actor=kasir, on=dt.date(2025, 2, 11), reason="Pindah", session=session
+    )
+    gross = _q(held * D("0.03") * 10 / 365)
+    assert gross > D("240000")
+    assert (result.interest, result.tax) == (gross, _q(gross / 10))
+    owed = D("100000") + held + gross - _q(gross / 10)
+    assert result.payout == owed.to_integral_value(rounding="ROUND_FLOOR")
+    assert result.rounding == owed - result.payout
+    assert sum(t.cash for t in result.transactions) == -result.payout
+    slip = TaxWithholding.objects.get(member=member, period=dt.date(2025, 2, 1))
+    assert (slip.gross, slip.tax, slip.rate_bp) == (gross, _q(gross / 10), 1000)
+    assert_books_agree(koperasi)
+
+
+def test_an_early_break_paid_in_cash_is_whole_rupiah(products, kasir, pengurus):
+    koperasi = products.koperasi
+    member, placement = _placed(products, kasir, on=dt.date(2024, 12, 31), tenor=3)
+    at(koperasi, JAN_END)
+    services.month_end(koperasi=koperasi, on=JAN_END, actor=pengurus)
+    at(koperasi, dt.date(2025, 2, 11))
+    placement.refresh_from_db()
+    # 10.050.958,90 − 10% of 50.958,90 (5.095,89) = 10.045.863,01 → Rp10.045.863 in cash.
+    broken = services.berjangka_break(account=placement, actor=kasir, to="kas")
+    assert broken.balance == 0
+    cash = placement.transactions.get(kind="penarikan")
+    assert (cash.amount, cash.cash) == (D("-10045863.01"), D("-10045863"))
+    assert gl(koperasi, "pembulatan") == D("0.01")
+    assert_books_agree(koperasi)
