@@ -268,18 +268,29 @@ def member_join(
     )
 
 
-def exit_preview(*, member: Member) -> dict[str, Any]:
-    """What leaving would pay out today (no lock, nothing written): for the confirmation page."""
+def exit_preview(*, member: Member, died: bool = False) -> dict[str, Any]:
+    """What leaving would pay out today (no lock, nothing written): for the confirmation page.
+    ``payout`` is what the member is owed (a transfer pays it to the sen); ``cash`` is the
+    whole-rupiah cash of a refund from the drawer."""
     accounts = list(
         member.savings_accounts.filter(status=Account.Status.AKTIF).select_related("product")
     )
     arrears = _wajib_arrears(member)
     total = sum((a.balance for a in accounts), ZERO)
+    amounts = exit_amounts(accounts, business_date(member.koperasi), died=died)
+    earned = sum(amounts.earned.values(), ZERO)
+    tax = sum(amounts.tax.values(), ZERO)
+    penalty = sum(amounts.penalty.values(), ZERO)
+    payout = total + earned - tax - penalty
     return {
         "accounts": accounts,
         "total": total,
         "arrears": arrears,
-        "payout": total,
+        "interest": earned,
+        "tax": tax,
+        "penalty": penalty,
+        "payout": payout,
+        "cash": whole_rupiah(payout),
     }
 
 
@@ -457,23 +468,33 @@ def member_exit(
     )
 
 
-def _exit_interest(
-    booking: Booking, locked: dict[int, Account], member: Member, today: dt.date, *, died: bool
-) -> tuple[Decimal, Decimal, Decimal]:
-    """Book what a leaving member's accounts earned this month up to the day before they leave
-    (the exit day's closing balance is nil, as for a placement on its maturity date): a placement
+@dataclass
+class ExitAmounts:
+    """What leaving today adds to and takes from each account (account id → amount)."""
+
+    earned: dict[int, Decimal]
+    tax: dict[int, Decimal]
+    penalty: dict[int, Decimal]
+
+
+def exit_amounts(accounts: list[Account], today: dt.date, *, died: bool) -> ExitAmounts:
+    """What a leaving member's accounts earned this month up to the day before they leave (the
+    exit day's closing balance is nil, as for a placement on its maturity date): a placement
     that matured before the exit earns up to its maturity date, with no penalty; one that has
-    not matured is broken early with the product's penalty on this term's interest, except on
-    death. The month's PPh final is withheld from that interest (with its bukti potong). Returns
-    (interest, tax, penalty)."""
+    not matured is broken early with the product's penalty on this term's interest (including
+    this month's), except on death. The month's PPh final on that interest is judged on the
+    member's whole interest of the month. Nothing is written."""
     start = month_start(today)
     until = today - dt.timedelta(days=1)
-    month_paid = MonthEndRun.objects.filter(
-        koperasi=booking.koperasi, step=MonthEndStep.BUNGA, date__gte=start
-    ).exists()
     earned: dict[int, Decimal] = {}
+    if not accounts:
+        return ExitAmounts({}, {}, {})
+    koperasi_id = accounts[0].koperasi_id
+    month_paid = MonthEndRun.objects.filter(
+        koperasi_id=koperasi_id, step=MonthEndStep.BUNGA, date__gte=start
+    ).exists()
     if until >= start and not month_paid:
-        for account in locked.values():
+        for account in accounts:
             last = until
             if account.kind == Kind.BERJANGKA and account.maturity_date:
                 last = min(until, account.maturity_date - dt.timedelta(days=1))
@@ -482,60 +503,74 @@ def _exit_interest(
             amount = accrued_interest(account, last)
             if amount > 0:
                 earned[account.pk] = amount
-    memo = books_text("Bunga %(m)s sampai keluar", m=month_name(today))
-    for account_id, amount in earned.items():
-        booking.book(locked[account_id], amount, kind=TxKind.BUNGA, memo=memo)
-    gross = sum(earned.values(), ZERO)
-    if gross:
-        booking.debit(booking.role("beban_bunga_simpanan"), gross)
-    shares = interest.pph_final_split(earned) if earned else {}
-    tax = sum(shares.values(), ZERO)
-    tax_memo = books_text("PPh final bunga %(m)s", m=month_name(today))
-    for account_id, share in shares.items():
-        if share:
-            booking.book(locked[account_id], -share, kind=TxKind.PAJAK, memo=tax_memo)
-    if tax:
-        booking.credit(booking.role("utang_pajak"), tax)
-    if earned:
-        TaxWithholding.objects.create(
-            koperasi=booking.koperasi,
-            member=member,
-            period=start,
-            gross=gross,
-            tax=tax,
-            rate_bp=int(interest.PPH_RATE_PERCENT * 100) if tax else 0,
-            run=None,
-        )
-    penalty_total = ZERO
+    tax = interest.pph_final_split(earned) if earned else {}
+    penalty: dict[int, Decimal] = {}
     if not died:
-        for account in locked.values():
+        for account in accounts:
             if account.kind != Kind.BERJANGKA or not account.maturity_date:
                 continue
             if account.maturity_date <= today:
                 continue
             terms = terms_in_force(account.product, account.term_start or account.opened_on)
             received = account.term_interest + earned.get(account.pk, ZERO)
-            penalty = m.quantize(
+            amount = m.quantize(
                 received * terms.early_penalty_bp / Decimal(10000), rounding=ROUND_HALF_UP
             )
-            penalty = min(penalty, booking.balance_of(account))
-            if penalty > 0:
-                booking.pay_out(
-                    account,
-                    penalty,
-                    kind=TxKind.DENDA,
-                    memo=books_text("Denda pencairan sebelum jatuh tempo"),
-                    enforce_rules=False,
-                )
-                penalty_total += penalty
-        if penalty_total:
-            booking.credit(booking.role("pendapatan_lain"), penalty_total)
-    return gross, tax, penalty_total
+            held = account.balance + earned.get(account.pk, ZERO) - tax.get(account.pk, ZERO)
+            amount = min(amount, held)
+            if amount > 0:
+                penalty[account.pk] = amount
+    return ExitAmounts(earned, tax, penalty)
+
+
+def _exit_interest(
+    booking: Booking, locked: dict[int, Account], member: Member, today: dt.date, *, died: bool
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Book :func:`exit_amounts` (with the member's bukti potong for the month); returns
+    (interest, tax, penalty)."""
+    amounts = exit_amounts(list(locked.values()), today, died=died)
+    memo = books_text("Bunga %(m)s sampai keluar", m=month_name(today))
+    for account_id, amount in amounts.earned.items():
+        booking.book(locked[account_id], amount, kind=TxKind.BUNGA, memo=memo)
+    gross = sum(amounts.earned.values(), ZERO)
+    if gross:
+        booking.debit(booking.role("beban_bunga_simpanan"), gross)
+    tax_memo = books_text("PPh final bunga %(m)s", m=month_name(today))
+    for account_id, share in amounts.tax.items():
+        if share:
+            booking.book(locked[account_id], -share, kind=TxKind.PAJAK, memo=tax_memo)
+    tax = sum(amounts.tax.values(), ZERO)
+    if tax:
+        booking.credit(booking.role("utang_pajak"), tax)
+    if amounts.earned:
+        TaxWithholding.objects.create(
+            koperasi=booking.koperasi,
+            member=member,
+            period=month_start(today),
+            gross=gross,
+            tax=tax,
+            rate_bp=int(interest.PPH_RATE_PERCENT * 100) if tax else 0,
+            run=None,
+        )
+    for account_id, amount in amounts.penalty.items():
+        booking.pay_out(
+            locked[account_id],
+            amount,
+            kind=TxKind.DENDA,
+            memo=books_text("Denda pencairan sebelum jatuh tempo"),
+            enforce_rules=False,
+        )
+    penalty = sum(amounts.penalty.values(), ZERO)
+    if penalty:
+        booking.credit(booking.role("pendapatan_lain"), penalty)
+    return gross, tax, penalty
 
 
 __all__ = [
+    "ExitAmounts",
     "ExitResult",
     "JoinResult",
+    "exit_amounts",
     "exit_preview",
     "member_exit",
     "member_join",

@@ -356,10 +356,17 @@ def test_leaving_with_an_unmatured_placement_is_an_early_break_with_the_penalty(
     at(koperasi, JAN_END)
     services.month_end(koperasi=koperasi, on=JAN_END, actor=pengurus)
     at(koperasi, dt.date(2025, 2, 11))
+    preview = services.exit_preview(member=member)
     result = services.member_exit(
         member=member, actor=kasir, on=dt.date(2025, 2, 11), reason="Pindah", via="bank"
     )
     assert (result.interest, result.tax, result.penalty) == (D("16522.12"), 0, D("6748.10"))
+    assert (preview["interest"], preview["penalty"], preview["payout"]) == (
+        result.interest,
+        result.penalty,
+        result.payout,
+    )
+    assert preview["cash"] == D("10160732")
     assert result.rounding == 0
     assert result.payout == D("100000") + D("10050958.90") + D("16522.12") - D("6748.10")
     assert gl(koperasi, "pendapatan_lain") == D("6748.10")
