@@ -399,7 +399,7 @@ def _tax_page(
             initial={
                 "masa": current.period,
                 "amount": current.due,
-                "paid_on": min(business_date(koperasi), current.due_date),
+                "paid_on": business_date(koperasi),
                 "via": "bank",
             }
         )
