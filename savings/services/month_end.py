@@ -358,7 +358,7 @@ def compute_interest(koperasi: Koperasi, on: dt.date) -> list[tuple[_Candidate, 
     out: list[tuple[_Candidate, Decimal]] = []
     for c in candidates.values():
         if not c.is_open and c.close_reason != CloseReason.MATURED:
-            continue  # closed on leaving or breaking: paid up to that day when it closed
+            continue  # closed on leaving (paid up to that day then) or broken early (none)
         month_terms = terms[c.product_id]
         t = month_terms.terms
         rate: Decimal | list[Decimal]
