@@ -31,10 +31,11 @@ from ledger.services import chart_setup
 from members.models import Member, MemberNumberFormat
 from registry.models import Koperasi, Region, RoleGrant
 from savings import services
-from savings.models import Account, Kind, Obligation, Product
+from savings.models import Account, Kind, Obligation, Product, TaxDeposit
 from savings.services._bulk import insert_rows, now
 from savings.services._common import Booking, add_months, lock_accounts, month_start
 from savings.services.opening import book_opening_balances
+from savings.services.tax import withheld_in
 
 D = Decimal
 HISTORY_MONTHS = 24
@@ -402,9 +403,12 @@ def _opening(
     wajib = services.terms_in_force(products["wajib"], start).wajib_amount
     day0 = start - dt.timedelta(days=1)
     accounts = []
+    unpaid: dict[int, int] = {}  # member → wajib months billed before the start and not paid
     for member_id, join_date, number in members:
         months = max(1, (day0.year - join_date.year) * 12 + day0.month - join_date.month)
         paid_months = max(1, months - (rng.randrange(1, 4) if rng.random() < 0.1 else 0))
+        if months > paid_months:
+            unpaid[member_id] = months - paid_months
         balances = {"pokok": pokok, "wajib": wajib * paid_months, "sukarela": _wealth(rng)}
         if "sibuhar" in products and rng.random() < 0.25:
             balances["sibuhar"] = D(rng.randrange(5, 60) * 50_000)
@@ -448,6 +452,18 @@ def _opening(
         ),
         accounts,
     )
+    # The unpaid months are the latest before the start; they become obligations (tunggakan).
+    wajib_accounts = dict(
+        Account.objects.filter(
+            koperasi=koperasi, product=products["wajib"], member_id__in=list(unpaid)
+        ).values_list("member_id", "pk")
+    )
+    last_month = month_start(day0)
+    arrears = [
+        (wajib_accounts[member_id], add_months(last_month, -i), wajib)
+        for member_id, count in unpaid.items()
+        for i in range(count)
+    ]
     book_opening_balances(
         koperasi=koperasi,
         on=day0,
@@ -455,6 +471,7 @@ def _opening(
         kind="savings.opening_balance",
         memo="Saldo awal simpanan anggota (migrasi)",
         movement_memo="Saldo awal (migrasi)",
+        arrears=arrears,
     )
     return [m[0] for m in members]
 
@@ -536,6 +553,28 @@ def _counter_day(
     return moves
 
 
+def _deposit_tax(koperasi: Koperasi, day: dt.date, pengurus: Any, rng: random.Random) -> int:
+    """Last month's withheld PPh deposited by bank on the first working day from the 10th (well
+    before the 15th), with an NTPN as the bank prints it; 1 if deposited today."""
+    masa = add_months(month_start(day), -1)
+    if TaxDeposit.objects.filter(koperasi=koperasi, period=masa).exists():
+        return 0
+    withheld = withheld_in(koperasi, masa)
+    if services.amount_due(withheld) <= 0:
+        return 0
+    alphabet = "0123456789ABCDEF"
+    services.tax_deposit(
+        koperasi=koperasi,
+        period=masa,
+        amount=services.amount_due(withheld),
+        ntpn="".join(rng.choice(alphabet) for _ in range(16)),
+        paid_on=day,
+        via="bank",
+        actor=pengurus,
+    )
+    return 1
+
+
 def _history(
     koperasi: Koperasi,
     products: dict[str, Product],
@@ -550,7 +589,14 @@ def _history(
     size, weekdays, *_ = plan
     kasir = _staff(koperasi, "kasir")
     pengurus = _staff(koperasi, "pengurus")
-    counts = {"moves": 0, "joins": 0, "exits": 0, "berjangka": 0, "month_ends": 0}
+    counts = {
+        "moves": 0,
+        "joins": 0,
+        "exits": 0,
+        "berjangka": 0,
+        "month_ends": 0,
+        "tax_deposits": 0,
+    }
     per_month = max(1, joins // months)
     # Per member and month: 0,8 wajib payments, 0,3 sukarela visits, spread over counter days.
     per_day = 1 / (4.3 * len(weekdays))
@@ -560,6 +606,8 @@ def _history(
         _set_date(koperasi, day)
         if day.day == 1:
             accounts = _open_accounts(koperasi)
+        if 10 <= day.day <= 14 and day.weekday() < 5:
+            counts["tax_deposits"] += _deposit_tax(koperasi, day, pengurus, rng)
         if day.weekday() in weekdays:
             counts["moves"] += _counter_day(koperasi, day, kasir, rng, accounts, per_day)
             if counts["joins"] < joins and rng.random() < per_month / (4.3 * len(weekdays)):
@@ -651,7 +699,8 @@ def load_koperasi(
     return (
         f"{koperasi.code}: {members} anggota aktif, {counts['moves']} transaksi kasir, "
         f"{counts['joins']} masuk, {counts['exits']} keluar, {counts['berjangka']} berjangka, "
-        f"{counts['month_ends']} akhir bulan, {arrears} bulan tunggakan wajib"
+        f"{counts['month_ends']} akhir bulan, {counts['tax_deposits']} setoran PPh, "
+        f"{arrears} bulan tunggakan wajib"
     )
 
 

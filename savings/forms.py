@@ -340,3 +340,23 @@ class ListSearchForm(forms.Form):
 
 class TaxFilterForm(ListSearchForm):
     dipotong = forms.BooleanField(label=_("Hanya yang dipotong PPh"), required=False)
+
+
+class TaxDepositForm(KeyedForm):
+    """The deposit of one masa's withheld PPh, as printed on the bank's or post office's receipt."""
+
+    masa = forms.DateField(widget=forms.HiddenInput)
+    amount = RupiahField(label=_("Jumlah disetor"), allow_zero=False)
+    ntpn = forms.CharField(
+        label=_("NTPN"),
+        max_length=24,
+        help_text=_("16 huruf/angka pada bukti penerimaan negara."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    paid_on = forms.DateField(label=_("Tanggal setor"), widget=DATE)
+    via = forms.ChoiceField(
+        label=_("Dibayar dari"), choices=[("bank", _("Bank")), ("kas", _("Kas"))]
+    )
+    reason = forms.CharField(
+        label=_("Alasan bila jumlahnya berbeda"), required=False, max_length=200
+    )

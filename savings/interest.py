@@ -23,6 +23,14 @@ threshold is judged, which is how koperasi products tell them apart in practice.
 (so 29 February earns one extra day). This is the convention of Indonesian bank and koperasi
 savings (bunga dihitung harian, setahun 365 hari); it is exact per day and needs no month table.
 
+**A change of rate applies from its own day.** ``rate_percent`` is either one rate for the whole
+period or a rate per day (a sequence as long as the period, see :func:`rates_by_day`): a month
+with a rate change is priced day by day, each day at the rate in force that day. The method and
+the threshold are judged over the whole period as before; only the rate is per day, so
+``daily`` is Σ balance_d × rate_d / 365, ``average`` is (when the average reaches the threshold)
+Σ balance_d × rate_d / 365 and ``lowest`` is lowest × Σ rate_d / 365. With one rate for every
+day these are exactly the formulas above.
+
 Rounding: the exact interest of the period is rounded once, half up, to the sen. Negative balances
 (which savings never have) earn nothing.
 
@@ -128,6 +136,37 @@ def _rate(rate_percent: Decimal) -> Decimal:
     return rate / HUNDRED
 
 
+Rates = Decimal | Sequence[Decimal]
+
+
+def rates_by_day(changes: Sequence[tuple[dt.date, Decimal]], period: Period) -> list[Decimal]:
+    """The rate (percent a year) in force on each day of ``period`` from dated rate changes
+    ``(effective_from, rate_percent)``: a rate applies from its own day until the next one;
+    before the first, the rate is zero. ``changes`` need not be sorted."""
+    ordered = sorted(changes, key=lambda c: c[0])
+    out: list[Decimal] = []
+    rate = ZERO
+    index = 0
+    day = period.start
+    while day <= period.end:
+        while index < len(ordered) and ordered[index][0] <= day:
+            rate = _check_decimal(ordered[index][1], "rate_percent")
+            index += 1
+        out.append(rate)
+        day += dt.timedelta(days=1)
+    return out
+
+
+def _day_rates(rate_percent: Rates, days: int) -> list[Decimal] | None:
+    """``None`` for one rate for the period; else the per-day rates as fractions (checked)."""
+    if isinstance(rate_percent, Decimal | int) and not isinstance(rate_percent, bool):
+        return None
+    rates = [_rate(r) for r in rate_percent]  # type: ignore[union-attr]
+    if len(rates) != days:
+        raise ValueError("one rate per day of the period is needed")
+    return rates
+
+
 def _round(value: Decimal) -> Decimal:
     return value.quantize(SEN, rounding=ROUND_HALF_UP)
 
@@ -136,7 +175,7 @@ def interest_for_balances(
     balances: Sequence[Decimal],
     *,
     method: Method | str,
-    rate_percent: Decimal,
+    rate_percent: Rates,
     threshold: Decimal = ZERO,
     opening: Decimal | None = None,
 ) -> Decimal:
@@ -144,11 +183,17 @@ def interest_for_balances(
 
     ``opening`` is the balance brought into the period; the lowest-balance method counts it, so
     a deposit on the 1st does not raise the month's lowest balance retroactively.
+    ``rate_percent`` is one rate, or one rate per day (see the module docstring).
     """
-    rate = _rate(rate_percent)
+    days = len(balances)
+    day_rates = _day_rates(rate_percent, days)
+    if day_rates is not None:
+        return _interest_by_day(
+            balances, method=method, rates=day_rates, threshold=threshold, opening=opening
+        )
+    rate = _rate(rate_percent)  # type: ignore[arg-type]
     threshold = _check_decimal(threshold, "threshold")
     method = Method(method)
-    days = len(balances)
     if days == 0 or rate == 0:
         return ZERO
     positive = [max(b, ZERO) for b in balances]
@@ -156,10 +201,12 @@ def interest_for_balances(
         earning = sum((b for b in positive if b >= threshold), ZERO)
         return _round(earning * rate / DAYS_IN_YEAR)
     if method is Method.AVERAGE:
-        average = sum(positive, ZERO) / days
-        if average < threshold:
+        total = sum(positive, ZERO)
+        if total / days < threshold:
             return ZERO
-        return _round(average * rate * days / DAYS_IN_YEAR)
+        # average × rate × days / 365, without the inexact division by days (so that without a
+        # threshold it is exactly the daily method's amount, to the last digit).
+        return _round(total * rate / DAYS_IN_YEAR)
     lowest = min(positive)
     if opening is not None:
         lowest = min(lowest, max(_check_decimal(opening, "opening"), ZERO))
@@ -168,21 +215,57 @@ def interest_for_balances(
     return _round(lowest * rate * days / DAYS_IN_YEAR)
 
 
+def _interest_by_day(
+    balances: Sequence[Decimal],
+    *,
+    method: Method | str,
+    rates: Sequence[Decimal],
+    threshold: Decimal,
+    opening: Decimal | None,
+) -> Decimal:
+    """:func:`interest_for_balances` with a rate (a fraction) for each day."""
+    threshold = _check_decimal(threshold, "threshold")
+    method = Method(method)
+    if not balances or not any(rates):
+        return ZERO
+    positive = [max(_check_decimal(b, "balance"), ZERO) for b in balances]
+    if method is Method.DAILY:
+        earning = sum((b * r for b, r in zip(positive, rates, strict=True) if b >= threshold), ZERO)
+        return _round(earning / DAYS_IN_YEAR)
+    if method is Method.AVERAGE:
+        if sum(positive, ZERO) / len(positive) < threshold:
+            return ZERO
+        return _round(
+            sum((b * r for b, r in zip(positive, rates, strict=True)), ZERO) / DAYS_IN_YEAR
+        )
+    lowest = min(positive)
+    if opening is not None:
+        lowest = min(lowest, max(_check_decimal(opening, "opening"), ZERO))
+    if lowest < threshold:
+        return ZERO
+    return _round(lowest * sum(rates, ZERO) / DAYS_IN_YEAR)
+
+
 def constant_balance_interest(
     balance: Decimal,
     days: int,
     *,
     method: Method | str,
-    rate_percent: Decimal,
+    rate_percent: Rates,
     threshold: Decimal = ZERO,
 ) -> Decimal:
     """Interest on a balance that stayed the same for ``days`` days (most accounts, most
     months): the same result as :func:`interest_for_balances` on ``[balance] * days``, without
     building the list."""
-    rate = _rate(rate_percent)
+    day_rates = _day_rates(rate_percent, days)
     balance = max(_check_decimal(balance, "balance"), ZERO)
     threshold = _check_decimal(threshold, "threshold")
     method = Method(method)
+    if day_rates is not None:
+        if days <= 0 or balance < threshold:
+            return ZERO
+        return _round(balance * sum(day_rates, ZERO) / DAYS_IN_YEAR)
+    rate = _rate(rate_percent)  # type: ignore[arg-type]
     if days <= 0 or rate == 0 or balance < threshold:
         return ZERO
     if method is Method.DAILY:
@@ -195,7 +278,7 @@ def period_interest(
     period: Period,
     *,
     method: Method | str,
-    rate_percent: Decimal,
+    rate_percent: Rates,
     threshold: Decimal = ZERO,
 ) -> Decimal:
     """Interest for ``period`` from an account's balance changes (see the module docstring)."""
@@ -215,7 +298,7 @@ def monthly_interest(
     year: int,
     month: int,
     method: Method | str,
-    rate_percent: Decimal,
+    rate_percent: Rates,
     threshold: Decimal = ZERO,
 ) -> Decimal:
     """Interest for one calendar month."""

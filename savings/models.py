@@ -272,6 +272,10 @@ class Account(models.Model):
         _("jangka waktu (bulan)"), null=True, blank=True
     )
     rate_bp = models.PositiveIntegerField(_("bunga terkunci (basis poin)"), null=True, blank=True)
+    # The previous term's locked rate, for the days of the roll-over month before ``term_start``.
+    prior_rate_bp = models.PositiveIntegerField(
+        _("bunga terkunci jangka sebelumnya (basis poin)"), null=True, blank=True
+    )
     term_start = models.DateField(_("mulai jangka"), null=True, blank=True)
     maturity_date = models.DateField(_("jatuh tempo"), null=True, blank=True)
     at_maturity = models.CharField(
@@ -307,6 +311,10 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=Q(rate_bp__isnull=True) | Q(rate_bp__lte=RATE_CAP_BP),
                 name="savings_account_rate_cap",
+            ),
+            models.CheckConstraint(
+                condition=Q(prior_rate_bp__isnull=True) | Q(prior_rate_bp__lte=RATE_CAP_BP),
+                name="savings_account_prior_rate_cap",
             ),
         ]
         indexes = [
@@ -717,7 +725,10 @@ class TaxWithholding(models.Model):
     gross = MoneyField(_("bunga bruto"))
     tax = MoneyField(_("PPh dipotong"))
     rate_bp = models.PositiveIntegerField(_("tarif (basis poin)"))
-    run = models.ForeignKey(MonthEndRun, on_delete=models.PROTECT, related_name="+")
+    # The month end that withheld it; none when withheld on leaving (the partial month's interest).
+    run = models.ForeignKey(
+        MonthEndRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["period", "member"]
@@ -891,3 +902,42 @@ class CounterRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.amount}"
+
+
+class TaxDeposit(models.Model):
+    """The deposit (setoran) of one masa's withheld PPh final to the state treasury, with the
+    NTPN the bank or post office printed: its own entry, Dr utang pajak / Cr bank or kas.
+
+    One per koperasi and masa (the database refuses a second); the amount is whole rupiah."""
+
+    koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    period = models.DateField(_("masa pajak"))  # first day of the month
+    withheld = MoneyField(_("PPh dipotong"))
+    amount = MoneyField(_("jumlah disetor"))
+    ntpn = models.CharField(_("NTPN"), max_length=16)
+    paid_on = models.DateField(_("tanggal setor"))
+    via = models.CharField(_("dibayar dari"), max_length=10)
+    note = models.CharField(_("catatan"), max_length=250, blank=True)
+    entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period"]
+        verbose_name = _("setoran PPh bunga simpanan")
+        verbose_name_plural = _("setoran PPh bunga simpanan")
+        constraints = [
+            models.UniqueConstraint(fields=["koperasi", "period"], name="savings_tax_deposit_once"),
+            models.UniqueConstraint(fields=["koperasi", "ntpn"], name="savings_tax_deposit_ntpn"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, withheld__gte=0), name="savings_tax_deposit_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(via__in=["kas", "bank"]), name="savings_tax_deposit_via"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.koperasi_id} {self.period:%Y-%m}: {self.amount} ({self.ntpn})"

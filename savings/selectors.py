@@ -29,12 +29,14 @@ from savings.models import (
     PayrollBatch,
     Product,
     ProductTerms,
+    TaxDeposit,
     TaxWithholding,
     Transaction,
     VoidRequest,
 )
 from savings.services._bulk import columns, instances
 from savings.services._common import terms_in_force
+from savings.services.tax import amount_due, tax_due_date
 
 ZERO = m.ZERO
 
@@ -425,3 +427,56 @@ def session_voids(*, session: CashierSession) -> list[VoidRequest]:
     return list(
         void_requests(koperasi=session.koperasi).filter(session=session).order_by("requested_at")
     )
+
+
+@dataclass
+class TaxMasa:
+    """One masa on the tax page: what was withheld, what is due by when, what was deposited."""
+
+    period: dt.date
+    withheld: Decimal
+    due: Decimal
+    due_date: dt.date
+    deposit: TaxDeposit | None
+    today: dt.date
+
+    @property
+    def status(self) -> str:
+        """``nihil`` (nothing withheld), ``disetor``, ``disetor_terlambat``, ``terlambat``
+        (not deposited and past the due date) or ``belum`` (not yet due)."""
+        if self.deposit is not None:
+            return "disetor_terlambat" if self.deposit.paid_on > self.due_date else "disetor"
+        if self.withheld <= 0:
+            return "nihil"
+        return "terlambat" if self.today > self.due_date else "belum"
+
+    @property
+    def is_late(self) -> bool:
+        return self.status in ("terlambat", "disetor_terlambat")
+
+    @property
+    def can_deposit(self) -> bool:
+        return self.deposit is None and self.withheld > 0
+
+
+def tax_masa_rows(*, koperasi: Koperasi) -> list[TaxMasa]:
+    """Every masa with withholdings, newest first, with its deposit (one query each)."""
+    withheld = dict(
+        TaxWithholding.objects.filter(koperasi=koperasi)
+        .values_list("period")
+        .annotate(s=Sum("tax"))
+        .order_by()
+    )
+    deposits = {d.period: d for d in TaxDeposit.objects.filter(koperasi=koperasi)}
+    today = business_date(koperasi)
+    return [
+        TaxMasa(
+            period=period,
+            withheld=withheld.get(period) or ZERO,
+            due=amount_due(withheld.get(period) or ZERO),
+            due_date=tax_due_date(period),
+            deposit=deposits.get(period),
+            today=today,
+        )
+        for period in sorted(set(withheld) | set(deposits), reverse=True)
+    ]

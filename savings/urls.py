@@ -27,6 +27,7 @@ urlpatterns = [
     path(S + "tunggakan/unduh.csv", views.arrears_export, {"fmt": "csv"}, name="arrears_csv"),
     path(S + "tunggakan/unduh.xlsx", views.arrears_export, {"fmt": "xlsx"}, name="arrears_xlsx"),
     path(S + "pajak/", views.tax, name="tax"),
+    path(S + "pajak/setor/", views.tax_deposit, name="tax_deposit"),
     path(S + "pajak/bukti-potong.csv", views.tax_export, {"fmt": "csv"}, name="tax_csv"),
     path(S + "pajak/bukti-potong.xlsx", views.tax_export, {"fmt": "xlsx"}, name="tax_xlsx"),
     path(S + "akhir-bulan/", views.month_end, name="month_end"),

@@ -15,6 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -381,11 +382,40 @@ def tax(request: HttpRequest) -> HttpResponse:
         )
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         totals = selectors.withholding_totals(koperasi=koperasi, period=period)
+    return _tax_page(request, periods, period, form, page, totals, q, withheld_only)
+
+
+def _tax_page(
+    request: HttpRequest,
+    periods: list[dt.date],
+    period: dt.date | None,
+    form: forms.TaxFilterForm,
+    page: Any,
+    totals: Any,
+    q: str,
+    withheld_only: bool,
+    deposit_form: forms.TaxDepositForm | None = None,
+) -> HttpResponse:
+    koperasi = _k(request)
+    masas = selectors.tax_masa_rows(koperasi=koperasi)
+    current = next((r for r in masas if r.period == period), None)
+    if deposit_form is None and current is not None and current.can_deposit:
+        deposit_form = forms.TaxDepositForm(
+            initial={
+                "masa": current.period,
+                "amount": current.due,
+                "paid_on": business_date(koperasi),
+                "via": "bank",
+            }
+        )
     return render(
         request,
         "savings/tax.html",
         _ctx(
             request,
+            masas=masas,
+            masa=current,
+            deposit_form=deposit_form,
             periods=periods,
             period=period,
             form=form,
@@ -399,7 +429,47 @@ def tax(request: HttpRequest) -> HttpResponse:
             if period
             else "",
         ),
+        status=400 if deposit_form is not None and deposit_form.errors else 200,
     )
+
+
+@require_POST
+@koperasi_view(*MANAGERS)
+def tax_deposit(request: HttpRequest) -> HttpResponse:
+    """Record the deposit of one masa's withheld PPh (pengurus only), from the tax page."""
+    koperasi = _k(request)
+    form = forms.TaxDepositForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.tax_deposit(
+                koperasi=koperasi,
+                period=data["masa"],
+                amount=data["amount"],
+                ntpn=data["ntpn"],
+                paid_on=data["paid_on"],
+                via=data["via"],
+                reason=data["reason"],
+                actor=request.user,
+                idempotency_key=data["idempotency_key"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Setoran PPh dicatat dan dijurnal."))
+            return redirect(
+                f"{reverse('savings:tax', kwargs={'kode': koperasi.code})}"
+                f"?masa={data['masa'].isoformat()}"
+            )
+    periods = selectors.withholding_periods(koperasi=koperasi)
+    chosen = form.cleaned_data.get("masa") if hasattr(form, "cleaned_data") else None
+    period = chosen if chosen in periods else (periods[0] if periods else None)
+    page = totals = None
+    if period is not None:
+        rows = selectors.withholdings(koperasi=koperasi, period=period)
+        page = Paginator(rows, PAGE_SIZE).get_page(1)
+        totals = selectors.withholding_totals(koperasi=koperasi, period=period)
+    return _tax_page(request, periods, period, forms.TaxFilterForm(), page, totals, "", False, form)
 
 
 def _tax_table(

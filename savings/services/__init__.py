@@ -11,6 +11,7 @@ record. Grouped by what they touch:
 - :mod:`.month_end` — wajib billing, interest, tax (and maturities) per month end;
 - :mod:`.payroll` — bulk payroll deduction;
 - :mod:`.void` — voids (pembatalan) that undo a transaction in the books and the accounts.
+- :mod:`.tax` — depositing the withheld PPh of each masa.
 """
 
 from savings.services._common import (
@@ -76,6 +77,7 @@ from savings.services.products import (
     product_terms_set,
     product_update,
 )
+from savings.services.tax import amount_due, tax_deposit, tax_due_date
 from savings.services.void import (
     VoidError,
     transaction_void,
@@ -112,6 +114,7 @@ __all__ = [
     "account_open",
     "account_wajib_amount_set",
     "add_months",
+    "amount_due",
     "amount_of",
     "berjangka_break",
     "berjangka_mature",
@@ -136,6 +139,8 @@ __all__ = [
     "register_exit_netting",
     "session_expected",
     "sukarela_of",
+    "tax_deposit",
+    "tax_due_date",
     "terms_in_force",
     "transfer",
     "transaction_void",

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -132,6 +132,12 @@ def amount_of(value: Any, *, allow_zero: bool = False, label: str = "") -> Decim
     if amount == 0 and not allow_zero:
         raise AmountError(prefix + _("Jumlah harus lebih dari nol."), code="amount_zero")
     return amount
+
+
+def whole_rupiah(amount: Decimal) -> Decimal:
+    """The cash part of ``amount``: no note or coin below Rp1 exists, so a cash payout is whole
+    rupiah and the sen stay on the account (or, when it closes, go to ``pembulatan``)."""
+    return m.quantize(amount, rounding=ROUND_FLOOR, unit=m.RUPIAH)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -576,6 +582,20 @@ class Booking:
         if change.floor is not None and change.floor > self.balance_of(account):
             change.floor = self.balance_of(account)
         return self._movement(account, -amount, kind, memo, cash)
+
+    def book(self, account: Account, amount: Decimal, *, kind: str, memo: str) -> Transaction:
+        """A movement without the product's payment rules: interest credited (+) or tax withheld
+        (−) on leaving. The product's control account moves with the account; interest on a
+        placement counts in its ``term_interest``."""
+        if amount > 0:
+            self.credit(account.product.ledger_account, amount)
+        else:
+            self.debit(account.product.ledger_account, -amount)
+        change = self._change(account)
+        change.delta += amount
+        if kind == TxKind.BUNGA and account.kind == Kind.BERJANGKA:
+            change.term_interest_delta += amount
+        return self._movement(account, amount, kind, memo, ZERO)
 
     def close(self, account: Account, *, on: dt.date, reason: str) -> None:
         self._change(account).close = (on, reason)

@@ -43,6 +43,7 @@ from savings.services._common import (
     lock_accounts,
     rupiah,
     terms_in_force,
+    whole_rupiah,
 )
 from savings.services.products import open_account
 
@@ -215,8 +216,11 @@ def berjangka_break(
         )
         booking.credit(booking.role("pendapatan_lain"), penalty)
     payout = balance - penalty
+    # Cash is whole rupiah: the placement closes, so the sen of a cash payout go to pembulatan.
+    # A transfer (bank, sukarela) keeps them.
+    rounding = payout - whole_rupiah(payout) if to == "kas" else ZERO
     if payout:
-        cash = -payout if to == "kas" else ZERO
+        cash = -(payout - rounding) if to == "kas" else ZERO
         booking.pay_out(
             locked, payout, kind=TxKind.PENARIKAN, memo=memo, cash=cash, enforce_rules=False
         )
@@ -226,7 +230,9 @@ def berjangka_break(
             target = lock_accounts(koperasi, [target.pk])[target.pk]
             booking.pay_in(target, payout, kind=TxKind.TRANSFER_MASUK, memo=memo)
         else:
-            booking.cash(to, -payout)
+            booking.cash(to, -(payout - rounding))
+            if rounding:
+                booking.credit(booking.role("pembulatan"), rounding)
     booking.close(locked, on=today, reason=CloseReason.BROKEN)
     entry = booking.post_if_any(
         kind="savings.berjangka_break",
@@ -239,7 +245,7 @@ def berjangka_break(
         actor=actor,
         action="savings.berjangka_break",
         obj=locked,
-        after={"penalty": str(penalty), "payout": str(payout)},
+        after={"penalty": str(penalty), "payout": str(payout), "rounding": str(rounding)},
     )
     return locked
 
@@ -261,10 +267,12 @@ def berjangka_mature(*, account: Account, actor: Any) -> Account:
     if locked.at_maturity == AtMaturity.ROLL_OVER and locked.member.is_active:
         terms = terms_in_force(locked.product, due)
         before = audit.snapshot(locked, ["term_start", "maturity_date", "rate_bp"])
+        # The old term keeps its rate for its days of this month (``prior_rate_bp``).
         tenor = locked.tenor_months or 1
         Account.objects.filter(pk=locked.pk).update(
             term_start=due,
             maturity_date=add_months(due, tenor),
+            prior_rate_bp=locked.rate_bp,
             rate_bp=terms.rate_bp,
             term_interest=ZERO,
         )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -34,13 +34,17 @@ from ledger.models import JournalEntry
 from members import services as members
 from members.models import Member
 from registry.models import Koperasi
+from savings import interest
 from savings.models import (
     Account,
     CloseReason,
     Kind,
+    MonthEndRun,
+    MonthEndStep,
     Obligation,
     ObligationKind,
     Product,
+    TaxWithholding,
     Transaction,
     TxKind,
 )
@@ -56,8 +60,10 @@ from savings.services._common import (
     month_start,
     rupiah,
     terms_in_force,
+    whole_rupiah,
 )
 from savings.services.counter import _check_via
+from savings.services.month_end import accrued_interest, month_name
 from savings.services.products import open_account
 
 # (member, booking, on) → amount netted; the hook adds its own lines and domain changes.
@@ -91,8 +97,12 @@ class ExitResult:
     refunded: list[tuple[Account, Decimal]]
     arrears_netted: Decimal
     other_netted: Decimal
-    payout: Decimal
+    payout: Decimal  # what the member is paid (in cash: whole rupiah)
     transactions: list[Transaction] = field(default_factory=list)
+    interest: Decimal = ZERO  # the partial month's interest (and a matured placement's last)
+    tax: Decimal = ZERO  # PPh final withheld from it
+    penalty: Decimal = ZERO  # early-break penalty of unmatured placements
+    rounding: Decimal = ZERO  # the sen of a cash refund, to pembulatan
 
 
 def pokok_instalments(total: Decimal, count: int) -> list[Decimal]:
@@ -258,18 +268,29 @@ def member_join(
     )
 
 
-def exit_preview(*, member: Member) -> dict[str, Any]:
-    """What leaving would pay out today (no lock, nothing written): for the confirmation page."""
+def exit_preview(*, member: Member, died: bool = False) -> dict[str, Any]:
+    """What leaving would pay out today (no lock, nothing written): for the confirmation page.
+    ``payout`` is what the member is owed (a transfer pays it to the sen); ``cash`` is the
+    whole-rupiah cash of a refund from the drawer."""
     accounts = list(
         member.savings_accounts.filter(status=Account.Status.AKTIF).select_related("product")
     )
     arrears = _wajib_arrears(member)
     total = sum((a.balance for a in accounts), ZERO)
+    amounts = exit_amounts(accounts, business_date(member.koperasi), died=died)
+    earned = sum(amounts.earned.values(), ZERO)
+    tax = sum(amounts.tax.values(), ZERO)
+    penalty = sum(amounts.penalty.values(), ZERO)
+    payout = total + earned - tax - penalty
     return {
         "accounts": accounts,
         "total": total,
         "arrears": arrears,
-        "payout": total,
+        "interest": earned,
+        "tax": tax,
+        "penalty": penalty,
+        "payout": payout,
+        "cash": whole_rupiah(payout),
     }
 
 
@@ -299,7 +320,9 @@ def member_exit(
     _check_via(via)
     koperasi = member.koperasi
     if (entry := existing_entry(koperasi, idempotency_key)) is not None:
-        txs = list(Transaction.objects.filter(entry=entry).select_related("account"))
+        txs = list(
+            Transaction.objects.filter(entry=entry, kind=TxKind.PENUTUPAN).select_related("account")
+        )
         if not txs or txs[0].account.member_id != member.pk:
             raise SavingsError(_("Kunci transaksi ini sudah dipakai untuk transaksi lain."))
         fresh = Member.objects.get(pk=member.pk)
@@ -354,12 +377,15 @@ def member_exit(
     if arrears:
         booking.credit(booking.role("piutang_simpanan_wajib"), arrears)
 
+    earned, tax, penalty = _exit_interest(booking, locked, ended, today, died=died)
+
     refunded: list[tuple[Account, Decimal]] = []
     balances = ZERO
     for account in locked.values():
-        if account.balance > 0:
-            refunded.append((account, account.balance))
-            balances += account.balance
+        held = booking.balance_of(account)
+        if held > 0:
+            refunded.append((account, held))
+            balances += held
     other = ZERO
     for hook in _EXIT_NETTING:
         other += hook(ended, booking, today)
@@ -378,7 +404,10 @@ def member_exit(
             },
             code="owes_more",
         )
-    cash_left = payout if via == "kas" else ZERO
+    # Cash is whole rupiah: the sen of a cash refund go to pembulatan (the accounts close).
+    paid = whole_rupiah(payout) if via == "kas" else payout
+    rounding = payout - paid
+    cash_left = paid if via == "kas" else ZERO
     txs = []
     for account, amount in refunded:
         cash = min(amount, cash_left)
@@ -395,8 +424,10 @@ def member_exit(
         )
     for account in locked.values():
         booking.close(account, on=today, reason=close_reason)
-    if payout:
-        booking.cash(via, -payout)
+    if paid:
+        booking.cash(via, -paid)
+    if rounding:
+        booking.credit(booking.role("pembulatan"), rounding)
     entry = booking.post_if_any(
         kind="savings.member_exit",
         memo=f"{memo} — {ended.number}",
@@ -411,7 +442,11 @@ def member_exit(
         action="savings.member_exit",
         obj=ended,
         after={
-            "payout": str(payout),
+            "payout": str(paid),
+            "interest": str(earned),
+            "tax": str(tax),
+            "penalty": str(penalty),
+            "rounding": str(rounding),
             "arrears_netted": str(arrears),
             "other_netted": str(other),
             "entry": entry.number if entry else None,
@@ -424,14 +459,118 @@ def member_exit(
         refunded=refunded,
         arrears_netted=arrears,
         other_netted=other,
-        payout=payout,
+        payout=paid,
         transactions=txs,
+        interest=earned,
+        tax=tax,
+        penalty=penalty,
+        rounding=rounding,
     )
 
 
+@dataclass
+class ExitAmounts:
+    """What leaving today adds to and takes from each account (account id → amount)."""
+
+    earned: dict[int, Decimal]
+    tax: dict[int, Decimal]
+    penalty: dict[int, Decimal]
+
+
+def exit_amounts(accounts: list[Account], today: dt.date, *, died: bool) -> ExitAmounts:
+    """What a leaving member's accounts earned this month up to the day before they leave (the
+    exit day's closing balance is nil, as for a placement on its maturity date): a placement
+    that matured before the exit earns up to its maturity date, with no penalty; one that has
+    not matured is broken early with the product's penalty on this term's interest (including
+    this month's), except on death. The month's PPh final on that interest is judged on the
+    member's whole interest of the month. Nothing is written."""
+    start = month_start(today)
+    until = today - dt.timedelta(days=1)
+    earned: dict[int, Decimal] = {}
+    if not accounts:
+        return ExitAmounts({}, {}, {})
+    koperasi_id = accounts[0].koperasi_id
+    month_paid = MonthEndRun.objects.filter(
+        koperasi_id=koperasi_id, step=MonthEndStep.BUNGA, date__gte=start
+    ).exists()
+    if until >= start and not month_paid:
+        for account in accounts:
+            last = until
+            if account.kind == Kind.BERJANGKA and account.maturity_date:
+                last = min(until, account.maturity_date - dt.timedelta(days=1))
+            if last < start:
+                continue
+            amount = accrued_interest(account, last)
+            if amount > 0:
+                earned[account.pk] = amount
+    tax = interest.pph_final_split(earned) if earned else {}
+    penalty: dict[int, Decimal] = {}
+    if not died:
+        for account in accounts:
+            if account.kind != Kind.BERJANGKA or not account.maturity_date:
+                continue
+            if account.maturity_date <= today:
+                continue
+            terms = terms_in_force(account.product, account.term_start or account.opened_on)
+            received = account.term_interest + earned.get(account.pk, ZERO)
+            amount = m.quantize(
+                received * terms.early_penalty_bp / Decimal(10000), rounding=ROUND_HALF_UP
+            )
+            held = account.balance + earned.get(account.pk, ZERO) - tax.get(account.pk, ZERO)
+            amount = min(amount, held)
+            if amount > 0:
+                penalty[account.pk] = amount
+    return ExitAmounts(earned, tax, penalty)
+
+
+def _exit_interest(
+    booking: Booking, locked: dict[int, Account], member: Member, today: dt.date, *, died: bool
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Book :func:`exit_amounts` (with the member's bukti potong for the month); returns
+    (interest, tax, penalty)."""
+    amounts = exit_amounts(list(locked.values()), today, died=died)
+    memo = books_text("Bunga %(m)s sampai keluar", m=month_name(today))
+    for account_id, amount in amounts.earned.items():
+        booking.book(locked[account_id], amount, kind=TxKind.BUNGA, memo=memo)
+    gross = sum(amounts.earned.values(), ZERO)
+    if gross:
+        booking.debit(booking.role("beban_bunga_simpanan"), gross)
+    tax_memo = books_text("PPh final bunga %(m)s", m=month_name(today))
+    for account_id, share in amounts.tax.items():
+        if share:
+            booking.book(locked[account_id], -share, kind=TxKind.PAJAK, memo=tax_memo)
+    tax = sum(amounts.tax.values(), ZERO)
+    if tax:
+        booking.credit(booking.role("utang_pajak"), tax)
+    if amounts.earned:
+        TaxWithholding.objects.create(
+            koperasi=booking.koperasi,
+            member=member,
+            period=month_start(today),
+            gross=gross,
+            tax=tax,
+            rate_bp=int(interest.PPH_RATE_PERCENT * 100) if tax else 0,
+            run=None,
+        )
+    for account_id, amount in amounts.penalty.items():
+        booking.pay_out(
+            locked[account_id],
+            amount,
+            kind=TxKind.DENDA,
+            memo=books_text("Denda pencairan sebelum jatuh tempo"),
+            enforce_rules=False,
+        )
+    penalty = sum(amounts.penalty.values(), ZERO)
+    if penalty:
+        booking.credit(booking.role("pendapatan_lain"), penalty)
+    return gross, tax, penalty
+
+
 __all__ = [
+    "ExitAmounts",
     "ExitResult",
     "JoinResult",
+    "exit_amounts",
     "exit_preview",
     "member_exit",
     "member_join",

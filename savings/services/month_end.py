@@ -3,8 +3,10 @@
 1. ``berjangka`` — placements that reached maturity are moved to sukarela or rolled over;
 2. ``wajib`` — each active member's wajib for the month is billed (an :class:`Obligation`);
    what they paid ahead settles it, the rest becomes arrears and a receivable in the ledger;
-3. ``bunga`` — each account's interest for the month by its product's method and the rate in
-   force on the month-end date (berjangka: the rate locked for the term);
+3. ``bunga`` — each account's interest for the month by its product's method and threshold on
+   the month-end date, each day at the rate in force that day (a change of terms dated mid-month
+   applies from its own day; berjangka: the rate locked for the term, and in a roll-over month
+   the old term's rate for the old term's days);
 4. ``pajak`` — PPh final per member over all their accounts' interest of the month, withheld
    from the accounts that earned it, with a withholding record per member (also at 0%).
 
@@ -88,6 +90,55 @@ def _terms_on(products: list[Product], on: dt.date) -> dict[int, ProductTerms]:
     ):
         found[terms.product_id] = terms
     return found
+
+
+@dataclass(frozen=True)
+class MonthTerms:
+    """A product's terms for pricing one month: those in force at the month end (method,
+    threshold) and the rate of each day, or one rate when it did not change in the month."""
+
+    terms: ProductTerms
+    rate: Decimal | list[Decimal]
+
+    @property
+    def earns(self) -> bool:
+        return any(self.rate) if isinstance(self.rate, list) else self.rate > 0
+
+
+def terms_of_month(products: list[Product], period: interest.Period) -> dict[int, MonthTerms]:
+    """Each product's :class:`MonthTerms` for ``period`` (products without terms by the end of
+    the period are left out)."""
+    dated: dict[int, list[ProductTerms]] = defaultdict(list)
+    for terms in ProductTerms.objects.filter(
+        product__in=products, effective_from__lte=period.end
+    ).order_by("product_id", "effective_from"):
+        dated[terms.product_id].append(terms)
+    out: dict[int, MonthTerms] = {}
+    for product_id, rows in dated.items():
+        last = rows[-1]
+        changes = [(t.effective_from, Decimal(t.rate_bp) / 100) for t in rows]
+        if len(changes) == 1 or changes[-1][0] <= period.start:
+            out[product_id] = MonthTerms(last, changes[-1][1])
+            continue
+        by_day = interest.rates_by_day(changes, period)
+        same = all(r == by_day[0] for r in by_day)
+        out[product_id] = MonthTerms(last, by_day[0] if same else by_day)
+    return out
+
+
+def locked_rates(
+    rate_bp: int, prior_rate_bp: int | None, term_start: dt.date | None, period: interest.Period
+) -> Decimal | list[Decimal]:
+    """A placement's rate for ``period``: its locked rate, or in the month it rolled over the old
+    term's locked rate for the days before the new term starts."""
+    rate = Decimal(rate_bp) / 100
+    if prior_rate_bp is None or term_start is None or term_start <= period.start:
+        return rate
+    if term_start > period.end:
+        return Decimal(prior_rate_bp) / 100
+    return interest.rates_by_day(
+        [(period.start, Decimal(prior_rate_bp) / 100), (term_start, rate)], period
+    )
 
 
 def _apply_run(run: MonthEndRun) -> None:
@@ -251,6 +302,8 @@ class _Candidate:
     is_open: bool
     close_reason: str
     rate_bp: int | None
+    prior_rate_bp: int | None
+    term_start: dt.date | None
 
 
 def compute_interest(koperasi: Koperasi, on: dt.date) -> list[tuple[_Candidate, Decimal]]:
@@ -258,8 +311,8 @@ def compute_interest(koperasi: Koperasi, on: dt.date) -> list[tuple[_Candidate, 
     start = month_start(on)
     period = interest.Period(start, on)
     products = list(Product.objects.filter(koperasi=koperasi))
-    terms = _terms_on(products, on)
-    rated = [pid for pid, t in terms.items() if t.rate_bp > 0]
+    terms = terms_of_month(products, period)
+    rated = [pid for pid, t in terms.items() if t.earns]
     berjangka = [p.pk for p in products if p.kind == Kind.BERJANGKA and p.pk in terms]
     rows = (
         Account.objects.filter(koperasi=koperasi, opened_on__lte=on)
@@ -267,13 +320,23 @@ def compute_interest(koperasi: Koperasi, on: dt.date) -> list[tuple[_Candidate, 
         .filter(
             Q(product_id__in=rated, kind__in=[Kind.POKOK, Kind.WAJIB, Kind.SUKARELA])
             | Q(product_id__in=berjangka, rate_bp__gt=0)
+            | Q(product_id__in=berjangka, prior_rate_bp__gt=0)
         )
         .values_list(
-            "pk", "product_id", "member_id", "kind", "balance", "status", "close_reason", "rate_bp"
+            "pk",
+            "product_id",
+            "member_id",
+            "kind",
+            "balance",
+            "status",
+            "close_reason",
+            "rate_bp",
+            "prior_rate_bp",
+            "term_start",
         )
     )
     candidates = {
-        r[0]: _Candidate(r[0], r[1], r[2], r[3], r[4], r[5] == "aktif", r[6], r[7])
+        r[0]: _Candidate(r[0], r[1], r[2], r[3], r[4], r[5] == "aktif", r[6], r[7], r[8], r[9])
         for r in rows.iterator(chunk_size=BATCH)
     }
     # Movements of the month and after it, per account and day, in one pass.
@@ -292,44 +355,86 @@ def compute_interest(koperasi: Koperasi, on: dt.date) -> list[tuple[_Candidate, 
             after[account_id] += total
         else:
             month[account_id].append((day, total))
-    days = period.days
-    rates: dict[int, Decimal] = {}
     out: list[tuple[_Candidate, Decimal]] = []
     for c in candidates.values():
         if not c.is_open and c.close_reason != CloseReason.MATURED:
-            continue  # closed on leaving or breaking: no interest for the month
-        t = terms[c.product_id]
-        rate_bp = c.rate_bp if c.kind == Kind.BERJANGKA else t.rate_bp
-        if not rate_bp:
-            continue
-        rate = rates.setdefault(rate_bp, Decimal(rate_bp) / 100)
-        closing = c.balance - after.get(c.account_id, ZERO)
-        movements = month.get(c.account_id)
-        if not movements:
-            if closing <= 0:
+            continue  # closed on leaving (paid up to that day then) or broken early (none)
+        month_terms = terms[c.product_id]
+        t = month_terms.terms
+        rate: Decimal | list[Decimal]
+        if c.kind == Kind.BERJANGKA:
+            if not c.rate_bp and not c.prior_rate_bp:
                 continue
-            amount = interest.constant_balance_interest(
-                closing,
-                days,
-                method=t.interest_method,
-                rate_percent=rate,
-                threshold=t.interest_threshold,
-            )
+            rate = locked_rates(c.rate_bp or 0, c.prior_rate_bp, c.term_start, period)
         else:
-            opening = closing - sum((a for _d, a in movements), ZERO)
-            changes = interest.changes_from_movements(
-                opening, movements, opening_day=start - dt.timedelta(days=1)
-            )
-            amount = interest.interest_for_balances(
-                interest.daily_balances(changes, period),
-                method=t.interest_method,
-                rate_percent=rate,
-                threshold=t.interest_threshold,
-                opening=opening,
-            )
+            rate = month_terms.rate
+        closing = c.balance - after.get(c.account_id, ZERO)
+        amount = _price(closing, month.get(c.account_id), period, t, rate)
         if amount > 0:
             out.append((c, amount))
     return out
+
+
+def _price(
+    closing: Decimal,
+    movements: list[tuple[dt.date, Decimal]] | None,
+    period: interest.Period,
+    terms: ProductTerms,
+    rate: Decimal | list[Decimal],
+) -> Decimal:
+    """One account's interest for ``period`` from its balance at the period's end and its
+    movements in the period (per day)."""
+    if not movements:
+        if closing <= 0:
+            return ZERO
+        return interest.constant_balance_interest(
+            closing,
+            period.days,
+            method=terms.interest_method,
+            rate_percent=rate,
+            threshold=terms.interest_threshold,
+        )
+    opening = closing - sum((a for _d, a in movements), ZERO)
+    changes = interest.changes_from_movements(
+        opening, movements, opening_day=period.start - dt.timedelta(days=1)
+    )
+    return interest.interest_for_balances(
+        interest.daily_balances(changes, period),
+        method=terms.interest_method,
+        rate_percent=rate,
+        threshold=terms.interest_threshold,
+        opening=opening,
+    )
+
+
+def accrued_interest(account: Account, until: dt.date) -> Decimal:
+    """What ``account`` has earned from the start of ``until``'s month up to and including
+    ``until`` and not yet been credited (nothing is written): the partial month of a member
+    who leaves. Priced as the month end prices a month (each day at its rate; a placement at
+    its locked rate)."""
+    period = interest.Period(month_start(until), until)
+    month_terms = terms_of_month([account.product], period).get(account.product_id)
+    if month_terms is None:
+        return ZERO
+    rate: Decimal | list[Decimal]
+    if account.kind == Kind.BERJANGKA:
+        if not account.rate_bp and not account.prior_rate_bp:
+            return ZERO
+        rate = locked_rates(account.rate_bp or 0, account.prior_rate_bp, account.term_start, period)
+    elif account.kind in (Kind.POKOK, Kind.WAJIB, Kind.SUKARELA) and month_terms.earns:
+        rate = month_terms.rate
+    else:
+        return ZERO
+    after = ZERO
+    month: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    for day, amount in Transaction.objects.filter(
+        account=account, value_date__gte=period.start
+    ).values_list("value_date", "amount"):
+        if day > until:
+            after += amount
+        else:
+            month[day] += amount
+    return _price(account.balance - after, sorted(month.items()), period, month_terms.terms, rate)
 
 
 def _step_bunga(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
@@ -431,7 +536,15 @@ def _step_pajak(koperasi: Koperasi, on: dt.date, actor: Any) -> StepResult:
         .annotate(s=Sum("amount"))
         .order_by("account__member_id", "account_id")
     )
+    # A member who left this month had the partial month's interest taxed on leaving.
+    withheld_on_leaving = set(
+        TaxWithholding.objects.filter(koperasi=koperasi, period=start).values_list(
+            "member_id", flat=True
+        )
+    )
     for account_id, member_id, product_id, amount in rows.iterator(chunk_size=BATCH):
+        if member_id in withheld_on_leaving:
+            continue
         gross[member_id][account_id] = amount
         product_of[account_id] = product_id
     products = {p.pk: p for p in Product.objects.filter(koperasi=koperasi)}
@@ -544,4 +657,11 @@ def month_end(*, koperasi: Koperasi, on: dt.date, actor: Any) -> list[StepResult
     return results
 
 
-__all__ = ["StepResult", "compute_interest", "is_month_end", "month_end", "month_name"]
+__all__ = [
+    "StepResult",
+    "accrued_interest",
+    "compute_interest",
+    "is_month_end",
+    "month_end",
+    "month_name",
+]

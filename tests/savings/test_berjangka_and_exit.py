@@ -11,7 +11,7 @@ from ledger.models import JournalEntry, Posting
 from members.models import Member
 from members.services import MemberError
 from savings import services
-from savings.models import Account, Kind, Obligation
+from savings.models import Account, Kind, Obligation, TaxWithholding
 from tests.savings.books import assert_books_agree, gl
 from tests.savings.conftest import account
 from tests.savings.test_month_end import JAN_END, at
@@ -103,20 +103,26 @@ def test_leaving_refunds_everything_in_one_entry_netting_wajib_arrears(member, k
         reason="Pindah ke Ruteng",
         idempotency_key="exit-1",
     )
-    # pokok 100.000 + sukarela 500.698,63 paid out; wajib arrears 50.000 netted.
-    assert result.payout == D("600698.63")
+    # Sukarela earns 1–2 February before it closes: 500.698,63 × 3% × 2 / 365 = 82,31 (no PPh).
+    # pokok 100.000 + sukarela 500.780,94 = 600.780,94, paid in cash as Rp600.780 (whole
+    # rupiah): the 0,94 to pembulatan; wajib arrears 50.000 netted.
+    assert (result.interest, result.tax, result.rounding) == (D("82.31"), 0, D("0.94"))
+    assert result.payout == D("600780")
     assert result.arrears_netted == D("50000")
-    lines = {
-        p.account.code: p.amount
-        for p in Posting.objects.filter(entry=result.entry).select_related("account")
-    }
+    lines: dict[str, Decimal] = {}
+    for p in Posting.objects.filter(entry=result.entry).select_related("account"):
+        lines[p.account.code] = lines.get(p.account.code, D(0)) + p.amount
     assert lines == {
         "3.1.01": D("100000"),  # Dr simpanan pokok
         "3.1.02": D("50000"),  # Dr simpanan wajib (the billed month)
-        "2.1.01": D("500698.63"),  # Dr simpanan sukarela
+        "2.1.01": D("500698.63"),  # Dr simpanan sukarela (500.780,94 refunded − 82,31 interest)
+        "5.1.01": D("82.31"),  # Dr beban bunga simpanan
         "1.1.06": D("-50000"),  # Cr piutang simpanan wajib
-        "1.1.01": D("-600698.63"),  # Cr kas
+        "1.1.01": D("-600780"),  # Cr kas
+        "4.2.03": D("-0.94"),  # Cr pembulatan
     }
+    slip = TaxWithholding.objects.get(member=member, period=dt.date(2025, 2, 1))
+    assert (slip.gross, slip.tax, slip.run) == (D("82.31"), 0, None)
     member.refresh_from_db()
     assert member.status == Member.Status.KELUAR
     assert not Account.objects.filter(member=member, status="aktif").exists()

@@ -8,10 +8,12 @@ from typing import Any
 
 from members.models import Member
 from registry.models import Role
-from savings import demo
-from savings.models import MonthEndRun, Product, TaxWithholding
+from savings import demo, selectors
+from savings.models import MonthEndRun, Obligation, Product, TaxWithholding
 from tests.factories import KoperasiFactory, UserFactory, grant
 from tests.savings.books import assert_books_agree
+
+START = dt.date(2026, 1, 1)  # two months before 18 March 2026
 
 
 def test_a_small_demo_koperasi_has_history_and_its_books_agree(db: Any) -> None:
@@ -33,6 +35,16 @@ def test_a_small_demo_koperasi_has_history_and_its_books_agree(db: Any) -> None:
     assert Product.objects.filter(koperasi=koperasi).count() == 4
     assert MonthEndRun.objects.filter(koperasi=koperasi, step="bunga").count() == 2
     assert TaxWithholding.objects.filter(koperasi=koperasi).exists()
+    # Members already there with wajib months unpaid before the history starts owe them: the
+    # opening entry books them as obligations and a receivable (assert_books_agree counts it).
+    before = Obligation.objects.filter(koperasi=koperasi, kind="wajib", period__lt=START)
+    assert before.exists()
+    assert all(o.created_at <= before[0].created_at for o in before)
+    # Every masa past its due date with tax withheld has been deposited, in time.
+    masas = selectors.tax_masa_rows(koperasi=koperasi)
+    assert "disetor" in [r.status for r in masas] and all(
+        r.status in ("disetor", "nihil") for r in masas if r.due_date < dt.date(2026, 3, 18)
+    )
     koperasi.refresh_from_db()
     assert koperasi.business_date == dt.date(2026, 3, 18)
     assert_books_agree(koperasi)

@@ -1,6 +1,8 @@
 """Property: whatever a kasir and the month end do, in any order, the books agree.
 
-Random sequences of deposits, withdrawals, transfers, month ends and leaving, for three
+Random sequences of deposits, withdrawals, transfers, days passing, changes of the sukarela rate
+dated mid-month, berjangka placements (one-month terms that roll over or move to sukarela, and
+early breaks), month ends and leaving (or dying, with an unmatured placement), for three
 members; refused actions (too little money, a closed account…) are part of the sequence. After
 every step the ledger balances, every account's balance equals the sum of its movements, and
 each product's control account equals its members' balances.
@@ -25,6 +27,8 @@ D = Decimal
 AMOUNTS = st.sampled_from([D("1"), D("5000"), D("49999.99"), D("250000"), D("1000000")])
 KINDS = st.sampled_from([Kind.POKOK, Kind.WAJIB, Kind.SUKARELA])
 WHO = st.integers(min_value=0, max_value=2)
+RATES = st.sampled_from([D("0"), D("2.5"), D("6")])
+PLACED = st.sampled_from([D("100000"), D("150000.55")])
 
 operations = st.lists(
     st.one_of(
@@ -32,9 +36,13 @@ operations = st.lists(
         st.tuples(st.just("withdraw"), WHO, KINDS, AMOUNTS),
         st.tuples(st.just("transfer"), WHO, KINDS, AMOUNTS),
         st.tuples(st.just("month_end"), st.just(0), st.just(""), st.just(D(0))),
-        st.tuples(st.just("leave"), WHO, st.just(""), st.just(D(0))),
+        st.tuples(st.just("leave"), WHO, st.sampled_from(["", "died"]), st.just(D(0))),
+        st.tuples(st.just("days"), st.just(0), st.just(""), st.sampled_from([D(1), D(9), D(20)])),
+        st.tuples(st.just("terms"), st.integers(0, 12), st.just(""), RATES),
+        st.tuples(st.just("place"), WHO, st.sampled_from(["perpanjang", "ke_sukarela"]), PLACED),
+        st.tuples(st.just("break"), WHO, st.sampled_from(["kas", "sukarela"]), st.just(D(0))),
     ),
-    max_size=10,
+    max_size=14,
 )
 
 
@@ -62,9 +70,17 @@ def test_books_agree_after_any_sequence(
             ).member
             for i in range(3)
         ]
+        # One-month placements, so that roll-overs and maturities happen within a few steps.
+        services.product_terms_set(
+            product=products.sb,
+            actor=pengurus,
+            effective_from=koperasi.business_date,
+            tenors=[1],
+            min_balance=D("100000"),
+        )
         month_end = dt.date(2025, 1, 31)
         for op, who, kind, amount in ops:
-            member = members[who]
+            member = members[who % 3]
             try:
                 if op == "deposit" and (acc := _open(member, kind)):
                     services.deposit(account=acc, amount=amount, actor=kasir)
@@ -84,9 +100,34 @@ def test_books_agree_after_any_sequence(
                     month_end -= dt.timedelta(days=1)
                 elif op == "leave" and member.status == "aktif":
                     services.member_exit(
-                        member=member, actor=kasir, on=koperasi.business_date, reason="Keluar"
+                        member=member,
+                        actor=kasir,
+                        on=koperasi.business_date,
+                        reason="Keluar",
+                        died=kind == "died",
                     )
                     member.refresh_from_db()
+                elif op == "days":
+                    later = min(koperasi.business_date + dt.timedelta(days=int(amount)), month_end)
+                    koperasi.business_date = later
+                    koperasi.save(update_fields=["business_date"])
+                elif op == "terms":
+                    # A new sukarela rate from a day of this month (today or later).
+                    day = min(koperasi.business_date + dt.timedelta(days=who), month_end)
+                    services.product_terms_set(
+                        product=products.ss, actor=pengurus, effective_from=day, rate_percent=amount
+                    )
+                elif op == "place" and member.status == "aktif":
+                    services.berjangka_open(
+                        member=member,
+                        product=products.sb,
+                        amount=amount,
+                        tenor_months=1,
+                        actor=kasir,
+                        at_maturity=kind,
+                    )
+                elif op == "break" and (acc := _open(member, Kind.BERJANGKA)):
+                    services.berjangka_break(account=acc, actor=kasir, to=kind)
             except ValidationError:
                 pass  # refused: must have changed nothing, which the next check also covers
             assert_books_agree(koperasi)
