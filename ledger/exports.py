@@ -404,6 +404,11 @@ def statement_table(fs: reports.FinancialStatement) -> Table:
 def to_pdf(table: Table, *, koperasi: Koperasi) -> bytes:
     """An A4 document of a printable table (a statement, the neraca saldo): the koperasi's
     name, the title and period, the table, notes and the signature block, always Indonesian."""
+    return bytes(pdf_document(table, koperasi=koperasi).write_pdf())
+
+
+def pdf_document(table: Table, *, koperasi: Koperasi) -> Any:
+    """The laid-out pages (a ``weasyprint.Document``) that :func:`to_pdf` writes."""
     from weasyprint import HTML  # heavy; only when a PDF is asked for
 
     money = [
@@ -446,7 +451,7 @@ def to_pdf(table: Table, *, koperasi: Koperasi) -> bytes:
                 "bodies": _signature_bodies(table.signatures or reports.signatures(koperasi)),
             },
         )
-    return bytes(HTML(string=html).write_pdf())
+    return HTML(string=html).render()
 
 
 def _signature_bodies(

@@ -613,6 +613,12 @@ def trial_balance(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _filters(request: HttpRequest) -> Any:
+    """The query as form data, or None when it only asks for a file (``?format=pdf`` alone is
+    the statement for the default dates, not a form left empty)."""
+    return request.GET if set(request.GET) - {"format"} else None
+
+
 def _statement_dates(form: forms.Form, *fields: str) -> list[dt.date] | None:
     """The form's dates when it is valid and a statement can be drawn for them; otherwise the
     form carries the message (a date such as 31-12-9999 is a message, not a server error)."""
@@ -629,10 +635,12 @@ def _statement_dates(form: forms.Form, *fields: str) -> list[dt.date] | None:
 def _statement_response(
     request: HttpRequest, form: forms.Form, fs: reports.FinancialStatement, stamp: str
 ) -> HttpResponse:
-    """The statement as a page, or as CSV, XLSX or PDF with ``?format=``."""
-    download = _export(request, lambda: exports.statement_table(fs), stamp)
-    if download is not None:
-        return download
+    """The statement as a page, or as CSV, XLSX or PDF with ``?format=`` (dates that were
+    refused give the page with the message, not a file for other dates)."""
+    if not form.errors:
+        download = _export(request, lambda: exports.statement_table(fs), stamp)
+        if download is not None:
+            return download
     return render(
         request,
         "ledger/statement.html",
@@ -654,7 +662,7 @@ def _statement_response(
 def posisi_keuangan(request: HttpRequest) -> HttpResponse:
     koperasi = _k(request)
     today = business_date(koperasi)
-    form = AsOfForm(request.GET or None, initial={"as_of": today})
+    form = AsOfForm(_filters(request), initial={"as_of": today})
     days = _statement_dates(form, "as_of")
     as_of = days[0] if days else today
     fs = reports.neraca(koperasi=koperasi, as_of=as_of)
@@ -665,7 +673,7 @@ def posisi_keuangan(request: HttpRequest) -> HttpResponse:
 def hasil_usaha(request: HttpRequest) -> HttpResponse:
     koperasi = _k(request)
     start, end = default_range(business_date(koperasi))
-    form = RangeForm(request.GET or None, initial={"date_from": start, "date_to": end})
+    form = RangeForm(_filters(request), initial={"date_from": start, "date_to": end})
     days = _statement_dates(form, "date_from", "date_to")
     date_from, date_to = (days[0], days[1]) if days else (start, end)
     fs = reports.hasil_usaha(koperasi=koperasi, date_from=date_from, date_to=date_to)
