@@ -721,19 +721,21 @@ def neraca(*, koperasi: Koperasi, as_of: dt.date) -> FinancialStatement:
             earlier = [c.figures["shu_tahun_lalu"] for c in columns]
             running = [c.figures["shu_tahun_berjalan"] for c in columns]
             if any(earlier):
-                label = (
-                    "Defisit tahun lalu yang belum ditutup"
-                    if earlier[0] < 0
-                    else "SHU tahun lalu yang belum dibagi"
+                label = _shu_or_defisit(
+                    earlier,
+                    "SHU tahun lalu yang belum dibagi",
+                    "Defisit tahun lalu yang belum ditutup",
+                    "SHU (defisit) tahun lalu yang belum dibagi",
                 )
-                extras.append(("shu-tahun-lalu", books_text(label), earlier))
+                extras.append(("shu-tahun-lalu", label, earlier))
             if any(running):
-                label = (
-                    "Defisit tahun berjalan (belum ditutup ke ekuitas)"
-                    if running[0] < 0
-                    else "SHU tahun berjalan (belum ditutup ke ekuitas)"
+                label = _shu_or_defisit(
+                    running,
+                    "SHU tahun berjalan (belum ditutup ke ekuitas)",
+                    "Defisit tahun berjalan (belum ditutup ke ekuitas)",
+                    "SHU (defisit) tahun berjalan (belum ditutup ke ekuitas)",
                 )
-                extras.append(("shu-berjalan", books_text(label), running))
+                extras.append(("shu-berjalan", label, running))
             wajib_codes = {a.code for a in chart if a.pk in wajib}
             wajib_at = max((i for i, r in enumerate(lines) if r.key in wajib_codes), default=None)
             for key, label, values in extras:
@@ -805,9 +807,20 @@ def neraca(*, koperasi: Koperasi, as_of: dt.date) -> FinancialStatement:
     )
 
 
-def shu_label(amount: Decimal) -> str:
-    """A loss is a *defisit*, never a negative SHU."""
-    return books_text("Defisit hasil usaha" if amount < 0 else "Sisa hasil usaha (SHU)")
+def _shu_or_defisit(amounts: Sequence[Decimal], shu: str, defisit: str, both: str) -> str:
+    """A loss is a *defisit*, never a negative SHU; a line that is a surplus in one column and
+    a loss in the other says both (its negative figure is then the defisit)."""
+    if all(a >= 0 for a in amounts):
+        return books_text(shu)
+    if all(a <= 0 for a in amounts):
+        return books_text(defisit)
+    return books_text(both)
+
+
+def shu_label(*amounts: Decimal) -> str:
+    return _shu_or_defisit(
+        amounts, "Sisa hasil usaha (SHU)", "Defisit hasil usaha", "Sisa hasil usaha (defisit)"
+    )
 
 
 def hasil_usaha(*, koperasi: Koperasi, date_from: dt.date, date_to: dt.date) -> FinancialStatement:
@@ -852,12 +865,13 @@ def hasil_usaha(*, koperasi: Koperasi, date_from: dt.date, date_to: dt.date) -> 
             )
         )
     shu = current.figures["shu"]
+    shu_before = previous.figures["shu"] if previous is not None else None
     rows.append(
         StatementRow(
             "",
-            shu_label(shu),
+            shu_label(shu, *([shu_before] if shu_before is not None else [])),
             shu,
-            previous.figures["shu"] if previous is not None else None,
+            shu_before,
             "grand",
             key="shu",
         )

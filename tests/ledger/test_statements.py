@@ -144,9 +144,12 @@ def test_hasil_usaha_compares_with_the_same_dates_a_year_earlier(books: Koperasi
     by_key = {r.key: r for r in fs.rows}
     assert (by_key["4.1.01"].amount, by_key["4.1.01"].previous) == (D("30000"), D("40000"))
     assert (by_key["5.1.01"].amount, by_key["5.1.01"].previous) == (D("50000"), D("0"))
-    # Rp30.000 income − Rp50.000 expense: a defisit, never a "negative SHU".
-    assert by_key["shu"].label == "Defisit hasil usaha"
+    # Rp30.000 income − Rp50.000 expense against last year's Rp40.000 SHU: the line says both,
+    # never a bare "SHU" over a negative figure.
+    assert by_key["shu"].label == "Sisa hasil usaha (defisit)"
     assert (by_key["shu"].amount, by_key["shu"].previous) == (D("-20000"), D("40000"))
+    assert reports.shu_label(D("-20000"), D("0")) == "Defisit hasil usaha"
+    assert reports.shu_label(D("20000"), D("0")) == "Sisa hasil usaha (SHU)"
 
 
 def test_a_leap_day_compares_with_the_28th(books: Koperasi) -> None:
