@@ -384,11 +384,8 @@ def statement_table(fs: reports.FinancialStatement) -> Table:
         signatures=list(fs.signatures),
         printable=True,
     )
-    if fs.has_previous:
-        table.notes.insert(
-            0,
-            books_text("Pembanding: %(p)s.", p=fs.previous_label),
-        )
+    if fs.comparison:
+        table.notes.insert(0, fs.comparison)
     styles = {"heading": "heading", "data": "data", "group": "group", "extra": "data"}
     for r in fs.rows:
         values: list[Any] = [r.code, r.label, r.amount]
@@ -421,6 +418,7 @@ def pdf_document(table: Table, *, koperasi: Koperasi) -> Any:
     rows = [
         {
             "style": row.style,
+            "label": next((str(v) for v in row.values if v not in (None, "")), ""),
             "indent": row.indent,
             "pad": 4 + 9 * row.indent,
             "cells": [
@@ -439,6 +437,7 @@ def pdf_document(table: Table, *, koperasi: Koperasi) -> Any:
         }
         for row in table.rows
     ]
+    people = table.signatures or reports.signatures(koperasi)
     with translation.override("id"):
         html = render_to_string(
             "ledger/statement_print.html",
@@ -448,7 +447,8 @@ def pdf_document(table: Table, *, koperasi: Koperasi) -> Any:
                 "table": table,
                 "rows": rows,
                 "place_date": table.place_date or reports.place_date(koperasi),
-                "bodies": _signature_bodies(table.signatures or reports.signatures(koperasi)),
+                "bodies": _signature_bodies(people),
+                "people": people,
             },
         )
     return HTML(string=html).render()

@@ -504,6 +504,7 @@ class FinancialStatement:
     previous_to: dt.date | None  # None when there is no earlier year to compare with
     current_label: str  # column headings
     previous_label: str
+    comparison: str  # what the comparative column is, in a sentence; "" without one
     rows: list[StatementRow]
     figures: dict[str, Decimal]
     previous_figures: dict[str, Decimal]
@@ -798,6 +799,12 @@ def neraca(*, koperasi: Koperasi, as_of: dt.date) -> FinancialStatement:
         previous_to=previous_to,
         current_label=_short_date(as_of),
         previous_label=_short_date(previous_to) if previous_to is not None else "",
+        comparison=books_text(
+            "Pembanding: posisi per akhir tahun buku sebelumnya (%(d)s).",
+            d=_short_date(previous_to),
+        )
+        if previous_to is not None
+        else "",
         rows=rows,
         figures=figures[0],
         previous_figures=figures[1] if has_prev else {},
@@ -877,6 +884,11 @@ def hasil_usaha(*, koperasi: Koperasi, date_from: dt.date, date_to: dt.date) -> 
         )
     )
     span = books_text("%(a)s s.d. %(b)s", a=tanggal(date_from), b=tanggal(date_to))
+    previous_label = (
+        f"{_short_date(previous_from)} – {_short_date(previous_to)}"
+        if previous_from is not None and previous_to is not None
+        else ""
+    )
     return FinancialStatement(
         report="hasil_usaha",
         koperasi_name=koperasi.name,
@@ -887,11 +899,12 @@ def hasil_usaha(*, koperasi: Koperasi, date_from: dt.date, date_to: dt.date) -> 
         previous_from=previous_from,
         previous_to=previous_to,
         current_label=f"{_short_date(date_from)} – {_short_date(date_to)}",
-        previous_label=(
-            f"{_short_date(previous_from)} – {_short_date(previous_to)}"
-            if previous_from is not None and previous_to is not None
-            else ""
-        ),
+        previous_label=previous_label,
+        comparison=books_text(
+            "Pembanding: periode yang sama tahun sebelumnya (%(p)s).", p=previous_label
+        )
+        if previous_label
+        else "",
         rows=rows,
         figures=current.figures,
         previous_figures=previous.figures if previous is not None else {},
