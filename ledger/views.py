@@ -49,6 +49,8 @@ from registry.models import Koperasi, Role
 PAGE_SIZE = 50
 LEDGER_PAGE_SIZE = 100
 EXPORT_FORMATS = ("csv", "xlsx", "pdf")
+# The pages whose list is a document the koperasi prints and signs, so also comes as a PDF.
+PRINTABLE = {"trial_balance", "posisi_keuangan", "hasil_usaha"}
 
 
 def _k(request: HttpRequest) -> Koperasi:
@@ -72,10 +74,10 @@ def _export(
     fmt = request.GET.get("format")
     if fmt not in EXPORT_FORMATS:
         return None
-    table = make()
-    if fmt == "pdf" and not table.printable:
+    match = request.resolver_match
+    if fmt == "pdf" and (match is None or match.url_name not in PRINTABLE):
         return None  # only documents that are printed and signed come as PDF
-    return exports.response(table, fmt, koperasi=_k(request), stamp=stamp)
+    return exports.response(make(), fmt, koperasi=_k(request), stamp=stamp)
 
 
 def _query(request: HttpRequest, *drop: str) -> str:
