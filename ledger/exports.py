@@ -23,13 +23,16 @@ from typing import Any, Literal
 
 import xlsxwriter
 from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.books import books_text
 from core.dates import tanggal
-from core.money import ZERO
+from core.money import format_rupiah
 from ledger import reports
 from ledger.models import Account, JournalEntry, Posting
-from ledger.selectors import GeneralLedger, Statement
+from ledger.selectors import GeneralLedger
 from registry.models import Koperasi
 
 Kind = Literal["text", "date", "money", "int"]
@@ -62,6 +65,12 @@ class Table:
     subtitle: str
     columns: list[Column]
     rows: list[Row] = field(default_factory=list)
+    # For a document that is printed and signed (statements, the neraca saldo): a PDF too.
+    heading: str = ""  # the koperasi's name; the writers fall back to it
+    notes: list[str] = field(default_factory=list)
+    place_date: str = ""
+    signatures: list[reports.Signature] = field(default_factory=list)
+    printable: bool = False
 
     def add(self, *values: Any, style: Any = "data", indent: int = 0) -> None:
         self.rows.append(Row(values, style, indent))
@@ -131,7 +140,9 @@ def to_xlsx(table: Table, *, koperasi: Koperasi) -> bytes:
     }
     indents = {}
     header = book.add_format({"bold": True, "bg_color": "#E1F3E8", "border": 1, "text_wrap": True})
-    sheet.write_string(0, 0, koperasi.name, book.add_format({"bold": True, "font_size": 13}))
+    sheet.write_string(
+        0, 0, table.heading or koperasi.name, book.add_format({"bold": True, "font_size": 13})
+    )
     sheet.write_string(1, 0, table.title, book.add_format({"bold": True}))
     sheet.write_string(2, 0, table.subtitle)
     head_row = 4
@@ -166,15 +177,33 @@ def to_xlsx(table: Table, *, koperasi: Koperasi) -> bytes:
             else:
                 sheet.write_string(r, col, str(value), fmt)
     sheet.freeze_panes(head_row + 1, 0)
-    if table.rows:
+    if table.rows and not table.printable:
         sheet.autofilter(head_row, 0, head_row + len(table.rows), len(table.columns) - 1)
+    below = head_row + len(table.rows) + 2
+    for note in table.notes:
+        sheet.write_string(below, 1, note)
+        below += 1
+    if table.signatures:
+        below += 1
+        if table.place_date:
+            sheet.write_string(below, 1, table.place_date)
+            below += 1
+        for s in table.signatures:
+            sheet.write_string(below, 1, f"{s.title} ({s.body})")
+            sheet.write_string(below + 3, 1, s.name or "(" + "." * 40 + ")")
+            below += 5
     book.close()
     return out.getvalue()
 
 
 def response(table: Table, fmt: str, *, koperasi: Koperasi, stamp: str) -> HttpResponse:
-    """The file download for ``?format=csv`` or ``?format=xlsx``."""
+    """The file download for ``?format=csv``, ``?format=xlsx`` or (a printable table)
+    ``?format=pdf``."""
     filename = f"{table.name.lower().replace(' ', '-')}-{koperasi.code}-{stamp}"
+    if fmt == "pdf":
+        resp = HttpResponse(to_pdf(table, koperasi=koperasi), content_type="application/pdf")
+        resp["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+        return resp
     if fmt == "xlsx":
         resp = HttpResponse(to_xlsx(table, koperasi=koperasi), content_type=XLSX_TYPE)
         filename += ".xlsx"
@@ -306,66 +335,133 @@ def general_ledger_table(gl: GeneralLedger, *, sign: int = 1) -> Table:
 
 
 def trial_balance_table(tb: reports.TrialBalance) -> Table:
-    table = Table(
-        name=_("Neraca saldo"),
-        title=_("Neraca Saldo"),
-        subtitle=_("Per %(tgl)s") % {"tgl": tanggal(tb.as_of)},
-        columns=[
-            Column(_("Kode"), width=10),
-            Column(_("Nama akun"), width=36),
-            Column(_("Debit"), "money", 18),
-            Column(_("Kredit"), "money", 18),
-        ],
-    )
-    for r in tb.rows:
-        table.add(
-            r.account.code,
-            r.account.name,
-            r.debit or None,
-            r.credit or None,
-            style="group" if r.is_group else "data",
-            indent=r.depth,
+    """The neraca saldo, a document the pengurus sign: always in Indonesian, printable."""
+    with translation.override("id"):
+        table = Table(
+            name=books_text("Neraca saldo"),
+            title=books_text("Neraca Saldo"),
+            subtitle=books_text("Per %(tgl)s", tgl=tanggal(tb.as_of)),
+            columns=[
+                Column(books_text("Kode"), width=10),
+                Column(books_text("Nama akun"), width=36),
+                Column(books_text("Debit"), "money", 18),
+                Column(books_text("Kredit"), "money", 18),
+            ],
+            printable=True,
         )
-    table.add("", _("Jumlah"), tb.total_debit, tb.total_credit, style="total")
-    return table
-
-
-def statement_table(statement: Statement, *, extra: dict[str, list[tuple[str, Decimal]]]) -> Table:
-    """A statement by section; ``extra`` adds lines at the end of a section (by class), such as
-    the unclosed SHU in equity, and the section total includes them."""
-    if statement.date_from is not None:
-        subtitle = reports.describe_date_range(statement.date_from, statement.date_to)
-    else:
-        subtitle = _("Per %(tgl)s") % {"tgl": tanggal(statement.date_to)}
-    table = Table(
-        name=statement.title[:31],
-        title=statement.title,
-        subtitle=subtitle,
-        columns=[
-            Column(_("Kode"), width=10),
-            Column(_("Uraian"), width=44),
-            Column(_("Jumlah"), "money", 20),
-        ],
-    )
-    for section in statement.sections:
-        table.add("", section.title.upper(), None, style="heading")
-        total = section.total
-        for line in section.lines:
+        for r in tb.rows:
             table.add(
-                line.account.code,
-                line.account.name,
-                line.amount,
-                style="group" if line.account.is_group else "data",
-                indent=line.depth,
+                r.account.code,
+                r.account.name,
+                r.debit or None,
+                r.credit or None,
+                style="group" if r.is_group else "data",
+                indent=r.depth,
             )
-        for label, amount in extra.get(section.klass, []):
-            table.add("", label, amount)
-            total += amount
-        table.add("", _("Jumlah %(bagian)s") % {"bagian": section.title}, total, style="total")
+        table.add("", books_text("Jumlah"), tb.total_debit, tb.total_credit, style="total")
     return table
 
 
-def statement_figures(table: Table, figures: Sequence[tuple[str, Decimal]]) -> Table:
-    for label, amount in figures:
-        table.add("", label, amount if amount is not None else ZERO, style="total")
+def statement_table(fs: reports.FinancialStatement) -> Table:
+    """A financial statement as printed: this period's column and, when there is an earlier
+    year, the comparative one beside it. Its text is already Indonesian (see
+    :class:`ledger.reports.FinancialStatement`)."""
+    columns = [
+        Column(books_text("Kode"), width=10),
+        Column(books_text("Uraian"), width=44),
+        Column(fs.current_label, "money", 20),
+    ]
+    if fs.has_previous:
+        columns.append(Column(fs.previous_label, "money", 20))
+    table = Table(
+        name=fs.title[:31],
+        title=fs.title,
+        subtitle=fs.period,
+        columns=columns,
+        heading=fs.koperasi_name,
+        notes=list(fs.notes),
+        place_date=fs.place_date,
+        signatures=list(fs.signatures),
+        printable=True,
+    )
+    if fs.comparison:
+        table.notes.insert(0, fs.comparison)
+    styles = {"heading": "heading", "data": "data", "group": "group", "extra": "data"}
+    for r in fs.rows:
+        values: list[Any] = [r.code, r.label, r.amount]
+        if fs.has_previous:
+            values.append(r.previous)
+        table.add(*values, style=styles.get(r.style, "total"), indent=r.depth)
     return table
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def to_pdf(table: Table, *, koperasi: Koperasi) -> bytes:
+    """An A4 document of a printable table (a statement, the neraca saldo): the koperasi's
+    name, the title and period, the table, notes and the signature block, always Indonesian."""
+    return bytes(pdf_document(table, koperasi=koperasi).write_pdf())
+
+
+def pdf_document(table: Table, *, koperasi: Koperasi) -> Any:
+    """The laid-out pages (a ``weasyprint.Document``) that :func:`to_pdf` writes."""
+    from weasyprint import HTML  # heavy; only when a PDF is asked for
+
+    money = [
+        Decimal(v)
+        for row in table.rows
+        for v, c in zip(row.values, table.columns, strict=True)
+        if c.kind == "money" and v not in (None, "")
+    ]
+    sen = reports.has_sen(money)
+    rows = [
+        {
+            "style": row.style,
+            "label": next((str(v) for v in row.values if v not in (None, "")), ""),
+            "indent": row.indent,
+            "pad": 4 + 9 * row.indent,
+            "cells": [
+                {
+                    "money": c.kind == "money",
+                    "text": ""
+                    if v is None or v == ""
+                    else format_rupiah(Decimal(v), sen=sen)
+                    if c.kind == "money"
+                    else tanggal(v)
+                    if c.kind == "date" and isinstance(v, dt.date)
+                    else str(v),
+                }
+                for v, c in zip(row.values, table.columns, strict=True)
+            ],
+        }
+        for row in table.rows
+    ]
+    people = table.signatures or reports.signatures(koperasi)
+    with translation.override("id"):
+        html = render_to_string(
+            "ledger/statement_print.html",
+            {
+                "heading": table.heading or koperasi.name,
+                "k": koperasi,
+                "table": table,
+                "rows": rows,
+                "place_date": table.place_date or reports.place_date(koperasi),
+                "bodies": _signature_bodies(people),
+                "people": people,
+            },
+        )
+    return HTML(string=html).render()
+
+
+def _signature_bodies(
+    signatures: Sequence[reports.Signature],
+) -> list[tuple[str, list[reports.Signature]]]:
+    """Signatures grouped by the body they sign for (pengurus, pengawas), in order."""
+    bodies: list[tuple[str, list[reports.Signature]]] = []
+    for s in signatures:
+        if bodies and bodies[-1][0] == s.body:
+            bodies[-1][1].append(s)
+        else:
+            bodies.append((s.body, [s]))
+    return bodies

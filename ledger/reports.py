@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.books import books_text
 from core.dates import BULAN, business_date, tanggal
 from core.money import ZERO
 from ledger import selectors
 from ledger.models import (
     Account,
+    AccountClass,
     AccountRole,
     EntryStatus,
     JournalEntry,
@@ -448,3 +450,466 @@ def describe_date_range(date_from: dt.date | None, date_to: dt.date | None) -> s
     if date_to:
         return _("sampai %(b)s") % {"b": tanggal(date_to)}
     return _("semua tanggal")
+
+
+# --- financial statements (neraca, perhitungan hasil usaha) ----------------------------------
+#
+# A statement is a document of the koperasi, read by its members, its pengawas, the RAT and the
+# Dinas's inspectors, so it is always in Indonesian whatever language the person at the screen
+# reads (like the memos of :mod:`core.books`): its text is built here with ``books_text`` and
+# the class names under ``translation.override("id")``, once, and the page, the CSV, the XLSX
+# and the PDF all print the same :class:`FinancialStatement`.
+#
+# The comparative column is the previous year-end for the neraca (posisi keuangan per 31
+# Desember of the year before) and the same dates one year earlier for the perhitungan hasil
+# usaha (1 Januari–16 Maret 2026 beside 1 Januari–16 Maret 2025), the two comparisons SAK EP
+# statements and RAT packs use.
+
+STATEMENT_FIRST_DAY = dt.date(1900, 1, 1)
+STATEMENT_LAST_DAY = dt.date(2999, 12, 31)
+
+RowStyle = Literal["heading", "data", "group", "extra", "total", "grand"]
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """One printed line. ``amount``/``previous`` are in the section's natural sign (assets and
+    expenses debit-positive, the rest credit-positive); a deduction is negative. ``key`` marks
+    the line for the page (``data-code``, ``data-line`` or ``data-total``)."""
+
+    code: str
+    label: str
+    amount: Decimal | None
+    previous: Decimal | None
+    style: RowStyle = "data"
+    depth: int = 0
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Signature:
+    body: str  # "Pengurus", "Pengawas"
+    title: str  # "Ketua", "Bendahara"
+    name: str  # blank when the registry does not hold it: the page prints a line to sign on
+
+
+@dataclass(frozen=True)
+class FinancialStatement:
+    report: Literal["neraca", "hasil_usaha"]
+    koperasi_name: str
+    title: str
+    period: str  # "Per 16 Maret 2026" / "1 Januari 2026 s.d. 16 Maret 2026"
+    date_from: dt.date | None
+    date_to: dt.date
+    previous_from: dt.date | None
+    previous_to: dt.date | None  # None when there is no earlier year to compare with
+    current_label: str  # column headings
+    previous_label: str
+    comparison: str  # what the comparative column is, in a sentence; "" without one
+    rows: list[StatementRow]
+    figures: dict[str, Decimal]
+    previous_figures: dict[str, Decimal]
+    notes: list[str]
+    place_date: str
+    signatures: list[Signature]
+
+    @property
+    def balanced(self) -> bool:
+        """For the neraca: Aset = Liabilitas + Ekuitas (after the piutang wajib deduction)."""
+        f = self.figures
+        return f.get("total_aset") == f.get("total_liabilitas_ekuitas")
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_to is not None
+
+    @property
+    def sen(self) -> bool:
+        return has_sen([*(r.amount for r in self.rows), *(r.previous for r in self.rows)])
+
+
+def statement_date_error(*days: dt.date | None) -> str | None:
+    """The message for a date a statement cannot be drawn for, or None when all are fine."""
+    if all(d is None or STATEMENT_FIRST_DAY <= d <= STATEMENT_LAST_DAY for d in days):
+        return None
+    return _("Tanggal laporan harus antara %(a)s dan %(b)s.") % {
+        "a": tanggal(STATEMENT_FIRST_DAY),
+        "b": tanggal(STATEMENT_LAST_DAY),
+    }
+
+
+def _year_earlier(day: dt.date) -> dt.date | None:
+    if day.year - 1 < STATEMENT_FIRST_DAY.year:
+        return None
+    if day.month == 2 and day.day == 29:
+        return dt.date(day.year - 1, 2, 28)
+    return dt.date(day.year - 1, day.month, day.day)
+
+
+def _short_date(day: dt.date) -> str:
+    return f"{day.day} {BULAN[day.month - 1][:3]} {day.year}"
+
+
+def signatures(koperasi: Koperasi) -> list[Signature]:
+    """Ketua and bendahara sign for the pengurus, the ketua pengawas for the pengawas. The
+    registry keeps no officers' names yet, so each is a blank line under its title."""
+    names: dict[str, str] = getattr(koperasi, "officer_names", None) or {}
+    return [
+        Signature(books_text("Pengurus"), books_text("Ketua"), names.get("ketua", "")),
+        Signature(books_text("Pengurus"), books_text("Bendahara"), names.get("bendahara", "")),
+        Signature(books_text("Pengawas"), books_text("Ketua Pengawas"), names.get("pengawas", "")),
+    ]
+
+
+def place_date(koperasi: Koperasi) -> str:
+    today = business_date(koperasi)
+    place = koperasi.desa or koperasi.kecamatan
+    name = place.name.title() if place is not None else ""
+    return f"{name}, {tanggal(today)}" if name else tanggal(today)
+
+
+@dataclass
+class _Column:
+    """One statement's lines by account, ready to merge with the comparative one."""
+
+    lines: dict[int, tuple[int, Decimal]]  # account id → (depth, amount)
+    totals: dict[str, Decimal]  # section class → total
+    figures: dict[str, Decimal]
+
+
+def _column(statement: selectors.Statement) -> _Column:
+    return _Column(
+        lines={
+            line.account.pk: (line.depth, line.amount)
+            for s in statement.sections
+            for line in s.lines
+        },
+        totals={s.klass: s.total for s in statement.sections},
+        figures=dict(statement.figures),
+    )
+
+
+def _role_accounts(koperasi: Koperasi, role: str) -> set[int]:
+    """Accounts mapped to ``role`` or one of its refinements (``role:PRODUK``)."""
+    return {
+        account_id
+        for mapped, account_id in RoleMapping.objects.filter(koperasi=koperasi).values_list(
+            "role", "account_id"
+        )
+        if mapped.partition(":")[0] == role
+    }
+
+
+def _deduct_piutang_wajib(column: _Column, chart: Sequence[Account], piutang: set[int]) -> Decimal:
+    """Take the piutang simpanan wajib out of the assets (its lines, and its amount from every
+    group above it); returns the amount, which the neraca deducts from equity instead."""
+    parents = _parents(chart)
+    below = set(piutang)
+    grew = True
+    while grew:  # the mapped accounts and anything under them
+        more = {pk for pk, parent in parents.items() if parent in below} - below
+        below |= more
+        grew = bool(more)
+    amount = sum((column.lines[pk][1] for pk in piutang if pk in column.lines), ZERO)
+    for pk in below:
+        column.lines.pop(pk, None)
+    if amount:
+        for pk in piutang:
+            parent = parents.get(pk)
+            while parent is not None:
+                if parent in column.lines:
+                    depth, value = column.lines[parent]
+                    column.lines[parent] = (depth, value - amount)
+                parent = parents.get(parent)
+        column.totals[AccountClass.ASET] -= amount
+    return amount
+
+
+def _merged_lines(
+    chart: Sequence[Account], klass: str, current: _Column, previous: _Column | None
+) -> list[StatementRow]:
+    rows = []
+    depths = _depths(chart)
+    children = _children(chart)
+    kept: list[tuple[Account, Decimal | None, Decimal | None]] = []
+    for a in _tree_order(chart):
+        if a.klass != klass:
+            continue
+        now = current.lines.get(a.pk)
+        before = previous.lines.get(a.pk) if previous is not None else None
+        if now is None and before is None:
+            continue
+        kept.append(
+            (
+                a,
+                now[1] if now is not None else ZERO,
+                (before[1] if before is not None else ZERO) if previous is not None else None,
+            )
+        )
+    shown = {a.pk for a, _now, _before in kept}
+
+    def has_shown_child(a: Account) -> bool:
+        return any(c.pk in shown or has_shown_child(c) for c in children.get(a.pk, []))
+
+    for a, amount, earlier in kept:
+        if a.is_group and not amount and not earlier and not has_shown_child(a):
+            continue  # a group emptied by the piutang deduction
+        rows.append(
+            StatementRow(
+                code=a.code,
+                label=a.name,
+                amount=amount,
+                previous=earlier,
+                style="group" if a.is_group else "data",
+                depth=depths[a.pk],
+                key=a.code,
+            )
+        )
+    return rows
+
+
+def _class_titles() -> dict[str, str]:
+    with translation.override("id"):
+        return {value: str(label) for value, label in AccountClass.choices}
+
+
+def neraca(*, koperasi: Koperasi, as_of: dt.date) -> FinancialStatement:
+    """Laporan posisi keuangan per ``as_of`` beside the previous year-end, in Indonesian.
+
+    Unpaid wajib booked as a receivable (the accounts mapped to ``piutang_simpanan_wajib``) is
+    not an asset of the koperasi but capital not yet paid in, so it is left out of the assets
+    and shown under Ekuitas as "Dikurangi: piutang simpanan wajib", right after the simpanan
+    wajib (DOMAIN.md; IFRS for SMEs §22.7(a), SAK EP Bab 22): both totals fall by the same
+    amount and the neraca still balances.
+    """
+    chart = list(selectors.accounts(koperasi=koperasi))
+    piutang = _role_accounts(koperasi, AccountRole.PIUTANG_WAJIB)
+    wajib = _role_accounts(koperasi, AccountRole.SIMPANAN_WAJIB)
+    previous_to = _year_earlier(dt.date(as_of.year, 1, 1))
+    if previous_to is not None:
+        previous_to = dt.date(previous_to.year, 12, 31)
+    with translation.override("id"):
+        current = _column(selectors.posisi_keuangan(koperasi=koperasi, as_of=as_of))
+        previous = (
+            _column(selectors.posisi_keuangan(koperasi=koperasi, as_of=previous_to))
+            if previous_to is not None
+            else None
+        )
+    columns = [c for c in (current, previous) if c is not None]
+    deductions = [_deduct_piutang_wajib(c, chart, piutang) for c in columns]
+    titles = _class_titles()
+    has_prev = previous is not None
+
+    def pair(values: list[Decimal]) -> tuple[Decimal, Decimal | None]:
+        return values[0], (values[1] if has_prev else None)
+
+    rows: list[StatementRow] = []
+    figures: list[dict[str, Decimal]] = [{} for _c in columns]
+    for klass in (AccountClass.ASET, AccountClass.LIABILITAS, AccountClass.EKUITAS):
+        title = titles[klass]
+        rows.append(StatementRow("", title.upper(), None, None, "heading", key=f"h-{klass}"))
+        lines = _merged_lines(chart, klass, current, previous)
+        totals = [c.totals[klass] for c in columns]
+        if klass == AccountClass.EKUITAS:
+            extras: list[tuple[str, str, list[Decimal]]] = []
+            if any(deductions):
+                extras.append(
+                    (
+                        "piutang-wajib",
+                        books_text("Dikurangi: piutang simpanan wajib"),
+                        [-d for d in deductions],
+                    )
+                )
+            earlier = [c.figures["shu_tahun_lalu"] for c in columns]
+            running = [c.figures["shu_tahun_berjalan"] for c in columns]
+            if any(earlier):
+                label = _shu_or_defisit(
+                    earlier,
+                    "SHU tahun lalu yang belum dibagi",
+                    "Defisit tahun lalu yang belum ditutup",
+                    "SHU (defisit) tahun lalu yang belum dibagi",
+                )
+                extras.append(("shu-tahun-lalu", label, earlier))
+            if any(running):
+                label = _shu_or_defisit(
+                    running,
+                    "SHU tahun berjalan (belum ditutup ke ekuitas)",
+                    "Defisit tahun berjalan (belum ditutup ke ekuitas)",
+                    "SHU (defisit) tahun berjalan (belum ditutup ke ekuitas)",
+                )
+                extras.append(("shu-berjalan", label, running))
+            wajib_codes = {a.code for a in chart if a.pk in wajib}
+            wajib_at = max((i for i, r in enumerate(lines) if r.key in wajib_codes), default=None)
+            for key, label, values in extras:
+                now, before = pair(values)
+                row = StatementRow("", label, now, before, "extra", depth=1, key=key)
+                if key == "piutang-wajib" and wajib_at is not None:
+                    lines.insert(wajib_at + 1, replace(row, depth=lines[wajib_at].depth))
+                else:
+                    lines.append(row)
+            totals = [
+                t - d + c.figures["shu_belum_ditutup"]
+                for t, d, c in zip(totals, deductions, columns, strict=True)
+            ]
+        if not lines:
+            rows.append(StatementRow("", books_text("Tidak ada saldo."), None, None, "data"))
+        rows.extend(lines)
+        now, before = pair(totals)
+        rows.append(
+            StatementRow("", books_text("Jumlah %(t)s", t=title), now, before, "total", key=klass)
+        )
+        for f, t in zip(figures, totals, strict=True):
+            f[f"total_{klass}"] = t
+    for f, c, d in zip(figures, columns, deductions, strict=True):
+        f["total_liabilitas_ekuitas"] = f["total_liabilitas"] + f["total_ekuitas"]
+        f["piutang_simpanan_wajib"] = d
+        f["shu_belum_ditutup"] = c.figures["shu_belum_ditutup"]
+    now, before = pair([f["total_liabilitas_ekuitas"] for f in figures])
+    rows.append(
+        StatementRow(
+            "",
+            books_text("Jumlah Liabilitas dan Ekuitas"),
+            now,
+            before,
+            "grand",
+            key="liabilitas-ekuitas",
+        )
+    )
+    notes = [
+        books_text(
+            "Pendapatan dikurangi beban yang belum ditutup ke ekuitas tampil dalam ekuitas: "
+            "sejak 1 Januari sebagai SHU tahun berjalan, dari tahun-tahun sebelumnya sebagai "
+            "SHU yang belum dibagi sampai RAT membaginya."
+        )
+    ]
+    if any(deductions):
+        notes.append(
+            books_text(
+                "Simpanan wajib yang belum dibayar anggota (piutang simpanan wajib) bukan aset "
+                "koperasi: disajikan sebagai pengurang ekuitas."
+            )
+        )
+    return FinancialStatement(
+        report="neraca",
+        koperasi_name=koperasi.name,
+        title=books_text("Laporan Posisi Keuangan (Neraca)"),
+        period=books_text("Per %(tgl)s", tgl=tanggal(as_of)),
+        date_from=None,
+        date_to=as_of,
+        previous_from=None,
+        previous_to=previous_to,
+        current_label=_short_date(as_of),
+        previous_label=_short_date(previous_to) if previous_to is not None else "",
+        comparison=books_text(
+            "Pembanding: posisi per akhir tahun buku sebelumnya (%(d)s).",
+            d=_short_date(previous_to),
+        )
+        if previous_to is not None
+        else "",
+        rows=rows,
+        figures=figures[0],
+        previous_figures=figures[1] if has_prev else {},
+        notes=notes,
+        place_date=place_date(koperasi),
+        signatures=signatures(koperasi),
+    )
+
+
+def _shu_or_defisit(amounts: Sequence[Decimal], shu: str, defisit: str, both: str) -> str:
+    """A loss is a *defisit*, never a negative SHU; a line that is a surplus in one column and
+    a loss in the other says both (its negative figure is then the defisit)."""
+    if all(a >= 0 for a in amounts):
+        return books_text(shu)
+    if all(a <= 0 for a in amounts):
+        return books_text(defisit)
+    return books_text(both)
+
+
+def shu_label(*amounts: Decimal) -> str:
+    return _shu_or_defisit(
+        amounts, "Sisa hasil usaha (SHU)", "Defisit hasil usaha", "Sisa hasil usaha (defisit)"
+    )
+
+
+def hasil_usaha(*, koperasi: Koperasi, date_from: dt.date, date_to: dt.date) -> FinancialStatement:
+    """Perhitungan hasil usaha for a range beside the same range one year earlier, in
+    Indonesian, ending in the SHU or, for a loss, the *defisit*."""
+    previous_from, previous_to = _year_earlier(date_from), _year_earlier(date_to)
+    if previous_from is None or previous_to is None:
+        previous_from = previous_to = None
+    with translation.override("id"):
+        current = _column(
+            selectors.perhitungan_hasil_usaha(
+                koperasi=koperasi, date_from=date_from, date_to=date_to
+            )
+        )
+        previous = (
+            _column(
+                selectors.perhitungan_hasil_usaha(
+                    koperasi=koperasi, date_from=previous_from, date_to=previous_to
+                )
+            )
+            if previous_from is not None and previous_to is not None
+            else None
+        )
+    chart = list(selectors.accounts(koperasi=koperasi))
+    titles = _class_titles()
+    rows: list[StatementRow] = []
+    for klass in (AccountClass.PENDAPATAN, AccountClass.BEBAN):
+        title = titles[klass]
+        rows.append(StatementRow("", title.upper(), None, None, "heading", key=f"h-{klass}"))
+        lines = _merged_lines(chart, klass, current, previous)
+        if not lines:
+            rows.append(StatementRow("", books_text("Tidak ada saldo."), None, None, "data"))
+        rows.extend(lines)
+        rows.append(
+            StatementRow(
+                "",
+                books_text("Jumlah %(t)s", t=title),
+                current.totals[klass],
+                previous.totals[klass] if previous is not None else None,
+                "total",
+                key=klass,
+            )
+        )
+    shu = current.figures["shu"]
+    shu_before = previous.figures["shu"] if previous is not None else None
+    rows.append(
+        StatementRow(
+            "",
+            shu_label(shu, *([shu_before] if shu_before is not None else [])),
+            shu,
+            shu_before,
+            "grand",
+            key="shu",
+        )
+    )
+    span = books_text("%(a)s s.d. %(b)s", a=tanggal(date_from), b=tanggal(date_to))
+    previous_label = (
+        f"{_short_date(previous_from)} – {_short_date(previous_to)}"
+        if previous_from is not None and previous_to is not None
+        else ""
+    )
+    return FinancialStatement(
+        report="hasil_usaha",
+        koperasi_name=koperasi.name,
+        title=books_text("Perhitungan Hasil Usaha"),
+        period=span,
+        date_from=date_from,
+        date_to=date_to,
+        previous_from=previous_from,
+        previous_to=previous_to,
+        current_label=f"{_short_date(date_from)} – {_short_date(date_to)}",
+        previous_label=previous_label,
+        comparison=books_text(
+            "Pembanding: periode yang sama tahun sebelumnya (%(p)s).", p=previous_label
+        )
+        if previous_label
+        else "",
+        rows=rows,
+        figures=current.figures,
+        previous_figures=previous.figures if previous is not None else {},
+        notes=[],
+        place_date=place_date(koperasi),
+        signatures=signatures(koperasi),
+    )

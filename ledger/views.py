@@ -2,14 +2,14 @@
 
 Everyone who works in the koperasi (pengurus, kasir, pengawas) and its konsultan reads; only the
 pengurus writes (manual entries, reversals, the chart, periods, the business date). Each list
-downloads as CSV or XLSX with ``?format=csv`` / ``?format=xlsx`` and the same filters.
+downloads as CSV or XLSX with ``?format=csv`` / ``?format=xlsx`` and the same filters; the
+statements and the neraca saldo also as an A4 PDF (``?format=pdf``), always in Indonesian.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -48,7 +48,9 @@ from registry.models import Koperasi, Role
 
 PAGE_SIZE = 50
 LEDGER_PAGE_SIZE = 100
-EXPORT_FORMATS = ("csv", "xlsx")
+EXPORT_FORMATS = ("csv", "xlsx", "pdf")
+# The pages whose list is a document the koperasi prints and signs, so also comes as a PDF.
+PRINTABLE = {"trial_balance", "posisi_keuangan", "hasil_usaha"}
 
 
 def _k(request: HttpRequest) -> Koperasi:
@@ -72,6 +74,9 @@ def _export(
     fmt = request.GET.get("format")
     if fmt not in EXPORT_FORMATS:
         return None
+    match = request.resolver_match
+    if fmt == "pdf" and (match is None or match.url_name not in PRINTABLE):
+        return None  # only documents that are printed and signed come as PDF
     return exports.response(make(), fmt, koperasi=_k(request), stamp=stamp)
 
 
@@ -617,40 +622,46 @@ def trial_balance(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _statement_sen(statement: selectors.Statement) -> bool:
-    amounts = [line.amount for s in statement.sections for line in s.lines]
-    return reports.has_sen([*amounts, *statement.figures.values()])
+def _filters(request: HttpRequest) -> Any:
+    """The query as form data, or None when it only asks for a file (``?format=pdf`` alone is
+    the statement for the default dates, not a form left empty)."""
+    return request.GET if set(request.GET) - {"format"} else None
 
 
-def _statement_page(
-    request: HttpRequest,
-    form: forms.Form,
-    statement: selectors.Statement,
-    report: str,
-    *,
-    extra: dict[str, list[tuple[str, Decimal]]] | None = None,
-    **context: Any,
+def _statement_dates(form: forms.Form, *fields: str) -> list[dt.date] | None:
+    """The form's dates when it is valid and a statement can be drawn for them; otherwise the
+    form carries the message (a date such as 31-12-9999 is a message, not a server error)."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    days = [form.cleaned_data[f] for f in fields]
+    error = reports.statement_date_error(*days)
+    if error is not None:
+        form.add_error(None, error)
+        return None
+    return days
+
+
+def _statement_response(
+    request: HttpRequest, form: forms.Form, fs: reports.FinancialStatement, stamp: str
 ) -> HttpResponse:
-    """A statement (neraca or hasil usaha) as a page; ``extra`` adds labelled lines (the SHU in
-    equity) to a section by its class, counted in its total."""
-    sections = []
-    for section in statement.sections:
-        lines = (extra or {}).get(section.klass, [])
-        total = section.total + sum((amount for _label, amount in lines), ZERO)
-        sections.append({"section": section, "extra": lines, "total": total})
+    """The statement as a page, or as CSV, XLSX or PDF with ``?format=`` (dates that were
+    refused give the page with the message, not a file for other dates)."""
+    if not form.errors:
+        download = _export(request, lambda: exports.statement_table(fs), stamp)
+        if download is not None:
+            return download
     return render(
         request,
         "ledger/statement.html",
         _context(
             request,
             form=form,
-            statement=statement,
-            sections=sections,
-            figures=statement.figures,
-            report=report,
+            fs=fs,
+            figures=fs.figures,
+            report=fs.report,
             query=_query(request),
-            sen=_statement_sen(statement),
-            **context,
+            pdf=True,
+            sen=fs.sen,
         ),
         status=400 if form.is_bound and form.errors else 200,
     )
@@ -660,57 +671,22 @@ def _statement_page(
 def posisi_keuangan(request: HttpRequest) -> HttpResponse:
     koperasi = _k(request)
     today = business_date(koperasi)
-    form = AsOfForm(request.GET or None, initial={"as_of": today})
-    as_of = form.cleaned_data["as_of"] if form.is_bound and form.is_valid() else today
-    statement = selectors.posisi_keuangan(koperasi=koperasi, as_of=as_of)
-    figures = statement.figures
-    ekuitas_lines = [
-        (label, figures[key])
-        for key, label in (
-            ("shu_tahun_lalu", _("SHU tahun lalu yang belum dibagi")),
-            ("shu_tahun_berjalan", _("SHU tahun berjalan (belum ditutup ke ekuitas)")),
-        )
-        if figures[key]
-    ]
-    balanced = figures["total_aset"] == figures["total_liabilitas_ekuitas"]
-
-    def table() -> exports.Table:
-        t = exports.statement_table(statement, extra={"ekuitas": ekuitas_lines})
-        return exports.statement_figures(
-            t,
-            [
-                (_("Jumlah Liabilitas dan Ekuitas"), figures["total_liabilitas_ekuitas"]),
-            ],
-        )
-
-    download = _export(request, table, _stamp(as_of))
-    if download is not None:
-        return download
-    return _statement_page(
-        request, form, statement, "neraca", extra={"ekuitas": ekuitas_lines}, balanced=balanced
-    )
+    form = AsOfForm(_filters(request), initial={"as_of": today})
+    days = _statement_dates(form, "as_of")
+    as_of = days[0] if days else today
+    fs = reports.neraca(koperasi=koperasi, as_of=as_of)
+    return _statement_response(request, form, fs, _stamp(as_of))
 
 
 @koperasi_view()
 def hasil_usaha(request: HttpRequest) -> HttpResponse:
     koperasi = _k(request)
     start, end = default_range(business_date(koperasi))
-    form = RangeForm(request.GET or None, initial={"date_from": start, "date_to": end})
-    date_from, date_to = _dates(form, (start, end))
-    statement = selectors.perhitungan_hasil_usaha(
-        koperasi=koperasi, date_from=date_from, date_to=date_to
-    )
-    figures = statement.figures
-
-    def table() -> exports.Table:
-        t = exports.statement_table(statement, extra={})
-        label = _("Sisa hasil usaha (SHU)") if figures["shu"] >= 0 else _("Defisit hasil usaha")
-        return exports.statement_figures(t, [(label, figures["shu"])])
-
-    download = _export(request, table, f"{_stamp(date_from)}-{_stamp(date_to)}")
-    if download is not None:
-        return download
-    return _statement_page(request, form, statement, "hasil_usaha")
+    form = RangeForm(_filters(request), initial={"date_from": start, "date_to": end})
+    days = _statement_dates(form, "date_from", "date_to")
+    date_from, date_to = (days[0], days[1]) if days else (start, end)
+    fs = reports.hasil_usaha(koperasi=koperasi, date_from=date_from, date_to=date_to)
+    return _statement_response(request, form, fs, f"{_stamp(date_from)}-{_stamp(date_to)}")
 
 
 # --- periods and the business date ----------------------------------------------------------
