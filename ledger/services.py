@@ -28,6 +28,7 @@ from ledger.chart import KSP_ROLES, KSP_TEMPLATE, parent_code
 from ledger.models import (
     Account,
     AccountClass,
+    AccountPeriodBalance,
     AccountRole,
     ChainHead,
     EntryStatus,
@@ -1011,16 +1012,16 @@ def period_close(*, koperasi: Koperasi, year: int, month: int, actor: Any) -> Pe
                 _("Tutup dulu periode %(p)s; periode ditutup berurutan.")
                 % {"p": f"{expected[1]:02d}/{expected[0]}"}
             )
+    # The last closing plus the database's month totals since (no posting is read): periods
+    # are calendar months, and a month's total holds every posted posting dated in it.
     balances: dict[int, int] = {}
-    window = Posting.objects.filter(
-        entry__koperasi=koperasi, entry__value_date__lte=end, entry__status=EntryStatus.POSTED
-    )
+    window = AccountPeriodBalance.objects.filter(koperasi=koperasi, month__lte=start)
     if last is not None:
         for account_id, amount in PeriodBalance.objects.filter(period=last).values_list(
             "account_id", "balance"
         ):
             balances[account_id] = to_sen(amount)
-        window = window.filter(entry__value_date__gt=last.end_date)
+        window = window.filter(month__gt=last.end_date)
     for account_id, amount in (
         window.values("account_id").annotate(s=Sum("amount")).values_list("account_id", "s")
     ):
