@@ -1,8 +1,10 @@
-"""Checks of a koperasi's books from outside the write path: the hash chain and the export.
+"""Checks of a koperasi's books from outside the write path: the hash chain, the month totals
+and the export.
 
 :func:`verify_chain` walks the journal in chain order, recomputes every hash and reports the
 first entry that no longer matches (an amount changed behind Kopdig's back, an entry deleted or
-slipped in). :func:`beancount_text` writes the books in beancount's format so that another
+slipped in). :func:`verify_running_balances` recomputes the month totals balances are read from.
+:func:`beancount_text` writes the books in beancount's format so that another
 program can check that every entry balances and recompute every balance.
 """
 
@@ -14,12 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.money import from_sen, to_sen
 from ledger import chain
-from ledger.models import Account, AccountClass, ChainHead, EntryStatus, JournalEntry, Posting
+from ledger.models import (
+    Account,
+    AccountClass,
+    AccountPeriodBalance,
+    ChainHead,
+    EntryStatus,
+    JournalEntry,
+    Posting,
+)
 from ledger.selectors import trial_balance
 from registry.models import Koperasi
 
@@ -127,6 +139,70 @@ def verify_chain(*, koperasi: Koperasi) -> ChainReport:
             % {"n": last_index, "m": checked},
         )
     return ChainReport(True, checked)
+
+
+# --- month totals ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthDifference:
+    """One account and month whose stored total is not what its posted postings add up to."""
+
+    account: Account
+    month: dt.date
+    stored: Decimal
+    posted: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.stored - self.posted
+
+
+@dataclass(frozen=True)
+class RunningReport:
+    """What :func:`verify_running_balances` found: ``ok``, how many account-months it compared,
+    and every one that differs."""
+
+    ok: bool
+    checked: int
+    differences: list[MonthDifference]
+
+
+def verify_running_balances(*, koperasi: Koperasi) -> RunningReport:
+    """Recompute every account's month totals from the posted postings and compare them with
+    the stored ones (``AccountPeriodBalance``), which every balance and report is read from.
+
+    The database writes the totals as entries post; on PostgreSQL it also refuses any other
+    write, on SQLite this is the check that an edit behind Kopdig's back would fail."""
+    posted: dict[tuple[int, dt.date], int] = {}
+    for account_id, month, amount in (
+        Posting.objects.filter(koperasi=koperasi, entry__status=EntryStatus.POSTED)
+        .annotate(m=TruncMonth("value_date"))
+        .values("account_id", "m")
+        .annotate(s=Sum("amount"))
+        .values_list("account_id", "m", "s")
+    ):
+        posted[(account_id, month)] = to_sen(amount)
+    stored = {
+        (account_id, month): to_sen(amount)
+        for account_id, month, amount in AccountPeriodBalance.objects.filter(
+            koperasi=koperasi
+        ).values_list("account_id", "month", "amount")
+    }
+    keys = sorted(set(posted) | set(stored), key=lambda k: (k[1], k[0]))
+    wrong = [k for k in keys if posted.get(k, 0) != stored.get(k, 0)]
+    accounts = Account.objects.in_bulk({a for a, _m in wrong})
+    differences = [
+        MonthDifference(
+            account=accounts[a],
+            month=m,
+            stored=from_sen(stored.get((a, m), 0)),
+            posted=from_sen(posted.get((a, m), 0)),
+        )
+        for a, m in wrong
+        if a in accounts
+    ]
+    return RunningReport(not wrong, len(keys), differences)
 
 
 # --- beancount ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -143,7 +144,7 @@ def _window(as_of: dt.date | None) -> _Window:
     return _Window(first, -1, as_of + dt.timedelta(days=1), last)
 
 
-def _params(koperasi_id: int, as_of: dt.date | None) -> tuple[_Window, dict[str, object]]:
+def _params(koperasi_id: int, as_of: dt.date | None) -> tuple[_Window, dict[str, Any]]:
     ops = connection.ops
     window = _window(as_of)
     return window, {

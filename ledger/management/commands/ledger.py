@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.money import format_rupiah
 from ledger import services
-from ledger.integrity import beancount_text, verify_chain
+from ledger.integrity import beancount_text, verify_chain, verify_running_balances
 from registry.models import Koperasi
 
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             self.stdout.write(_("Bagan akun %(kode)s siap.") % {"kode": koperasi.code})
 
     def _verify(self, koperasi: Koperasi) -> None:
+        running_ok = self._verify_running(koperasi)
         report = verify_chain(koperasi=koperasi)
         if report.ok:
             self.stdout.write(
@@ -55,6 +57,11 @@ class Command(BaseCommand):
                 )
                 % {"kode": koperasi.code, "n": report.checked}
             )
+            if not running_ok:
+                raise CommandError(
+                    _("RUSAK %(kode)s: mutasi bulanan akun tidak sama dengan postingnya.")
+                    % {"kode": koperasi.code}
+                )
             return
         entry = report.entry
         where = (
@@ -71,6 +78,37 @@ class Command(BaseCommand):
             )
             % {"kode": koperasi.code, "di": where, "alasan": report.reason, "n": report.checked}
         )
+
+    def _verify_running(self, koperasi: Koperasi) -> bool:
+        """The month totals balances are read from, against the postings; each difference to
+        the sen on its own line."""
+        report = verify_running_balances(koperasi=koperasi)
+        if report.ok:
+            self.stdout.write(
+                ngettext(
+                    "OK %(kode)s: mutasi bulanan %(n)d akun-bulan sama dengan postingnya.",
+                    "OK %(kode)s: mutasi bulanan %(n)d akun-bulan sama dengan postingnya.",
+                    report.checked,
+                )
+                % {"kode": koperasi.code, "n": report.checked}
+            )
+            return True
+        for d in report.differences:
+            self.stderr.write(
+                _(
+                    "SELISIH %(kode)s: akun %(akun)s bulan %(bulan)s: tercatat %(tercatat)s, "
+                    "posting %(posting)s, selisih %(selisih)s"
+                )
+                % {
+                    "kode": koperasi.code,
+                    "akun": d.account,
+                    "bulan": d.month.strftime("%m/%Y"),
+                    "tercatat": format_rupiah(d.stored, sen=True),
+                    "posting": format_rupiah(d.posted, sen=True),
+                    "selisih": format_rupiah(d.difference, sen=True),
+                }
+            )
+        return False
 
     def _export(self, koperasi: Koperasi, output: str, as_of: str | None) -> None:
         day = None
