@@ -95,7 +95,8 @@ def periods(*, koperasi: Koperasi) -> QuerySet[Period]:
 # ± the posted postings of D's month on the side of D that is shorter: after D (subtracted from
 #   the month's total) or from the 1st up to D (added, the month's total left out).
 # A read as of the last day of a month, or of today (nothing is posted ahead of the business
-# date), reads no posting at all.
+# date), reads no posting at all. (D's month is never closed when postings are read: a closed
+# month's end is ``base`` itself, and a date inside a closed month starts from the month before.)
 
 _BALANCE_SQL = """
 WITH base AS (
@@ -114,7 +115,6 @@ SELECT
      JOIN ledger_journalentry e ON e.id = p.entry_id
      WHERE p.account_id = %(account)s
        AND p.value_date >= %(tail_from)s AND p.value_date <= %(tail_to)s
-       AND p.value_date > COALESCE((SELECT end_date FROM base), %(min)s)
        AND e.status = 'posted')
 """
 
@@ -188,7 +188,6 @@ SELECT account_id, SUM(amount) FROM (
     JOIN ledger_posting p ON p.entry_id = e.id
     WHERE e.koperasi_id = %(koperasi)s
       AND e.value_date >= %(tail_from)s AND e.value_date <= %(tail_to)s
-      AND e.value_date > COALESCE((SELECT end_date FROM base), %(min)s)
       AND e.status = 'posted'
 ) AS movements
 GROUP BY account_id
