@@ -1,6 +1,7 @@
 """The books: chart of accounts, role mapping, journal entries and postings, periods.
 
-The rules money depends on are held by the database (see ``migrations/0002_ledger_rules.py``):
+The rules money depends on are held by the database (see ``migrations/0002_ledger_rules.py``;
+on PostgreSQL checked once per statement since ``0005_running_balances.py``):
 a posting is non-zero, an entry balances before it counts as posted, a posted entry and its
 postings never change, a closed period takes no posting, and a posting's account belongs to
 the posting's koperasi.
