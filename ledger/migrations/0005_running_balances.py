@@ -67,8 +67,7 @@ GROUP BY p.koperasi_id, p.account_id, {month}
 
 # --- PostgreSQL -----------------------------------------------------------------------------
 
-_frozen_new = ", ".join(f"n.{c}" for c in FROZEN)
-_frozen_old = ", ".join(f"o.{c}" for c in FROZEN)
+_frozen = ", ".join(FROZEN)
 
 POSTGRES = [
     # Entries: a new entry is a draft; a reversal names a posted entry of the same koperasi.
@@ -84,17 +83,21 @@ POSTGRES = [
         IF EXISTS (SELECT 1 FROM old_rows WHERE status = 'posted') THEN
             RAISE EXCEPTION '{MSG_POSTED}';
         END IF;
-        IF (SELECT COUNT(*) FROM new_rows) <> (SELECT COUNT(*) FROM old_rows)
-           OR EXISTS (SELECT 1 FROM new_rows n LEFT JOIN old_rows o ON o.id = n.id
-                      WHERE o.id IS NULL OR n.status IS DISTINCT FROM 'posted'
-                      OR ROW({_frozen_new}) IS DISTINCT FROM ROW({_frozen_old})) THEN
+        -- As sets (no join to plan over transition tables): a row whose id or frozen columns
+        -- changed is in the new rows and not in the old ones (EXCEPT compares NULLs as equal).
+        IF EXISTS (SELECT 1 FROM new_rows WHERE status IS DISTINCT FROM 'posted')
+           OR EXISTS (SELECT id, {_frozen} FROM new_rows
+                      EXCEPT SELECT id, {_frozen} FROM old_rows) THEN
             RAISE EXCEPTION '{MSG_DRAFT_ONLY}';
         END IF;
         SELECT bool_or(COALESCE(t.n, 0) < 2) AS few, bool_or(COALESCE(t.s, 0) <> 0) AS off
             INTO bad
             FROM new_rows n LEFT JOIN (
                 SELECT p.entry_id, COUNT(*) AS n, SUM(p.amount) AS s
-                FROM ledger_posting p WHERE p.entry_id IN (SELECT id FROM new_rows)
+                FROM ledger_posting p
+                WHERE p.entry_id BETWEEN (SELECT MIN(id) FROM new_rows)
+                                     AND (SELECT MAX(id) FROM new_rows)
+                  AND p.entry_id IN (SELECT id FROM new_rows)
                 GROUP BY p.entry_id
             ) t ON t.entry_id = n.id;
         IF bad.few THEN RAISE EXCEPTION '{MSG_TOO_FEW}'; END IF;
@@ -108,7 +111,10 @@ POSTGRES = [
         INSERT INTO ledger_accountperiodbalance AS b (koperasi_id, account_id, month, amount)
             SELECT p.koperasi_id, p.account_id, date_trunc('month', p.value_date)::date,
                    SUM(p.amount)
-            FROM ledger_posting p WHERE p.entry_id IN (SELECT id FROM new_rows)
+            FROM ledger_posting p
+            WHERE p.entry_id BETWEEN (SELECT MIN(id) FROM new_rows)
+                                 AND (SELECT MAX(id) FROM new_rows)
+              AND p.entry_id IN (SELECT id FROM new_rows)
             GROUP BY 1, 2, 3
             ORDER BY 2, 3
         ON CONFLICT (account_id, month) DO UPDATE SET amount = b.amount + EXCLUDED.amount;
@@ -128,7 +134,11 @@ POSTGRES = [
                bool_or(a.koperasi_id IS DISTINCT FROM n.koperasi_id) AS account
             INTO bad
             FROM new_rows n
-            LEFT JOIN ledger_journalentry e ON e.id = n.entry_id
+            -- (bounded by the batch's entry ids, so a large journal is read by its index)
+            LEFT JOIN (SELECT id, status, koperasi_id, value_date FROM ledger_journalentry
+                       WHERE id BETWEEN (SELECT MIN(entry_id) FROM new_rows)
+                                    AND (SELECT MAX(entry_id) FROM new_rows)) e
+                ON e.id = n.entry_id
             LEFT JOIN ledger_account a ON a.id = n.account_id;
         IF bad.posted THEN RAISE EXCEPTION '{MSG_POSTING_POSTED}'; END IF;
         IF bad.entry THEN RAISE EXCEPTION '{MSG_POSTING_ENTRY}'; END IF;
