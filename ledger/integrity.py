@@ -1,12 +1,13 @@
-"""Checks of a koperasi's books from outside the write path: the hash chain, the sub-ledgers
-and the export.
+"""Checks of a koperasi's books from outside the write path: the hash chain, the month totals,
+the sub-ledgers and the export.
 
 :func:`verify_chain` walks the journal in chain order, recomputes every hash and reports the
 first entry that no longer matches (an amount changed behind Kopdig's back, an entry deleted or
 slipped in). :func:`verify_chain_head` checks the chain head against the last entry and
 :func:`verify_period_balances` the stored closing balances against the postings.
 :func:`verify_subledgers` sets each sub-ledger (members' savings, later loans) beside its control
-accounts and returns every difference to the sen. :func:`beancount_text` writes the books in
+accounts and returns every difference to the sen. :func:`verify_running_balances`
+recomputes the month totals balances are read from. :func:`beancount_text` writes the books in
 beancount's format so that another program can check that every entry balances and recompute
 every balance.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,6 +30,7 @@ from ledger import chain, subledgers
 from ledger.models import (
     Account,
     AccountClass,
+    AccountPeriodBalance,
     ChainHead,
     EntryStatus,
     JournalEntry,
@@ -239,6 +242,70 @@ def verify_subledgers(*, koperasi: Koperasi) -> list[subledgers.ControlCheck]:
     """Every registered sub-ledger against its control accounts (all of them, matching or
     not: a check's ``ok`` says which); see :mod:`ledger.subledgers`."""
     return subledgers.reconcile(koperasi)
+
+
+# --- month totals ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthDifference:
+    """One account and month whose stored total is not what its posted postings add up to."""
+
+    account: Account
+    month: dt.date
+    stored: Decimal
+    posted: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.stored - self.posted
+
+
+@dataclass(frozen=True)
+class RunningReport:
+    """What :func:`verify_running_balances` found: ``ok``, how many account-months it compared,
+    and every one that differs."""
+
+    ok: bool
+    checked: int
+    differences: list[MonthDifference]
+
+
+def verify_running_balances(*, koperasi: Koperasi) -> RunningReport:
+    """Recompute every account's month totals from the posted postings and compare them with
+    the stored ones (``AccountPeriodBalance``), which every balance and report is read from.
+
+    The database writes the totals as entries post; on PostgreSQL it also refuses any other
+    write, on SQLite this is the check that an edit behind Kopdig's back would fail."""
+    posted: dict[tuple[int, dt.date], int] = {}
+    for account_id, month, amount in (
+        Posting.objects.filter(koperasi=koperasi, entry__status=EntryStatus.POSTED)
+        .annotate(m=TruncMonth("value_date"))
+        .values("account_id", "m")
+        .annotate(s=Sum("amount"))
+        .values_list("account_id", "m", "s")
+    ):
+        posted[(account_id, month)] = to_sen(amount)
+    stored = {
+        (account_id, month): to_sen(amount)
+        for account_id, month, amount in AccountPeriodBalance.objects.filter(
+            koperasi=koperasi
+        ).values_list("account_id", "month", "amount")
+    }
+    keys = sorted(set(posted) | set(stored), key=lambda k: (k[1], k[0]))
+    wrong = [k for k in keys if posted.get(k, 0) != stored.get(k, 0)]
+    accounts = Account.objects.in_bulk({a for a, _m in wrong})
+    differences = [
+        MonthDifference(
+            account=accounts[a],
+            month=m,
+            stored=from_sen(stored.get((a, m), 0)),
+            posted=from_sen(posted.get((a, m), 0)),
+        )
+        for a, m in wrong
+        if a in accounts
+    ]
+    return RunningReport(not wrong, len(keys), differences)
 
 
 # --- beancount ------------------------------------------------------------------------------

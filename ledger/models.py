@@ -1,6 +1,7 @@
 """The books: chart of accounts, role mapping, journal entries and postings, periods.
 
-The rules money depends on are held by the database (see ``migrations/0002_ledger_rules.py``):
+The rules money depends on are held by the database (see ``migrations/0002_ledger_rules.py``;
+on PostgreSQL checked once per statement since ``0008_running_balances.py``):
 a posting is non-zero, an entry balances before it counts as posted, a posted entry and its
 postings never change, a closed period takes no posting, and a posting's account belongs to
 the posting's koperasi.
@@ -400,3 +401,35 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.koperasi_id}: {self.last_index}"
+
+
+class AccountPeriodBalance(models.Model):
+    """What an account moved in one calendar month: the sum of its posted postings dated in
+    that month (signed, debit-positive), kept as the books are written.
+
+    The database writes it, never the application: turning an entry ``posted`` adds the
+    entry's postings to its month's row in the same statement (triggers in
+    ``migrations/0008_running_balances.py``), and nothing may delete it. A balance as of any
+    date is then the stored closing balance of the last closed period, plus these monthly
+    totals, less (or plus) the postings of the date's own month after (or up to) the date: a
+    read never touches more than one month of postings. ``ledger verify`` recomputes them.
+    """
+
+    koperasi = models.ForeignKey(
+        "registry.Koperasi", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # No index of its own: the unique (account, month) leads with it.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_index=False)
+    month = models.DateField(_("bulan"))  # the first day of the month
+    amount = MoneyField(_("mutasi"))
+
+    class Meta:
+        verbose_name = _("mutasi bulanan akun")
+        verbose_name_plural = _("mutasi bulanan akun")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month"], name="ledger_apb_unique"),
+        ]
+        indexes = [models.Index(fields=["koperasi", "month"], name="ledger_apb_koperasi_month")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month:%Y-%m}: {self.amount}"

@@ -1,8 +1,9 @@
 """Reads of the books. Every function takes the koperasi (or an account, which names it).
 
 Balances never scan history: the latest closed period at or before the date gives each
-account's stored closing balance, and only the posted postings after that period's end are
-summed (index ``(account, value_date)``). Amounts are signed, debit-positive, like postings.
+account's stored closing balance, the database's month totals carry it to the date's month, and
+at most that one month's postings are read (see :func:`balance`). Amounts are signed,
+debit-positive, like postings.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -85,64 +87,107 @@ def periods(*, koperasi: Koperasi) -> QuerySet[Period]:
     return Period.objects.filter(koperasi=koperasi).order_by("-start_date")
 
 
-# One round trip: the latest closed period at or before the date (``base``), the account's
-# stored closing balance there, and the posted postings after it up to the date, read through
-# the index (account_id, value_date).
+# A balance as of a date D is read in one round trip from three stored things, and never from
+# more than one month of postings:
+#   the closing balance of the latest closed period ending on or before D (``base``),
+# + the month totals (``ledger_accountperiodbalance``) of the months after ``base`` up to D's,
+#   all but D's own month when D falls in its first half,
+# ± the posted postings of D's month on the side of D that is shorter: after D (subtracted from
+#   the month's total) or from the 1st up to D (added, the month's total left out).
+# A read as of the last day of a month, or of today (nothing is posted ahead of the business
+# date), reads no posting at all. (D's month is never closed when postings are read: a closed
+# month's end is ``base`` itself, and a date inside a closed month starts from the month before.)
+
 _BALANCE_SQL = """
 WITH base AS (
     SELECT id, end_date FROM ledger_period
-    WHERE koperasi_id = %s AND status = 'closed' AND end_date <= %s
+    WHERE koperasi_id = %(koperasi)s AND status = 'closed' AND end_date <= %(until)s
     ORDER BY end_date DESC LIMIT 1
 )
 SELECT
     (SELECT pb.balance FROM ledger_periodbalance pb
-     WHERE pb.period_id = (SELECT id FROM base) AND pb.account_id = %s),
+     WHERE pb.period_id = (SELECT id FROM base) AND pb.account_id = %(account)s),
+    (SELECT SUM(m.amount) FROM ledger_accountperiodbalance m
+     WHERE m.account_id = %(account)s
+       AND m.month > COALESCE((SELECT end_date FROM base), %(min)s)
+       AND m.month <= %(months_to)s),
     (SELECT SUM(p.amount) FROM ledger_posting p
      JOIN ledger_journalentry e ON e.id = p.entry_id
-     WHERE p.account_id = %s
-       AND p.value_date > COALESCE((SELECT end_date FROM base), %s)
-       AND p.value_date <= %s
+     WHERE p.account_id = %(account)s
+       AND p.value_date >= %(tail_from)s AND p.value_date <= %(tail_to)s
        AND e.status = 'posted')
 """
 
 
+@dataclass(frozen=True)
+class _Window:
+    """How a read as of a date splits: month totals up to ``months_to`` (a month's first day),
+    then ``sign`` × the postings dated ``tail_from`` … ``tail_to`` (none when ``sign`` is 0)."""
+
+    months_to: dt.date
+    sign: int
+    tail_from: dt.date
+    tail_to: dt.date
+
+
+def _window(as_of: dt.date | None) -> _Window:
+    if as_of is None or as_of >= dt.date.max - dt.timedelta(days=31):
+        return _Window(dt.date.max, 0, dt.date.max, dt.date.min)
+    first = as_of.replace(day=1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    if as_of == last:
+        return _Window(first, 0, dt.date.max, dt.date.min)
+    if (as_of - first).days < (last - as_of).days:
+        # First half: the months before, plus the 1st … D.
+        return _Window(first - dt.timedelta(days=1), 1, first, as_of)
+    # Second half: the months up to D's, less D+1 … the month's end.
+    return _Window(first, -1, as_of + dt.timedelta(days=1), last)
+
+
+def _params(koperasi_id: int, as_of: dt.date | None) -> tuple[_Window, dict[str, Any]]:
+    ops = connection.ops
+    window = _window(as_of)
+    return window, {
+        "koperasi": koperasi_id,
+        "until": ops.adapt_datefield_value(as_of or dt.date.max),
+        "min": ops.adapt_datefield_value(dt.date.min),
+        "months_to": ops.adapt_datefield_value(window.months_to),
+        "tail_from": ops.adapt_datefield_value(window.tail_from),
+        "tail_to": ops.adapt_datefield_value(window.tail_to),
+    }
+
+
 def balance(*, account: Account, as_of: dt.date | None = None) -> Decimal:
     """The account's balance at the end of ``as_of`` (default: everything posted)."""
-    ops = connection.ops
-    until = ops.adapt_datefield_value(as_of or dt.date.max)
+    window, params = _params(account.koperasi_id, as_of)
+    params["account"] = account.pk
     with connection.cursor() as cursor:
-        cursor.execute(
-            _BALANCE_SQL,
-            [
-                account.koperasi_id,
-                until,
-                account.pk,
-                account.pk,
-                ops.adapt_datefield_value(dt.date.min),
-                until,
-            ],
-        )
-        stored, moved = cursor.fetchone()
-    return from_sen(int(stored or 0) + int(moved or 0))
+        cursor.execute(_BALANCE_SQL, params)
+        stored, months, tail = cursor.fetchone()
+    return from_sen(int(stored or 0) + int(months or 0) + window.sign * int(tail or 0))
 
 
-# The same for every account of a koperasi: stored closings plus the entries after them, found
-# through the entries' (koperasi_id, value_date) index.
+# The same for every account of a koperasi: the tail's postings are found through the entries'
+# (koperasi_id, value_date) index.
 _BALANCES_SQL = """
 WITH base AS (
     SELECT id, end_date FROM ledger_period
-    WHERE koperasi_id = %s AND status = 'closed' AND end_date <= %s
+    WHERE koperasi_id = %(koperasi)s AND status = 'closed' AND end_date <= %(until)s
     ORDER BY end_date DESC LIMIT 1
 )
 SELECT account_id, SUM(amount) FROM (
     SELECT pb.account_id AS account_id, pb.balance AS amount FROM ledger_periodbalance pb
     WHERE pb.period_id = (SELECT id FROM base)
     UNION ALL
-    SELECT p.account_id, p.amount FROM ledger_journalentry e
+    SELECT m.account_id, m.amount FROM ledger_accountperiodbalance m
+    WHERE m.koperasi_id = %(koperasi)s
+      AND m.month > COALESCE((SELECT end_date FROM base), %(min)s)
+      AND m.month <= %(months_to)s
+    UNION ALL
+    SELECT p.account_id, %(sign)s * p.amount FROM ledger_journalentry e
     JOIN ledger_posting p ON p.entry_id = e.id
-    WHERE e.koperasi_id = %s
-      AND e.value_date > COALESCE((SELECT end_date FROM base), %s)
-      AND e.value_date <= %s
+    WHERE e.koperasi_id = %(koperasi)s
+      AND e.value_date >= %(tail_from)s AND e.value_date <= %(tail_to)s
       AND e.status = 'posted'
 ) AS movements
 GROUP BY account_id
@@ -151,13 +196,10 @@ GROUP BY account_id
 
 def balances(*, koperasi: Koperasi, as_of: dt.date | None = None) -> dict[int, Decimal]:
     """Every account's non-zero balance at the end of ``as_of``, by account id."""
-    ops = connection.ops
-    until = ops.adapt_datefield_value(as_of or dt.date.max)
+    window, params = _params(koperasi.pk, as_of)
+    params["sign"] = window.sign
     with connection.cursor() as cursor:
-        cursor.execute(
-            _BALANCES_SQL,
-            [koperasi.pk, until, koperasi.pk, ops.adapt_datefield_value(dt.date.min), until],
-        )
+        cursor.execute(_BALANCES_SQL, params)
         rows = cursor.fetchall()
     return {int(a): from_sen(int(s)) for a, s in rows if s}
 

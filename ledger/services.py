@@ -28,6 +28,7 @@ from ledger.chart import KSP_ROLES, KSP_TEMPLATE, parent_code
 from ledger.models import (
     Account,
     AccountClass,
+    AccountPeriodBalance,
     AccountRole,
     ChainHead,
     EntryStatus,
@@ -390,6 +391,101 @@ _INSERT_POSTING = (
 )
 
 
+# PostgreSQL: its rules run once per statement (see migrations/0005), so each step is one
+# statement, whatever the number of rows: a single entry goes in with its postings in one INSERT
+# (the postings as arrays, unnested in line order), a batch by COPY; then one statement turns
+# them posted, moves the chain head and the year's numbering.
+_INSERT_ONE_POSTGRES = (
+    "WITH e AS (" + _INSERT_ENTRY + " RETURNING id) "  # noqa: S608
+    "INSERT INTO ledger_posting (koperasi_id, entry_id, account_id, amount, memo, value_date) "
+    "SELECT %s, e.id, x.account_id, x.amount, x.memo, %s FROM e CROSS JOIN "
+    "unnest(%s::bigint[], %s::bigint[], %s::text[]) WITH ORDINALITY "
+    "AS x(account_id, amount, memo, n) ORDER BY x.n RETURNING entry_id"
+)
+_COPY_ENTRIES = (
+    "COPY ledger_journalentry (koperasi_id, number, year, seq, chain_index, value_date, "
+    "created_at, kind, memo, source, actor_id, idempotency_key, reverses_id, status, prev_hash, "
+    "hash) FROM STDIN"
+)
+_COPY_POSTINGS = (
+    "COPY ledger_posting (koperasi_id, entry_id, account_id, amount, memo, value_date) FROM STDIN"
+)
+_FINISH_POSTGRES = (
+    "WITH head AS (UPDATE ledger_chainhead SET last_index = %s, last_hash = %s "
+    "WHERE koperasi_id = %s), "
+    "numbers AS (INSERT INTO ledger_entrysequence (koperasi_id, year, last_seq) "
+    "SELECT %s, y.year, y.last_seq FROM unnest(%s::integer[], %s::integer[]) AS y(year, last_seq) "
+    "ON CONFLICT (koperasi_id, year) DO UPDATE SET last_seq = excluded.last_seq) "
+    "UPDATE ledger_journalentry SET status = 'posted' "
+)
+
+
+def _insert_postgres(
+    cursor: Any,
+    koperasi_id: int,
+    items: Sequence[_Prepared],
+    rows: list[tuple[Any, ...]],
+    first_index: int,
+) -> list[int]:
+    with connection.wrap_database_errors:
+        if len(rows) == 1:
+            postings = items[0].postings
+            cursor.execute(
+                _INSERT_ONE_POSTGRES,
+                [
+                    *rows[0],
+                    koperasi_id,
+                    rows[0][5],
+                    [p[0] for p in postings],
+                    [p[1] for p in postings],
+                    [p[2] for p in postings],
+                ],
+            )
+            return [int(cursor.fetchone()[0])]
+        with cursor.copy(_COPY_ENTRIES) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            "SELECT chain_index, id FROM ledger_journalentry "
+            "WHERE koperasi_id = %s AND chain_index >= %s",
+            [koperasi_id, first_index],
+        )
+        by_index = dict(cursor.fetchall())
+        ids = [by_index[first_index + n] for n in range(len(rows))]
+        with cursor.copy(_COPY_POSTINGS) as copy:
+            for entry_id, item, row in zip(ids, items, rows, strict=True):
+                for account_id, amount, memo in item.postings:
+                    copy.write_row((koperasi_id, entry_id, account_id, amount, memo, row[5]))
+    return ids
+
+
+def _finish_postgres(
+    cursor: Any,
+    koperasi_id: int,
+    ids: list[int],
+    first_index: int,
+    last_index: int,
+    last_hash: str,
+    next_seq: dict[int, int],
+) -> None:
+    years = sorted(next_seq)
+    params: list[Any] = [
+        last_index,
+        last_hash,
+        koperasi_id,
+        koperasi_id,
+        years,
+        [next_seq[y] for y in years],
+    ]
+    if len(ids) == 1:
+        cursor.execute(_FINISH_POSTGRES + "WHERE id = %s", [*params, ids[0]])
+    else:
+        cursor.execute(
+            _FINISH_POSTGRES + "WHERE koperasi_id = %s AND chain_index >= %s",
+            [*params, koperasi_id, first_index],
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class _Written:
     ids: list[int]
@@ -471,6 +567,10 @@ def _write(
                 )
             )
             prev_hash = digest
+        if connection.vendor == "postgresql":
+            ids = _insert_postgres(cursor, koperasi_id, items, rows, first_index)
+            _finish_postgres(cursor, koperasi_id, ids, first_index, index, prev_hash, next_seq)
+            return _Written(ids=ids, rows=rows, created_at=created_at)
         if len(rows) == 1:
             cursor.execute(_INSERT_ENTRY + " RETURNING id", rows[0])
             ids = [int(cursor.fetchone()[0])]
@@ -1021,16 +1121,16 @@ def period_close(*, koperasi: Koperasi, year: int, month: int, actor: Any) -> Pe
                 _("Tutup dulu periode %(p)s; periode ditutup berurutan.")
                 % {"p": f"{expected[1]:02d}/{expected[0]}"}
             )
+    # The last closing plus the database's month totals since (no posting is read): periods
+    # are calendar months, and a month's total holds every posted posting dated in it.
     balances: dict[int, int] = {}
-    window = Posting.objects.filter(
-        entry__koperasi=koperasi, entry__value_date__lte=end, entry__status=EntryStatus.POSTED
-    )
+    window = AccountPeriodBalance.objects.filter(koperasi=koperasi, month__lte=start)
     if last is not None:
         for account_id, amount in PeriodBalance.objects.filter(period=last).values_list(
             "account_id", "balance"
         ):
             balances[account_id] = to_sen(amount)
-        window = window.filter(entry__value_date__gt=last.end_date)
+        window = window.filter(month__gt=last.end_date)
     for account_id, amount in (
         window.values("account_id").annotate(s=Sum("amount")).values_list("account_id", "s")
     ):

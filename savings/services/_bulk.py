@@ -7,6 +7,10 @@ the month end writes its movements, obligations and withholding records as tuple
 columns are named by field, and each value goes through the cheap conversion its field needs
 (money to integer sen, dates and times as the backend stores them), so the rows are exactly what
 ``bulk_create`` would have written. Constraints and triggers run as for any insert.
+
+On PostgreSQL the rows go as sets: inserts by COPY, updates as one ``UPDATE … FROM unnest(…)``
+per chunk (arrays, one per column), so no statement text grows with the rows and psycopg parses
+nothing per row; SQLite runs in-process, where ``executemany`` is as fast as it gets.
 """
 
 from __future__ import annotations
@@ -72,12 +76,14 @@ def insert_rows(
         columns.append(str(field.column))
         converters.append(_converter(field))
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    table = connection.ops.quote_name(meta.db_table)
+    if connection.vendor == "postgresql" and not any(
+        isinstance(_field(model, name), models.JSONField) for name in fields
+    ):
+        return _copy_rows(f"COPY {table} ({quoted}) FROM STDIN", converters, rows)
     marks = ", ".join(["%s"] * len(columns))
     # Names come from the model's metadata (quoted); every value is a parameter.
-    table = connection.ops.quote_name(meta.db_table)
     sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608
-    # SQLite runs in-process: executemany is as fast as it gets. PostgreSQL is a round trip per
-    # statement: many rows per INSERT.
     per_statement = MULTI_ROW if connection.vendor == "postgresql" else 1
     count = 0
     batch: list[tuple[Any, ...]] = []
@@ -107,6 +113,19 @@ def insert_rows(
     return count
 
 
+def _copy_rows(
+    sql: str, converters: list[Callable[[Any], Any]], rows: Iterable[Sequence[Any]]
+) -> int:
+    """PostgreSQL: ``rows`` through one COPY (row triggers and constraints run as for INSERT)."""
+    count = 0
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(tuple(conv(v) for conv, v in zip(converters, row, strict=True)))
+                count += 1
+    return count
+
+
 def now() -> dt.datetime:
     from django.utils import timezone
 
@@ -128,13 +147,34 @@ def update_rows(
         sets.append(f"{connection.ops.quote_name(str(field.column))} = %s")
         converters.append(_converter(field))
     table = connection.ops.quote_name(meta.db_table)
-    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608
     batch = [
         (*(conv(v) for conv, v in zip(converters, row[:-1], strict=True)), row[-1]) for row in rows
     ]
-    if batch:
+    if not batch:
+        return 0
+    fields_ = [_field(model, name) for name in fields]
+    if connection.vendor == "postgresql" and not any(
+        isinstance(f, models.JSONField) for f in fields_
+    ):
+        # One statement per chunk: each column as an array, joined to the table by id.
+        quote = connection.ops.quote_name
+        names = [quote(str(f.column)) for f in fields_]
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields_)
+        pk_type = meta.pk.db_type(connection) if meta.pk is not None else "bigint"
+        sql = (
+            f"UPDATE {table} AS t SET "  # noqa: S608
+            + ", ".join(f"{n} = v.{n}" for n in names)
+            + f" FROM unnest({arrays}, %s::{pk_type}[]) AS v({', '.join(names)}, id) "
+            + "WHERE t.id = v.id"
+        )
         with connection.cursor() as cursor:
-            cursor.executemany(sql, batch)
+            for start in range(0, len(batch), CHUNK):
+                part = batch[start : start + CHUNK]
+                cursor.execute(sql, [list(column) for column in zip(*part, strict=True)])
+        return len(batch)
+    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, batch)
     return len(batch)
 
 

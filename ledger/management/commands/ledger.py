@@ -16,6 +16,7 @@ from ledger.integrity import (
     verify_chain,
     verify_chain_head,
     verify_period_balances,
+    verify_running_balances,
     verify_subledgers,
 )
 from registry.models import Koperasi
@@ -59,7 +60,11 @@ class Command(BaseCommand):
         after every section has been printed."""
         failures = [
             failure
-            for failure in (self._verify_chain(koperasi), self._verify_subledgers(koperasi))
+            for failure in (
+                self._verify_chain(koperasi),
+                self._verify_running_line(koperasi),
+                self._verify_subledgers(koperasi),
+            )
             if failure
         ]
         if failures:
@@ -137,6 +142,44 @@ class Command(BaseCommand):
             % {"kode": koperasi.code, "n": report.checked}
         )
         return ""
+
+    def _verify_running_line(self, koperasi: Koperasi) -> str:
+        if self._verify_running(koperasi):
+            return ""
+        return _("RUSAK %(kode)s: mutasi bulanan akun tidak sama dengan postingnya.") % {
+            "kode": koperasi.code
+        }
+
+    def _verify_running(self, koperasi: Koperasi) -> bool:
+        """The month totals balances are read from, against the postings; each difference to
+        the sen on its own line."""
+        report = verify_running_balances(koperasi=koperasi)
+        if report.ok:
+            self.stdout.write(
+                ngettext(
+                    "OK %(kode)s: mutasi bulanan %(n)d akun-bulan sama dengan postingnya.",
+                    "OK %(kode)s: mutasi bulanan %(n)d akun-bulan sama dengan postingnya.",
+                    report.checked,
+                )
+                % {"kode": koperasi.code, "n": report.checked}
+            )
+            return True
+        for d in report.differences:
+            self.stderr.write(
+                _(
+                    "SELISIH %(kode)s: akun %(akun)s bulan %(bulan)s: tercatat %(tercatat)s, "
+                    "posting %(posting)s, selisih %(selisih)s"
+                )
+                % {
+                    "kode": koperasi.code,
+                    "akun": d.account,
+                    "bulan": d.month.strftime("%m/%Y"),
+                    "tercatat": format_rupiah(d.stored, sen=True),
+                    "posting": format_rupiah(d.posted, sen=True),
+                    "selisih": format_rupiah(d.difference, sen=True),
+                }
+            )
+        return False
 
     def _export(self, koperasi: Koperasi, output: str, as_of: str | None) -> None:
         day = None
