@@ -40,6 +40,7 @@ def test_a_kasir_reading_english_writes_indonesian_memos(
     assert tx.memo == "Setoran Simpanan Sukarela"
     assert JournalEntry.objects.get(pk=tx.entry_id).memo.startswith("Setoran Simpanan Sukarela — ")
     assert Transaction.objects.get(pk=out.pk).memo.startswith("Pindah buku ")
+    assert void.void_entry_id is not None
     back = JournalEntry.objects.get(pk=void.void_entry_id)
     assert back.memo == f"Pembatalan {tx.entry.number}: salah nominal"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -34,7 +35,7 @@ def refused() -> Iterator[None]:
         yield
 
 
-def sql(statement: str, params: list[object]) -> None:
+def sql(statement: str, params: list[Any]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 
@@ -108,6 +109,7 @@ def test_money_refuses_to_store_past_the_bound():
 def test_the_database_refuses_an_out_of_range_amount(member, table, column):
     """Raw SQL, around Python: one sen past ±Rp100 triliun is refused on both engines."""
     row = Transaction.objects.filter(account__member=member).order_by("pk").first()
+    assert row is not None
     pk = row.account_id if table == "savings_account" else row.pk
     for value in (m.MAX_SEN + 1, 2**62):
         with refused():
@@ -116,7 +118,9 @@ def test_the_database_refuses_an_out_of_range_amount(member, table, column):
 
 def test_the_database_refuses_an_out_of_range_posting(member):
     entry = JournalEntry.objects.filter(koperasi=member.koperasi).order_by("pk").first()
+    assert entry is not None
     posting = entry.postings.order_by("pk").first()
+    assert posting is not None
     with refused():
         sql(
             "INSERT INTO ledger_posting (koperasi_id, entry_id, account_id, amount, memo, "

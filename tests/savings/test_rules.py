@@ -225,7 +225,7 @@ def test_a_deposit_is_refused_for_a_wrong_amount_date_or_ntpn(january_tax, pengu
     ]
     for change, message in cases:
         with pytest.raises(services.SavingsError, match=message):
-            services.tax_deposit(**{**base, **change})
+            services.tax_deposit(**{**base, **change})  # type: ignore[dict-item]
     assert not TaxDeposit.objects.exists()
     # With the pengurus's reason another amount is recorded; the difference stays in utang pajak.
     services.tax_deposit(**{**base, "amount": D("43000"), "reason": "kode billing salah"})
