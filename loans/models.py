@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import MoneyField
+from core.fields import MoneyField, money_range
 from core.money import RUPIAH, ZERO, quantize
 from loans.schedule import Frequency, Method, RateBasis, period_rate
 
@@ -328,3 +328,507 @@ class LoanProductTerms(models.Model):
         return self.fee(
             self.provisi_kind, self.provisi_bp, self.provisi_amount, principal
         ) + self.fee(self.admin_kind, self.admin_bp, self.admin_amount, principal)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loans: one row per loan from application to its end, its schedule rows and its movements.
+# ---------------------------------------------------------------------------------------------
+
+
+class LoanStatus(models.TextChoices):
+    DIAJUKAN = "diajukan", _("Diajukan")  # entered, waiting for approval
+    DISETUJUI = "disetujui", _("Disetujui")  # approved, waiting for disbursement
+    DITOLAK = "ditolak", _("Ditolak")
+    BATAL = "batal", _("Dibatalkan")  # withdrawn before disbursement
+    AKTIF = "aktif", _("Berjalan")  # disbursed, something still owed
+    LUNAS = "lunas", _("Lunas")
+    HAPUS_BUKU = "hapus_buku", _("Dihapusbukukan")
+
+
+class Kolektibilitas(models.TextChoices):
+    """Grades in order of risk; the numbers (1–4) are their order, used to compare grades."""
+
+    LANCAR = "lancar", _("Lancar")
+    KURANG_LANCAR = "kurang_lancar", _("Kurang Lancar")
+    DIRAGUKAN = "diragukan", _("Diragukan")
+    MACET = "macet", _("Macet")
+
+
+class GradeOverride(models.TextChoices):
+    NONE = "", _("Tidak ada")
+    DIRAGUKAN = "diragukan", _("Diragukan")
+    MACET = "macet", _("Macet")
+
+
+class Loan(models.Model):
+    """A member's loan, from the application to lunas or write-off.
+
+    The loan's running figures (``outstanding_principal``, ``accrued_interest``, ``allowance``)
+    are the loan sub-ledger: the loans services change them in the same transaction as the
+    ledger entry that moves the control accounts, and ``kopdig ledger verify`` reconciles their
+    sums with those accounts to the sen. The applied-for price and shape (method, rate, tenor,
+    grace) are copied from the product's terms in force on the application day and kept.
+    """
+
+    Status = LoanStatus
+
+    koperasi = models.ForeignKey(
+        "registry.Koperasi", on_delete=models.PROTECT, related_name="loans"
+    )
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="loans")
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="loans")
+    terms = models.ForeignKey(LoanProductTerms, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("nomor pinjaman"), max_length=60)
+    status = models.CharField(
+        _("status"), max_length=10, choices=LoanStatus.choices, default=LoanStatus.DIAJUKAN
+    )
+
+    # What was applied for (and, once approved, what was agreed).
+    principal = MoneyField(_("pokok pinjaman"))
+    method = models.CharField(_("metode bunga"), max_length=8, choices=LoanMethod.choices)
+    rate_bp = models.PositiveIntegerField(_("bunga (basis poin)"))
+    rate_per = models.CharField(_("bunga dihitung"), max_length=5, choices=RatePer.choices)
+    frequency = models.CharField(_("angsuran"), max_length=8, choices=InstalmentFrequency.choices)
+    tenor = models.PositiveSmallIntegerField(_("jangka waktu (angsuran)"))
+    grace = models.PositiveSmallIntegerField(_("masa tenggang (angsuran)"), default=0)
+    purpose = models.CharField(_("tujuan pinjaman"), max_length=200, blank=True)
+    collateral = models.TextField(_("jaminan"), blank=True)
+    related_party = models.BooleanField(
+        _("pihak terkait"),
+        default=False,
+        help_text=_("Pengurus, pengawas atau koperasi afiliasi: perlu persetujuan keduanya"),
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("petugas"),
+    )
+
+    # Maker and checker.
+    applied_on = models.DateField(_("tanggal pengajuan"))
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("disetujui pada"), null=True, blank=True)
+    # A related-party loan's second approval (the pengawas), besides the pengurus's.
+    approved_by_pengawas = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rate_cap_acknowledged = models.BooleanField(_("bunga di atas batas diketahui"), default=False)
+    decision_note = models.CharField(_("catatan keputusan"), max_length=250, blank=True)
+
+    # Disbursement.
+    disbursed_on = models.DateField(_("tanggal pencairan"), null=True, blank=True)
+    maturity_date = models.DateField(_("jatuh tempo"), null=True, blank=True)
+    disbursement_entry = models.ForeignKey(
+        "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    fees = MoneyField(_("provisi dan administrasi"), default=Decimal("0"))
+    saving_taken = MoneyField(_("simpanan dipotong saat pencairan"), default=Decimal("0"))
+
+    # The sub-ledger: what the member still owes and what the books hold against it.
+    outstanding_principal = MoneyField(_("sisa pokok"), default=Decimal("0"))
+    accrued_interest = MoneyField(_("bunga akrual belum dibayar"), default=Decimal("0"))
+    allowance = MoneyField(_("PPAP dibentuk"), default=Decimal("0"))
+    written_off = MoneyField(_("pokok dihapusbukukan"), default=Decimal("0"))
+    recovered = MoneyField(_("pemulihan setelah hapus buku"), default=Decimal("0"))
+
+    # Arrears, kept by the close of business.
+    days_past_due = models.PositiveIntegerField(_("hari tunggakan"), default=0)
+    kolektibilitas = models.CharField(
+        _("kolektibilitas"),
+        max_length=14,
+        choices=Kolektibilitas.choices,
+        default=Kolektibilitas.LANCAR,
+    )
+    grade_since = models.DateField(_("kolektibilitas sejak"), null=True, blank=True)
+    grade_override = models.CharField(
+        _("kolektibilitas manual"), max_length=10, choices=GradeOverride.choices, blank=True
+    )
+    override_reason = models.CharField(
+        _("alasan kolektibilitas manual"), max_length=250, blank=True
+    )
+    # A restructured loan keeps its grade until this many instalments in a row are paid on time.
+    restructured_count = models.PositiveSmallIntegerField(_("kali direstrukturisasi"), default=0)
+    on_time_streak = models.PositiveSmallIntegerField(_("angsuran tepat waktu berturut"), default=0)
+    schedule_version = models.PositiveSmallIntegerField(default=1)
+
+    closed_on = models.DateField(_("tanggal lunas atau hapus buku"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["koperasi", "number"]
+        verbose_name = _("pinjaman")
+        verbose_name_plural = _("pinjaman")
+        constraints = [
+            *money_range(
+                "loans_loan",
+                "principal",
+                "fees",
+                "saving_taken",
+                "outstanding_principal",
+                "accrued_interest",
+                "allowance",
+                "written_off",
+                "recovered",
+            ),
+            models.UniqueConstraint(fields=["koperasi", "number"], name="loans_loan_number"),
+            _choice("status", LoanStatus, "loans_loan_status_valid"),
+            _choice("method", LoanMethod, "loans_loan_method_valid"),
+            _choice("rate_per", RatePer, "loans_loan_rate_per_valid"),
+            _choice("frequency", InstalmentFrequency, "loans_loan_frequency_valid"),
+            _choice("kolektibilitas", Kolektibilitas, "loans_loan_grade_valid"),
+            _choice("grade_override", GradeOverride, "loans_loan_override_valid"),
+            models.CheckConstraint(condition=Q(principal__gt=0), name="loans_loan_principal_pos"),
+            models.CheckConstraint(
+                condition=Q(tenor__gte=1, grace__gte=0, grace__lt=F("tenor")),
+                name="loans_loan_tenor_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate_per="bulan", rate_bp__lte=MAX_RATE_BP[RateBasis.PER_MONTH])
+                | Q(rate_per="tahun", rate_bp__lte=MAX_RATE_BP[RateBasis.PER_YEAR]),
+                name="loans_loan_rate_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    outstanding_principal__gte=0,
+                    accrued_interest__gte=0,
+                    allowance__gte=0,
+                    written_off__gte=0,
+                    recovered__gte=0,
+                    fees__gte=0,
+                    saving_taken__gte=0,
+                ),
+                name="loans_loan_figures_nonneg",
+            ),
+            # Maker-checker, held by the database: whoever entered a loan never approves it.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("applied_by")),
+                name="loans_loan_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by_pengawas__isnull=True)
+                | (
+                    ~Q(approved_by_pengawas=F("applied_by"))
+                    & ~Q(approved_by_pengawas=F("approved_by"))
+                ),
+                name="loans_loan_four_eyes_pengawas",
+            ),
+            # Nothing is owed before disbursement, and once lunas or written off.
+            models.CheckConstraint(
+                condition=Q(status__in=["aktif"]) | Q(outstanding_principal=0, accrued_interest=0),
+                name="loans_loan_owed_only_when_active",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["diajukan", "ditolak", "batal"])
+                | Q(status="disetujui", approved_by__isnull=False)
+                | Q(approved_by__isnull=False, disbursed_on__isnull=False),
+                name="loans_loan_disbursed_after_approval",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["diajukan", "disetujui", "ditolak", "batal"])
+                | Q(related_party=False)
+                | Q(approved_by_pengawas__isnull=False),
+                name="loans_loan_related_party_pengawas",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade_override="") | ~Q(override_reason=""),
+                name="loans_loan_override_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["koperasi", "status"], name="loans_loan_status"),
+            models.Index(fields=["member", "status"], name="loans_loan_member"),
+            models.Index(fields=["koperasi", "kolektibilitas"], name="loans_loan_grade"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == LoanStatus.AKTIF
+
+    @property
+    def rate_percent(self) -> Decimal:
+        return Decimal(self.rate_bp) / 100
+
+    @property
+    def grade(self) -> str:
+        """The grade that counts: the manual override when there is one."""
+        return self.grade_override or self.kolektibilitas
+
+
+class Instalment(models.Model):
+    """One instalment of a loan's schedule (one schedule version: a restructuring makes a new
+    version from the next instalment on and marks the old unpaid rows superseded)."""
+
+    koperasi = models.ForeignKey(
+        "registry.Koperasi", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="instalments")
+    version = models.PositiveSmallIntegerField(default=1)
+    number = models.PositiveSmallIntegerField(_("angsuran ke"))
+    due_date = models.DateField(_("jatuh tempo"))
+    principal_due = MoneyField(_("pokok"))
+    interest_due = MoneyField(_("bunga"))
+    principal_paid = MoneyField(_("pokok dibayar"), default=Decimal("0"))
+    interest_paid = MoneyField(_("bunga dibayar"), default=Decimal("0"))
+    # Denda charged so far on this instalment by the close of business (income when paid).
+    denda_due = MoneyField(_("denda"), default=Decimal("0"))
+    denda_paid = MoneyField(_("denda dibayar"), default=Decimal("0"))
+    denda_waived = MoneyField(_("denda dihapus"), default=Decimal("0"))
+    paid_on = models.DateField(_("lunas pada"), null=True, blank=True)
+    superseded = models.BooleanField(_("diganti restrukturisasi"), default=False)
+
+    class Meta:
+        ordering = ["loan", "version", "number"]
+        verbose_name = _("angsuran")
+        verbose_name_plural = _("angsuran")
+        constraints = [
+            *money_range(
+                "loans_inst",
+                "principal_due",
+                "interest_due",
+                "principal_paid",
+                "interest_paid",
+                "denda_due",
+                "denda_paid",
+                "denda_waived",
+            ),
+            models.UniqueConstraint(fields=["loan", "version", "number"], name="loans_inst_number"),
+            models.CheckConstraint(
+                condition=Q(principal_due__gte=0, interest_due__gte=0, denda_due__gte=0)
+                & Q(principal_paid__gte=0, interest_paid__gte=0, denda_paid__gte=0)
+                & Q(denda_waived__gte=0),
+                name="loans_inst_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=Q(principal_paid__lte=F("principal_due"))
+                & Q(interest_paid__lte=F("interest_due")),
+                name="loans_inst_paid_within_due",
+            ),
+            models.CheckConstraint(
+                condition=Q(denda_paid__lte=F("denda_due") - F("denda_waived")),
+                name="loans_inst_denda_paid_within_due",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["loan", "superseded", "paid_on", "due_date"], name="loans_inst_open"
+            ),
+            models.Index(fields=["koperasi", "due_date"], name="loans_inst_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} #{self.number}"
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.principal_due + self.interest_due
+
+    @property
+    def owed(self) -> Decimal:
+        """Principal, interest and denda still unpaid on this instalment."""
+        return (
+            self.principal_due
+            - self.principal_paid
+            + self.interest_due
+            - self.interest_paid
+            + self.denda_due
+            - self.denda_waived
+            - self.denda_paid
+        )
+
+
+class LoanTxKind(models.TextChoices):
+    PENCAIRAN = "pencairan", _("Pencairan")
+    ANGSURAN = "angsuran", _("Angsuran")
+    PELUNASAN = "pelunasan", _("Pelunasan dipercepat")
+    POTONG_GAJI = "potong_gaji", _("Angsuran potong gaji")
+    AKRUAL = "akrual", _("Akrual bunga")
+    AKRUAL_BALIK = "akrual_balik", _("Pembalikan bunga akrual")
+    DENDA = "denda", _("Denda")
+    RESTRUKTURISASI = "restruktur", _("Restrukturisasi")
+    PPAP = "ppap", _("Pembentukan PPAP")
+    HAPUS_BUKU = "hapus_buku", _("Hapus buku")
+    PEMULIHAN = "pemulihan", _("Pemulihan setelah hapus buku")
+    NETTING = "netting", _("Potong simpanan saat keluar")
+
+
+class LoanTransaction(models.Model):
+    """One movement of one loan, part of one ledger entry. Append-only.
+
+    Signed changes of the loan's sub-ledger figures: ``principal`` (+ lent, − repaid or written
+    off), ``accrued`` (+ accrued, − paid or reversed), ``allowance`` (+ formed, − released or
+    used); and what was paid: ``interest_paid`` (interest income received, accrued or not),
+    ``denda_paid``, ``fees``; ``cash`` into (+) or out of (−) the kasir's drawer.
+    """
+
+    Kind = LoanTxKind
+
+    koperasi = models.ForeignKey(
+        "registry.Koperasi", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="transactions", db_index=False
+    )
+    kind = models.CharField(_("jenis"), max_length=12, choices=LoanTxKind.choices)
+    value_date = models.DateField(_("tanggal"))
+    created_at = models.DateTimeField(_("dicatat pada"), auto_now_add=True)
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    principal = MoneyField(_("pokok"), default=Decimal("0"))
+    accrued = MoneyField(_("bunga akrual"), default=Decimal("0"))
+    allowance = MoneyField(_("PPAP"), default=Decimal("0"))
+    interest_paid = MoneyField(_("bunga dibayar"), default=Decimal("0"))
+    denda_paid = MoneyField(_("denda dibayar"), default=Decimal("0"))
+    fees = MoneyField(_("provisi dan administrasi"), default=Decimal("0"))
+    cash = MoneyField(_("kas"), default=Decimal("0"))
+    memo = models.CharField(_("keterangan"), max_length=250, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    session = models.ForeignKey(
+        "savings.CashierSession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    voids = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("membatalkan"),
+    )
+
+    class Meta:
+        ordering = ["loan", "value_date", "id"]
+        verbose_name = _("transaksi pinjaman")
+        verbose_name_plural = _("transaksi pinjaman")
+        constraints = [
+            *money_range(
+                "loans_tx",
+                "principal",
+                "accrued",
+                "allowance",
+                "interest_paid",
+                "denda_paid",
+                "fees",
+                "cash",
+            ),
+            _choice("kind", LoanTxKind, "loans_tx_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(
+                    principal=0,
+                    accrued=0,
+                    allowance=0,
+                    interest_paid=0,
+                    denda_paid=0,
+                    fees=0,
+                    cash=0,
+                ),
+                name="loans_tx_not_empty",
+            ),
+            models.UniqueConstraint(
+                fields=["voids"], condition=Q(voids__isnull=False), name="loans_tx_voided_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["loan", "value_date"], name="loans_tx_loan_date"),
+            models.Index(fields=["koperasi", "kind", "value_date"], name="loans_tx_kind_date"),
+            models.Index(fields=["entry"], name="loans_tx_entry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.kind}"
+
+
+class LoanEvent(models.Model):
+    """What happened to a loan that is not money: applied, approved, refused, grade changed,
+    override set, restructured (with the old and new terms), written off, letter printed.
+    The loan's history page reads these beside its transactions."""
+
+    koperasi = models.ForeignKey(
+        "registry.Koperasi", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("peristiwa"), max_length=30)
+    on = models.DateField(_("tanggal"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("catatan"), max_length=250, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["loan", "created_at", "id"]
+        verbose_name = _("peristiwa pinjaman")
+        verbose_name_plural = _("peristiwa pinjaman")
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.kind}"
+
+
+class LoanSettings(models.Model):
+    """A koperasi's loan settings: kolektibilitas day thresholds, PPAP rates, related-party
+    limit. One row per koperasi, made with defaults (DOMAIN.md) when first read."""
+
+    koperasi = models.OneToOneField(
+        "registry.Koperasi", on_delete=models.PROTECT, related_name="loan_settings"
+    )
+    # Days past due above which a monthly loan is Kurang Lancar, Diragukan, Macet.
+    monthly_kl_days = models.PositiveSmallIntegerField(default=90)
+    monthly_d_days = models.PositiveSmallIntegerField(default=180)
+    monthly_m_days = models.PositiveSmallIntegerField(default=360)
+    # The same for weekly (and daily) instalments.
+    weekly_kl_days = models.PositiveSmallIntegerField(default=30)
+    weekly_d_days = models.PositiveSmallIntegerField(default=60)
+    weekly_m_days = models.PositiveSmallIntegerField(default=90)
+    # PPAP rates per grade, basis points of the gross outstanding principal.
+    ppap_lancar_bp = models.PositiveIntegerField(default=50)
+    ppap_kurang_lancar_bp = models.PositiveIntegerField(default=1_000)
+    ppap_diragukan_bp = models.PositiveIntegerField(default=5_000)
+    ppap_macet_bp = models.PositiveIntegerField(default=10_000)
+    # Related-party loans: at most this share of own capital (basis points; 1000 = 10%).
+    related_party_limit_bp = models.PositiveIntegerField(default=1_000)
+    # Per-member maximum for other borrowers (BMPP); empty: none.
+    member_limit = MoneyField(_("batas pinjaman per anggota"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("pengaturan pinjaman")
+        verbose_name_plural = _("pengaturan pinjaman")
+        constraints = [
+            *money_range("loans_settings", "member_limit"),
+            models.CheckConstraint(
+                condition=Q(monthly_kl_days__lt=F("monthly_d_days"))
+                & Q(monthly_d_days__lt=F("monthly_m_days"))
+                & Q(weekly_kl_days__lt=F("weekly_d_days"))
+                & Q(weekly_d_days__lt=F("weekly_m_days")),
+                name="loans_settings_days_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(ppap_lancar_bp__lte=10_000)
+                & Q(ppap_kurang_lancar_bp__lte=10_000)
+                & Q(ppap_diragukan_bp__lte=10_000)
+                & Q(ppap_macet_bp__lte=10_000)
+                & Q(related_party_limit_bp__lte=10_000),
+                name="loans_settings_rates_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.koperasi_id}"
