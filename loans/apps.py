@@ -6,3 +6,11 @@ class LoansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "loans"
     verbose_name = _("Pinjaman")
+
+    def ready(self) -> None:
+        from ledger import subledgers
+        from loans.subledger import LOANS, drawer_cash
+        from savings.services import drawer
+
+        subledgers.register(LOANS)
+        drawer.register_cash_source("loans", drawer_cash)

@@ -832,3 +832,99 @@ class LoanSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.koperasi_id}"
+
+
+class InstalmentMovement(models.Model):
+    """What one loan movement did to one instalment: paid (+) or, for a void, unpaid (−)
+    principal, interest and denda, and interest cut from the schedule (a prepayment that
+    shortens the tenor, or a settlement: ``interest_cut`` > 0 lowers ``interest_due``).
+    The receipt's breakdown reads these; a void puts every figure back exactly."""
+
+    koperasi = models.ForeignKey(
+        "registry.Koperasi", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    transaction = models.ForeignKey(
+        LoanTransaction, on_delete=models.PROTECT, related_name="allocations"
+    )
+    instalment = models.ForeignKey(
+        Instalment, on_delete=models.PROTECT, related_name="movements", db_index=False
+    )
+    principal = MoneyField(_("pokok"), default=Decimal("0"))
+    interest = MoneyField(_("bunga"), default=Decimal("0"))
+    denda = MoneyField(_("denda"), default=Decimal("0"))
+    interest_cut = MoneyField(_("bunga dihapus dari jadwal"), default=Decimal("0"))
+
+    class Meta:
+        ordering = ["transaction", "instalment"]
+        verbose_name = _("alokasi angsuran")
+        verbose_name_plural = _("alokasi angsuran")
+        constraints = [
+            *money_range("loans_alloc", "principal", "interest", "denda", "interest_cut"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id} → {self.instalment_id}"
+
+
+class LoanVoidStatus(models.TextChoices):
+    MENUNGGU = "menunggu", _("Menunggu persetujuan")
+    DIBATALKAN = "dibatalkan", _("Dibatalkan")
+    DITOLAK = "ditolak", _("Ditolak")
+
+
+class LoanVoidRequest(models.Model):
+    """A request to void one loan movement (a repayment, a settlement, a disbursement with
+    nothing after it), made with a reason and decided by a pengurus who did not ask."""
+
+    Status = LoanVoidStatus
+
+    koperasi = models.ForeignKey(
+        "registry.Koperasi", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="void_requests")
+    transaction = models.ForeignKey(
+        LoanTransaction, on_delete=models.PROTECT, related_name="void_requests"
+    )
+    reason = models.CharField(_("alasan"), max_length=200)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=LoanVoidStatus.choices,
+        default=LoanVoidStatus.MENUNGGU,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("catatan"), max_length=250, blank=True)
+    void_entry = models.ForeignKey(
+        "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("pembatalan transaksi pinjaman")
+        verbose_name_plural = _("pembatalan transaksi pinjaman")
+        constraints = [
+            _choice("status", LoanVoidStatus, "loans_void_status_valid"),
+            models.UniqueConstraint(
+                fields=["transaction"],
+                condition=~Q(status="ditolak"),
+                name="loans_void_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="loans_void_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="dibatalkan") | Q(void_entry__isnull=False),
+                name="loans_void_has_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.status}"

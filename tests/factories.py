@@ -203,3 +203,66 @@ def loan_product(koperasi: Koperasi, actor: Any = None, code: str = "PU", **term
         effective_from=dt.date(2020, 1, 1),
         **values,
     )
+
+
+def loan_staff(koperasi: Koperasi) -> tuple[Any, Any]:
+    """A loan officer (kasir, the maker) and a pengurus (the checker) of ``koperasi``."""
+    from registry.models import Role
+
+    maker = UserFactory(username=f"petugas-{koperasi.code}")
+    if not RoleGrant.objects.filter(user=maker, koperasi=koperasi, role=Role.KASIR).exists():
+        grant(maker, Role.KASIR, koperasi)
+    checker = UserFactory(username=f"pengurus-{koperasi.code}")
+    if not RoleGrant.objects.filter(user=checker, koperasi=koperasi, role=Role.PENGURUS).exists():
+        grant(checker, Role.PENGURUS, koperasi)
+    return maker, checker
+
+
+def disbursed_loan(
+    koperasi: Koperasi,
+    *,
+    member: Any = None,
+    product: Any = None,
+    principal: Any = 10_000_000,
+    tenor: int = 12,
+    grace: int = 0,
+    on: dt.date | None = None,
+    via: str = "sukarela",
+    session: Any = None,
+    **terms: Any,
+) -> Any:
+    """A running loan made through the real services: applied for by a kasir, approved by a
+    pengurus, disbursed (by default into the member's sukarela, so no drawer is needed).
+    ``terms`` go to :func:`loan_product` when the product is made here."""
+    from decimal import Decimal
+
+    from loans import services
+
+    savings_products(koperasi)
+    product = product or loan_product(koperasi, **terms)
+    member = member or MemberFactory.create(koperasi=koperasi)
+    on = on or koperasi.business_date or dt.date(2025, 1, 1)
+    maker, checker = loan_staff(koperasi)
+    loan = services.loan_apply(
+        koperasi=koperasi,
+        member=member,
+        product=product,
+        principal=Decimal(principal),
+        tenor=tenor,
+        grace=grace,
+        purpose="Modal usaha",
+        collateral="BPKB motor",
+        officer=maker,
+        actor=maker,
+        on=on,
+    )
+    loan = services.loan_approve(loan=loan, actor=checker, acknowledge_rate_cap=True)
+    tx = services.loan_disburse(
+        loan=loan,
+        actor=maker,
+        via=via,
+        session=session,
+        on=on,
+        idempotency_key=f"disburse-{loan.pk}",
+    )
+    return type(loan).objects.get(pk=tx.loan_id)

@@ -1,10 +1,32 @@
 """The loans writes, one module per part of a loan's life.
 
-``products``: loan products and their dated terms. Later modules (applications and approval,
-disbursement, repayments, arrears, PPAP) live beside it; everything a caller needs is
-re-exported here, so ``from loans import services; services.product_create(...)`` keeps working.
+- :mod:`.products` — loan products and their dated terms;
+- :mod:`.applications` — apply, approve (a different user; related parties: pengurus and
+  pengawas), refuse, cancel;
+- :mod:`.disbursement` — pencairan: one balanced entry, the schedule;
+- :mod:`.repayment` — repayments at the counter, the payoff quote, early settlement;
+- :mod:`.void` — voids of loan movements (maker-checker).
+
+Everything a caller needs is re-exported here (``from loans import services``).
 """
 
+from loans.services._common import IdempotencyConflict
+from loans.services.applications import (
+    FourEyes,
+    RateCapNotAcknowledged,
+    RelatedPartyLimit,
+    cap_warning_of,
+    effective_rate_of,
+    loan_apply,
+    loan_approve,
+    loan_cancel,
+    loan_refuse,
+    owed_by,
+    own_capital,
+    schedule_of,
+    settings_of,
+)
+from loans.services.disbursement import disbursement_figures, loan_disburse
 from loans.services.products import (
     PORTFOLIO_ROLE,
     REQUIRED,
@@ -16,15 +38,57 @@ from loans.services.products import (
     product_terms_set,
     product_update,
 )
+from loans.services.repayment import (
+    LoanClosed,
+    Overpayment,
+    PayoffQuote,
+    amount_due,
+    loan_payoff_quote,
+    loan_repay,
+    loan_settle_early,
+)
+from loans.services.void import (
+    LoanVoidError,
+    loan_void_approve,
+    loan_void_refuse,
+    loan_void_request,
+)
 
 __all__ = [
     "PORTFOLIO_ROLE",
     "REQUIRED",
     "TERM_FIELDS",
+    "FourEyes",
+    "IdempotencyConflict",
+    "LoanClosed",
+    "LoanVoidError",
     "LoansError",
+    "Overpayment",
+    "PayoffQuote",
+    "RateCapNotAcknowledged",
+    "RelatedPartyLimit",
+    "amount_due",
+    "cap_warning_of",
+    "disbursement_figures",
+    "effective_rate_of",
     "first_allowed_date",
+    "loan_apply",
+    "loan_approve",
+    "loan_cancel",
+    "loan_disburse",
+    "loan_payoff_quote",
+    "loan_refuse",
+    "loan_repay",
+    "loan_settle_early",
+    "loan_void_approve",
+    "loan_void_refuse",
+    "loan_void_request",
+    "owed_by",
+    "own_capital",
     "percent_to_bp",
     "product_create",
     "product_terms_set",
     "product_update",
+    "schedule_of",
+    "settings_of",
 ]

@@ -12,7 +12,7 @@ the count at close is made of notes and coins (:data:`DENOMINATIONS`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,11 +34,28 @@ class DrawerShort(SavingsError):
     """A cash payout larger than what the drawer holds."""
 
 
+# Cash a higher app moves through the kasir's drawer (loans: disbursements and repayments),
+# registered from its ``AppConfig.ready()``: savings cannot import it. Each source gives, for a
+# session, its cash by kind: (label, signed total: + in, − out, number of movements).
+CashRows = Callable[[CashierSession], list[tuple[str, Decimal, int]]]
+_CASH_SOURCES: dict[str, CashRows] = {}
+
+
+def register_cash_source(name: str, rows: CashRows) -> None:
+    """Declare cash that moves through drawers outside savings movements."""
+    _CASH_SOURCES[name] = rows
+
+
+def other_cash(session: CashierSession) -> list[tuple[str, Decimal, int]]:
+    return [row for source in _CASH_SOURCES.values() for row in source(session)]
+
+
 def expected_cash(session: CashierSession) -> Decimal:
     """What the drawer should hold now (read in the caller's transaction)."""
     moved = session.transactions.aggregate(s=Sum("cash"))["s"] or ZERO
     vault = session.vault_moves.aggregate(s=Sum("amount"))["s"] or ZERO
-    return session.opening_count + moved + vault
+    other = sum((row[1] for row in other_cash(session)), ZERO)
+    return session.opening_count + moved + vault + other
 
 
 def lock_drawer(session: CashierSession) -> None:
@@ -160,6 +177,9 @@ def session_summary(session: CashierSession) -> Summary:
     for (kind, into), amounts in sorted(by_sign.items()):
         row = (str(labels.get(kind, kind)), abs(sum(amounts, ZERO)), len(amounts))
         (summary.takings if into else summary.payouts).append(row)
+    for label, total, count in other_cash(session):
+        if total:
+            (summary.takings if total > 0 else summary.payouts).append((label, abs(total), count))
     summary.vault_moves = list(session.vault_moves.order_by("id"))
     summary.vault_in = sum((v.amount for v in summary.vault_moves if v.amount > 0), ZERO)
     summary.vault_out = -sum((v.amount for v in summary.vault_moves if v.amount < 0), ZERO)
@@ -183,6 +203,8 @@ __all__ = [
     "count_of",
     "expected_cash",
     "lock_drawer",
+    "other_cash",
+    "register_cash_source",
     "session_summary",
     "vault_move",
 ]

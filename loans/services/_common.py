@@ -1,0 +1,150 @@
+"""What the loan money services share: locks, the kasir's session, repeats, the audit record.
+
+Lock order, the same for every loan write: the loan row, then the member's savings accounts it
+moves (:func:`savings.services._common.lock_account`), then the kasir's session, then the books
+(:func:`ledger.services.lock_books`, which also tells whether the idempotency key was used).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from core import audit
+from core import money as m
+from ledger.models import JournalEntry, Posting
+from loans.models import Loan, LoanTransaction
+from loans.services.products import LoansError
+from registry.models import Role, RoleGrant
+from savings.models import CashierSession
+from savings.services import approvals
+
+ZERO = m.ZERO
+VIA = ("kas", "sukarela")
+
+DISBURSE = "loans.disburse"
+REPAY = "loans.repay"
+SETTLE = "loans.settle"
+VOID = "loans.void"
+
+
+class IdempotencyConflict(LoansError):
+    pass
+
+
+def rupiah(amount: Decimal) -> str:
+    return m.format_rupiah(amount, sen=amount != amount.to_integral_value())
+
+
+def check_via(via: str) -> None:
+    if via not in VIA:
+        raise LoansError(_("Sumber dana harus kas atau simpanan sukarela."), code="via")
+
+
+def lock_loan(loan: Loan) -> Loan:
+    return (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("terms", "product__ledger_account", "member", "koperasi")
+        .get(pk=loan.pk, koperasi_id=loan.koperasi_id)
+    )
+
+
+def lock_session(session: CashierSession | None, koperasi_id: int) -> CashierSession | None:
+    """Hold the kasir's session (its cash counts in it) and refuse a closed or foreign one."""
+    if session is None:
+        return None
+    if session.koperasi_id != koperasi_id:
+        raise LoansError(_("Sesi kasir milik koperasi lain."), code="session")
+    locked = (
+        CashierSession.objects.select_for_update(no_key=True)
+        .filter(pk=session.pk, closed_at__isnull=True)
+        .first()
+    )
+    if locked is None:
+        raise LoansError(
+            _("Sesi kasir sudah ditutup; buka sesi baru dengan menghitung kas."), code="session"
+        )
+    return locked
+
+
+def check_limits(
+    koperasi_id: int, amount: Decimal, *, actor: Any, confirmed: bool, approved_by: Any
+) -> None:
+    """The counter's limits (:mod:`savings.services.approvals`): above the ceiling refused;
+    above the confirmation level the kasir confirms the amount in words; above the approval
+    threshold a pengurus who is not the kasir (``approved_by``) approves."""
+    approved = False
+    if approved_by is not None:
+        if getattr(approved_by, "pk", None) == getattr(actor, "pk", None):
+            raise LoansError(
+                _("Persetujuan pengurus diberikan oleh orang lain, bukan kasir."), code="approver"
+            )
+        if not RoleGrant.objects.filter(
+            user_id=approved_by.pk, koperasi_id=koperasi_id, role=Role.PENGURUS
+        ).exists():
+            raise LoansError(_("Yang menyetujui harus pengurus."), code="approver")
+        approved = True
+    approvals.check(koperasi_id, amount, confirmed=confirmed, approved=approved)
+
+
+def entry_total(entry: JournalEntry) -> Decimal:
+    """The debit side of an entry (what a repayment took in, what a disbursement lent)."""
+    return Posting.objects.filter(entry=entry, amount__gt=0).aggregate(s=Sum("amount"))[
+        "s"
+    ] or Decimal(0)
+
+
+def repeat(entry: JournalEntry, loan: Loan, *, kind: str, total: Decimal) -> LoanTransaction:
+    """The first result of a key used again for exactly the same thing, else refused."""
+    tx = (
+        LoanTransaction.objects.filter(entry=entry, loan=loan, voids__isnull=True)
+        .order_by("id")
+        .first()
+    )
+    if tx is None or entry.kind != kind or entry_total(entry) != total:
+        raise IdempotencyConflict(
+            _(
+                "Formulir ini sudah dipakai untuk transaksi lain (%(n)s). Tidak ada yang "
+                "dicatat; periksa jumlahnya lalu kirim ulang dengan formulir baru."
+            )
+            % {"n": entry.number},
+            code="idempotency_conflict",
+        )
+    return tx
+
+
+def audit_tx(
+    actor: Any, action: str, tx: LoanTransaction, entry: JournalEntry, **extra: Any
+) -> None:
+    loan = tx.loan
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=tx,
+        koperasi=loan.koperasi,
+        after={
+            "loan": loan.number,
+            "entry": entry.number,
+            "entry_hash": entry.hash,
+            "principal": str(tx.principal),
+            "interest_paid": str(tx.interest_paid),
+            "denda_paid": str(tx.denda_paid),
+            "fees": str(tx.fees),
+            "cash": str(tx.cash),
+            "outstanding": str(loan.outstanding_principal),
+            **{k: str(v) for k, v in extra.items()},
+        },
+    )
+
+
+def user_or_none(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def not_after(day: dt.date, today: dt.date) -> None:
+    if day > today:
+        raise LoansError(_("Tanggal tidak boleh setelah tanggal buku."), code="future")
