@@ -14,6 +14,7 @@ PNG files go to ``screenshots/`` (git-ignored), named ``<page>-<phone|desktop>.p
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from playwright.sync_api import Browser, ViewportSize, sync_playwright
@@ -39,6 +40,7 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
     ``pattern`` (for detail pages, whose ids differ from one demo database to another)."""
     k = args.koperasi
     m, b, s, ks = f"/k/{k}/anggota/", f"/k/{k}/buku/", f"/k/{k}/simpanan/", f"/k/{k}/kasir/"
+    p = f"/k/{k}/pinjaman/"
     return [
         ("login", None, "/masuk/"),
         ("registry", args.dinas, "/dinas/koperasi/"),
@@ -81,6 +83,14 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("counter-search", args.kasir, f"{ks}cari/?q=maria"),
         ("counter-member", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$"),
         ("counter-join", args.kasir, f"{ks}anggota-baru/"),
+        ("loan-list", args.pengurus, f"{p}daftar/"),
+        ("loan-apply", args.kasir, rf"{p}ajukan/?q=maria >> {p}ajukan/$"),
+        ("loan-approvals", args.pengurus, f"{p}persetujuan/"),
+        ("loan-detail", args.pengurus, rf"{p}daftar/?status=aktif >> {p}\d+/$"),
+        ("loan-disburse", args.kasir, rf"{p}daftar/?status=disetujui >> {p}\d+/$ >> /cairkan/$"),
+        ("loan-counter", args.kasir, f"{p}kasir/?q=maria"),
+        ("loan-repay", args.kasir, rf"{p}kasir/?q=maria >> {p}\d+/bayar/$"),
+        ("loan-receipt", args.kasir, rf"{p}daftar/?status=aktif >> {p}\d+/$ >> {p}struk/\d+/$"),
     ]
 
 
@@ -89,6 +99,8 @@ def shoot(browser: Browser, args: argparse.Namespace, out: Path) -> list[Path]:
     for device, viewport in VIEWPORTS.items():
         contexts = {}
         for name, user, path in pages(args):
+            if args.only and not re.search(args.only, name):
+                continue
             if user not in contexts:
                 context = browser.new_context(viewport=viewport, locale="id-ID")
                 if user:
@@ -146,6 +158,7 @@ def main() -> None:
     parser.add_argument("--kasir", default="kasir.bajo")
     parser.add_argument("--koperasi", default="ksp-bajo", help="code of the staff's koperasi")
     parser.add_argument("--out", default="screenshots")
+    parser.add_argument("--only", default="", help="a regular expression: only pages named so")
     args = parser.parse_args()
     args.url = args.url.rstrip("/")
     out = Path(args.out)
