@@ -38,7 +38,21 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "session_id": lambda k: _cashier_session_of(k),
     "request_id": lambda k: _counter_request_of(k),
     "void_id": lambda k: _void_request_of(k),
+    "loan_id": lambda k: _loan_of(k),
 }
+
+
+def _loan_of(koperasi: Koperasi) -> int:
+    import datetime as dt
+
+    from loans.models import Loan
+    from tests.loans.builders import active_loan
+
+    found = Loan.objects.filter(koperasi=koperasi).order_by("pk").first()
+    if found is not None:
+        return int(found.pk)
+    day = koperasi.business_date or dt.date(2025, 1, 1)
+    return int(active_loan(koperasi, principal=1_000_000, tenor=6, disbursed_on=day).pk)
 
 
 def _loan_product_of(koperasi: Koperasi) -> int:
