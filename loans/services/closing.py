@@ -404,7 +404,7 @@ def charge_denda(
         key = tuple(t)
         terms = terms_cache.get(key)
         if terms is None:
-            terms = terms_cache[key] = arrears.DendaTerms(*t)
+            terms = terms_cache[key] = arrears.DendaTerms(*t)  # type: ignore[arg-type]
         try:
             row = arrears.Row(due, p_due, i_due, p_paid, i_paid, denda)
             amount = arrears.denda_for_day(row, day, terms)
@@ -480,7 +480,7 @@ def update_arrears(
         )
         .iterator(chunk_size=BATCH)
     ):  # fmt: skip
-        history[loan_id].append(arrears.Row(*values))
+        history[loan_id].append(arrears.Row(*values))  # type: ignore[arg-type]
     changes: list[tuple[Any, ...]] = []
     events: list[LoanEvent] = []
     reverse: list[tuple[int, Decimal]] = []

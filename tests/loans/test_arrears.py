@@ -1,4 +1,4 @@
-"""loans.arrears: days past due, denda, kolektibilitas, accrual, PPAP and NPL, with plain numbers."""
+"""loans.arrears with plain numbers: days past due, denda, kolektibilitas, accrual, PPAP, NPL."""
 
 from __future__ import annotations
 

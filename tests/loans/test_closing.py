@@ -248,7 +248,7 @@ def test_override_needs_a_reason_is_audited_and_wins(
         dt.date(2026, 2, 1),
     )
     audit = AuditEvent.objects.get(action="loans.grade_override")
-    assert audit.note == "Usaha peminjam tutup" and audit.after["grade"] == "diragukan"
+    assert audit.note == "Usaha peminjam tutup" and (audit.after or {})["grade"] == "diragukan"
     close(koperasi, dt.date(2026, 2, 2))
     loan.refresh_from_db()
     assert loan.grade == "diragukan"  # the close does not undo it
