@@ -262,6 +262,17 @@ def _grade_table(koperasi: Any, report: reports.GradeReport) -> exports.Table:
 # --- the manual override -----------------------------------------------------------------------
 
 
+def _label(grade: Any) -> str:
+    return str(Kolektibilitas(grade).label) if grade in Kolektibilitas.values else "—"
+
+
+def _grade_events(loan: Any) -> list[Any]:
+    events = list(loan.events.filter(kind__startswith="kolektibilitas").order_by("-pk")[:20])
+    for e in events:
+        e.change = f"{_label(e.data.get('from'))} → {_label(e.data.get('to'))}"
+    return events
+
+
 @koperasi_view(Role.PENGURUS)
 def grade_override(request: HttpRequest, loan_id: int) -> HttpResponse:
     koperasi = _k(request)
@@ -291,6 +302,6 @@ def grade_override(request: HttpRequest, loan_id: int) -> HttpResponse:
             error=error,
             choices=[c for c in GradeOverride.choices if c[0]],
             form_values=request.POST if request.method == "POST" else {},
-            events=loan.events.filter(kind__startswith="kolektibilitas").order_by("-pk")[:20],
+            events=_grade_events(loan),
         ),
     )

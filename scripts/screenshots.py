@@ -39,6 +39,7 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
     ``pattern`` (for detail pages, whose ids differ from one demo database to another)."""
     k = args.koperasi
     m, b, s, ks = f"/k/{k}/anggota/", f"/k/{k}/buku/", f"/k/{k}/simpanan/", f"/k/{k}/kasir/"
+    pj = f"/k/{k}/pinjaman/"
     return [
         ("login", None, "/masuk/"),
         ("registry", args.dinas, "/dinas/koperasi/"),
@@ -81,6 +82,14 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("counter-search", args.kasir, f"{ks}cari/?q=maria"),
         ("counter-member", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$"),
         ("counter-join", args.kasir, f"{ks}anggota-baru/"),
+        ("loan-list", args.pengurus, f"{pj}daftar/"),
+        ("loan-arrears", args.pengurus, f"{pj}tunggakan/"),
+        ("loan-grades", args.pengurus, f"{pj}kolektibilitas/"),
+        (
+            "loan-grade-override",
+            args.pengurus,
+            rf"{pj}daftar/?status=aktif&kolektibilitas=kurang_lancar >> {pj}\d+/kolektibilitas/$",
+        ),
     ]
 
 
@@ -89,6 +98,8 @@ def shoot(browser: Browser, args: argparse.Namespace, out: Path) -> list[Path]:
     for device, viewport in VIEWPORTS.items():
         contexts = {}
         for name, user, path in pages(args):
+            if args.only and not name.startswith(args.only):
+                continue
             if user not in contexts:
                 context = browser.new_context(viewport=viewport, locale="id-ID")
                 if user:
@@ -146,6 +157,7 @@ def main() -> None:
     parser.add_argument("--kasir", default="kasir.bajo")
     parser.add_argument("--koperasi", default="ksp-bajo", help="code of the staff's koperasi")
     parser.add_argument("--out", default="screenshots")
+    parser.add_argument("--only", default="", help="only the pages whose name starts so")
     args = parser.parse_args()
     args.url = args.url.rstrip("/")
     out = Path(args.out)
