@@ -74,24 +74,6 @@ def _key(request: HttpRequest) -> str:
     return key[:60] if key else uuid.uuid4().hex
 
 
-@koperasi_view()
-def loan_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    loans = Loan.objects.filter(koperasi=_k(request)).select_related("member", "product")
-    if status in LoanStatus.values:
-        loans = loans.filter(status=status)
-    return render(
-        request,
-        "loans/loan_list.html",
-        _ctx(
-            request,
-            loans=loans.order_by("-applied_on", "-pk")[:200],
-            status=status,
-            statuses=LoanStatus.choices,
-        ),
-    )
-
-
 def _member_view(member: Member) -> dict[str, Any]:
     savings = SavingsAccount.objects.filter(member=member, status="aktif").select_related("product")
     loans = list(Loan.objects.filter(member=member).exclude(status__in=["ditolak", "batal"]))
@@ -407,7 +389,6 @@ __all__ = [
     "loan_approve",
     "loan_detail",
     "loan_disburse",
-    "loan_list",
     "loan_refuse",
     "loan_repay",
     "receipt",

@@ -584,6 +584,8 @@ class Instalment(models.Model):
     denda_due = MoneyField(_("denda"), default=Decimal("0"))
     denda_paid = MoneyField(_("denda dibayar"), default=Decimal("0"))
     denda_waived = MoneyField(_("denda dihapus"), default=Decimal("0"))
+    # The last day the close of business charged denda for (a day is charged once).
+    denda_through = models.DateField(_("denda dihitung sampai"), null=True, blank=True)
     paid_on = models.DateField(_("lunas pada"), null=True, blank=True)
     superseded = models.BooleanField(_("diganti restrukturisasi"), default=False)
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from loans import loan_views as lv
-from loans import views
+from loans import report_views, views
 
 app_name = "loans"
 
@@ -11,7 +11,6 @@ urlpatterns = [
     path(P, views.home, name="home"),
     path(P + "produk/baru/", views.product_create, name="product_create"),
     path(P + "produk/<int:loan_product_id>/", views.product, name="product"),
-    path(P + "daftar/", lv.loan_list, name="loan_list"),
     path(P + "ajukan/", lv.loan_apply, name="loan_apply"),
     path(P + "persetujuan/", lv.approvals_queue, name="approvals"),
     path(P + "kasir/", lv.counter, name="counter"),
@@ -23,4 +22,12 @@ urlpatterns = [
     path(P + "struk/<int:loan_tx_id>/", lv.receipt, name="receipt"),
     path(P + "struk/<int:loan_tx_id>/batalkan/", lv.void_request, name="void_request"),
     path(P + "pembatalan/<int:loan_void_id>/", lv.void_decide, name="void_decide"),
+    path(P + "daftar/", report_views.loan_list, name="loan_list"),
+    path(P + "tunggakan/", report_views.arrears, name="arrears"),
+    path(P + "kolektibilitas/", report_views.grades, name="grades"),
+    path(
+        P + "<int:loan_id>/kolektibilitas/",
+        report_views.grade_override,
+        name="grade_override",
+    ),
 ]

@@ -91,6 +91,13 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("loan-counter", args.kasir, f"{p}kasir/?q=maria"),
         ("loan-repay", args.kasir, rf"{p}kasir/?q=maria >> {p}\d+/bayar/$"),
         ("loan-receipt", args.kasir, rf"{p}daftar/?status=aktif >> {p}\d+/$ >> {p}struk/\d+/$"),
+        ("loan-arrears", args.pengurus, f"{p}tunggakan/"),
+        ("loan-grades", args.pengurus, f"{p}kolektibilitas/"),
+        (
+            "loan-grade-override",
+            args.pengurus,
+            rf"{p}daftar/?status=aktif&kolektibilitas=kurang_lancar >> {p}\d+/kolektibilitas/$",
+        ),
     ]
 
 
