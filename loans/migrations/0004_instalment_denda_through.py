@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loans', '0002_loans_life'),
+        ('loans', '0003_loan_allocations_voids'),
     ]
 
     operations = [
