@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 raise CommandError("Belum ada koperasi yang bukunya di Kopdig.")
         worst = 0
         for koperasi in targets:
-            worst = max(worst, self._close(koperasi, to, many=len(targets) > 1))
+            worst = max(worst, self._close(koperasi, to, many=bool(options["all"])))
         if worst == 3:
             raise CommandError(
                 "Ada rekening/pinjaman yang gagal diproses; jalankan ulang dari halaman tutup buku.",
