@@ -19,8 +19,13 @@ DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def test_the_job_waits_in_the_database_until_the_worker_runs_it(
-    books: Koperasi, fakes: Any, pengurus: Any, settings: Any
+    books: Koperasi, fakes: Any, pengurus: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from django_tasks_db.management.commands import db_worker
+
+    # The worker closes connections it thinks stale; inside the test's transaction that would
+    # close the test's own connection (PostgreSQL).
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     settings.TASKS = DATABASE
     job = tasks.enqueue_close(koperasi=books, to=dt.date(2025, 1, 29), actor=pengurus)
     assert job.status == JobStatus.ANTRI and job.task_id and job.days_total == 3
