@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 def labels_for(kind: str, koperasi_id: int, ids: Iterable[int]) -> dict[int, str]:
     ids = list(ids)
+    rows: Any
     if not ids or not kind:
         return {}
     if kind == "savings_account":

@@ -83,6 +83,9 @@ class CloseJob(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.koperasi_id}:→{self.to_date.isoformat()}"
+
     @property
     def is_active(self) -> bool:
         return self.status in (JobStatus.ANTRI, JobStatus.BERJALAN)
@@ -172,6 +175,9 @@ class CloseStepRun(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.step}"
+
     @property
     def is_done(self) -> bool:
         return self.status in DONE_STEP
@@ -204,6 +210,9 @@ class CloseFailure(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.step_run_id}:{self.object_id}"
+
 
 class CloseLock(models.Model):
     """Who is closing a koperasi's books now: a lease, taken and released in short
@@ -219,3 +228,6 @@ class CloseLock(models.Model):
     class Meta:
         verbose_name = _("kunci tutup buku")
         verbose_name_plural = _("kunci tutup buku")
+
+    def __str__(self) -> str:
+        return f"{self.koperasi_id}:{self.holder or '-'}"

@@ -52,7 +52,7 @@ def berjangka_maturities(
         except ValidationError as exc:
             outcome.failures.append(StepFailure(account.pk, " ".join(exc.messages)))
             continue
-        except Exception as exc:  # noqa: BLE001 - one account's fault must not stop the others
+        except Exception as exc:
             outcome.failures.append(StepFailure(account.pk, f"{type(exc).__name__}: {exc}"))
             continue
         outcome.done += 1

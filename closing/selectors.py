@@ -13,7 +13,9 @@ from registry.models import Koperasi
 def recent_runs(*, koperasi: Koperasi, limit: int = 14) -> QuerySet[CloseRun]:
     return (
         CloseRun.objects.filter(koperasi=koperasi)
-        .annotate(open_failures=Count("steps__failures", filter=Q(steps__failures__resolved_at=None)))
+        .annotate(
+            open_failures=Count("steps__failures", filter=Q(steps__failures__resolved_at=None))
+        )
         .order_by("-day")[:limit]
     )
 

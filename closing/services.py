@@ -106,9 +106,10 @@ def days_to_close(*, koperasi: Koperasi, to: Any) -> list[dt.date]:
     start = business_date(koperasi)
     if to < start:
         last = start - dt.timedelta(days=1)
-        if to == last and CloseRun.objects.filter(
-            koperasi=koperasi, day=to, status__in=CLOSED_RUN
-        ).exists():
+        if (
+            to == last
+            and CloseRun.objects.filter(koperasi=koperasi, day=to, status__in=CLOSED_RUN).exists()
+        ):
             return []
         raise ClosingError(
             _(
@@ -295,7 +296,9 @@ def close_day(
             continue
         if progress is not None:
             progress(
-                Progress(koperasi, day, days_done, days_total, str(spec.label), done_count, len(plan))
+                Progress(
+                    koperasi, day, days_done, days_total, str(spec.label), done_count, len(plan)
+                )
             )
         if job is not None:
             job.stage = f"{_d(day)} · {spec.label}"
@@ -369,7 +372,7 @@ def _run_step(
     step_run.save(update_fields=["status", "attempts", "error", "started_at"])
     try:
         outcome = _call(spec, run, actor, None)
-    except Exception as exc:  # noqa: BLE001 - recorded on the step run; the close stops here
+    except Exception as exc:
         if not isinstance(exc, StepUnavailable | ValidationError):
             logger.exception("closing step %s failed for %s", spec.key, run)
         step_run.status = StepStatus.GALAT
@@ -384,9 +387,7 @@ def _run_step(
         step_run.entries = list(outcome.entry_ids)
         step_run.status = StepStatus.GAGAL_SEBAGIAN if outcome.failures else StepStatus.SELESAI
         step_run.finished_at = timezone.now()
-        step_run.save(
-            update_fields=["done", "total", "entries", "status", "finished_at"]
-        )
+        step_run.save(update_fields=["done", "total", "entries", "status", "finished_at"])
     return step_run
 
 
@@ -414,7 +415,7 @@ def _record_failures(
             row.save(update_fields=["message", "attempts", "resolved_at", "resolved_by_rerun"])
 
 
-# --- rerun of failures ------------------------------------------------------------------------------
+# --- rerun of failures -----------------------------------------------------------------------
 
 
 @dataclass
@@ -446,7 +447,7 @@ def rerun_failures(*, run: CloseRun, actor: Any, step: str | None = None) -> Rer
             result.tried += len(ids)
             try:
                 outcome = _call(spec, run, actor, ids)
-            except Exception as exc:  # noqa: BLE001 - reported to the person who reran
+            except Exception as exc:
                 raise ClosingError(
                     _("Langkah “%(s)s” gagal dijalankan ulang: %(e)s")
                     % {"s": step_run.label, "e": _error_text(exc)},
@@ -469,9 +470,12 @@ def rerun_failures(*, run: CloseRun, actor: Any, step: str | None = None) -> Rer
                     step_run.status = StepStatus.SELESAI
                 step_run.save(update_fields=["done", "total", "entries", "status"])
         _count(run)
-        if run.status == RunStatus.GAGAL_SEBAGIAN and not CloseFailure.objects.filter(
-            step_run__run=run, resolved_at__isnull=True
-        ).exists():
+        if (
+            run.status == RunStatus.GAGAL_SEBAGIAN
+            and not CloseFailure.objects.filter(
+                step_run__run=run, resolved_at__isnull=True
+            ).exists()
+        ):
             run.status = RunStatus.SELESAI
             run.save(update_fields=["status"])
         audit.record(
@@ -488,4 +492,3 @@ def rerun_failures(*, run: CloseRun, actor: Any, step: str | None = None) -> Rer
     finally:
         release_lease(koperasi, token)
     return result
-

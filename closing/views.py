@@ -50,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
             return HttpResponse(status=403)
         if form.is_valid():
             try:
-                job = tasks.enqueue_close(
+                tasks.enqueue_close(
                     koperasi=koperasi, to=form.cleaned_data["to"], actor=request.user
                 )
             except ValidationError as exc:

@@ -42,7 +42,9 @@ def _step(name: str, day: dt.date, only: list[int] | None) -> StepOutcome:
     return outcome
 
 
-def accrue(*, koperasi: Any, day: dt.date, actor: Any, only: list[int] | None = None) -> StepOutcome:
+def accrue(
+    *, koperasi: Any, day: dt.date, actor: Any, only: list[int] | None = None
+) -> StepOutcome:
     return _step("accrue", day, only)
 
 

@@ -46,13 +46,18 @@ def test_a_progress_bar_on_a_terminal(books: Koperasi, fakes: Any) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--koperasi", "tidak-ada", "--to", "2025-01-28"), "Koperasi dengan kode “tidak-ada” tidak ada."),
+        (
+            ("--koperasi", "tidak-ada", "--to", "2025-01-28"),
+            "Koperasi dengan kode “tidak-ada” tidak ada.",
+        ),
         (("--koperasi", "sinar-bajo", "--to", "28-01-2025"), "bukan tanggal YYYY-MM-DD"),
         (("--koperasi", "sinar-bajo", "--to", "2025-01-20"), "sebelum tanggal buku 27/01/2025"),
         (("--koperasi", "sinar-bajo", "--to", "2999-01-01"), "belum tiba"),
     ],
 )
-def test_bad_input_exits_non_zero(books: Koperasi, fakes: Any, args: tuple[str, ...], message: str) -> None:
+def test_bad_input_exits_non_zero(
+    books: Koperasi, fakes: Any, args: tuple[str, ...], message: str
+) -> None:
     with pytest.raises(CommandError, match=message) as exc:
         run(*args)
     assert exc.value.returncode == 1
@@ -72,7 +77,15 @@ def test_a_stopped_close_exits_1(books: Koperasi, fakes: Any) -> None:
     fakes.BROKEN["accrue"] = RuntimeError("rusak")
     err = io.StringIO()
     with pytest.raises(CommandError) as exc:
-        call_command("close", "--koperasi", books.code, "--to", "2025-01-27", stdout=io.StringIO(), stderr=err)
+        call_command(
+            "close",
+            "--koperasi",
+            books.code,
+            "--to",
+            "2025-01-27",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
     assert exc.value.returncode == 1
     assert "terhenti pada langkah “Akrual”: RuntimeError: rusak" in err.getvalue()
 
@@ -80,9 +93,13 @@ def test_a_stopped_close_exits_1(books: Koperasi, fakes: Any) -> None:
 def test_all_closes_every_koperasi_with_books(books: Koperasi, fakes: Any, pengurus: Any) -> None:
     from ledger import services as ledger
 
-    other = KoperasiFactory.create(name="Kopdit Lain", code="kopdit-lain", business_date=dt.date(2025, 1, 28))
+    other = KoperasiFactory.create(
+        name="Kopdit Lain", code="kopdit-lain", business_date=dt.date(2025, 1, 28)
+    )
     ledger.chart_setup(koperasi=other, actor=pengurus)
-    KoperasiFactory.create(name="Belum Digital", code="belum-digital", business_date=dt.date(2025, 1, 1))
+    KoperasiFactory.create(
+        name="Belum Digital", code="belum-digital", business_date=dt.date(2025, 1, 1)
+    )
     out, _err = run("--all", "--to", "2025-01-28")
     assert "kopdit-lain: 1 hari ditutup sampai 28/01/2025" in out
     assert "sinar-bajo: 2 hari ditutup sampai 28/01/2025" in out

@@ -42,7 +42,9 @@ def slow(*, koperasi: Any, day: dt.date, actor: Any, only: list[int] | None = No
 def rina(transactional_db: Any, settings: Any) -> tuple[Member, Any]:
     if not Region.objects.exists():
         load_regions(Region)
-    settings.CLOSING_STEPS = [("lambat", "Lambat", "tests.closing.test_concurrency_pg:slow", "daily")]
+    settings.CLOSING_STEPS = [
+        ("lambat", "Lambat", "tests.closing.test_concurrency_pg:slow", "daily")
+    ]
     IN_STEP.clear()
     LEAVE_STEP.clear()
     koperasi = KoperasiFactory.create(business_date=dt.date(2025, 1, 27))
@@ -51,7 +53,10 @@ def rina(transactional_db: Any, settings: Any) -> tuple[Member, Any]:
     ledger.chart_setup(koperasi=koperasi, actor=kasir)
     make_products(koperasi, kasir)
     member = savings.member_join(
-        koperasi=koperasi, actor=kasir, sukarela_paid=D("500000"), **member_fields("Rina Jehamat", 1)
+        koperasi=koperasi,
+        actor=kasir,
+        sukarela_paid=D("500000"),
+        **member_fields("Rina Jehamat", 1),
     ).member
     return member, kasir
 
@@ -88,7 +93,11 @@ def test_the_kasir_is_not_held_up_by_a_close(rina: tuple[Member, Any]) -> None:
     def close() -> None:
         try:
             result.append(
-                services.close_to(koperasi=Koperasi.objects.get(pk=koperasi.pk), to=dt.date(2025, 1, 27), actor=None)
+                services.close_to(
+                    koperasi=Koperasi.objects.get(pk=koperasi.pk),
+                    to=dt.date(2025, 1, 27),
+                    actor=None,
+                )
             )
         finally:
             from django.db import connection
@@ -103,7 +112,9 @@ def test_the_kasir_is_not_held_up_by_a_close(rina: tuple[Member, Any]) -> None:
         savings.deposit(account=sukarela, amount=D("25000"), actor=kasir)
         assert time.monotonic() - started < 2  # not waiting for the close
         # A second close is refused while the first runs.
-        busy = services.close_to(koperasi=Koperasi.objects.get(pk=koperasi.pk), to=dt.date(2025, 1, 27), actor=None)
+        busy = services.close_to(
+            koperasi=Koperasi.objects.get(pk=koperasi.pk), to=dt.date(2025, 1, 27), actor=None
+        )
         assert busy.status == JobStatus.TERHENTI and "sedang berjalan" in busy.error
     finally:
         LEAVE_STEP.set()

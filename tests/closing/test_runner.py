@@ -42,8 +42,12 @@ def test_missed_days_are_caught_up_one_by_one(books: Koperasi, fakes: Any) -> No
     job = close(books, D(2025, 1, 30))
     assert (job.status, job.days_done, job.days_total) == (JobStatus.SELESAI, 4, 4)
     days = [c[1] for c in fakes.CALLS]
-    assert days == [d for d in (D(2025, 1, 27), D(2025, 1, 28), D(2025, 1, 29), D(2025, 1, 30)) for _ in (1, 2)]
-    assert list(CloseRun.objects.filter(koperasi=books).order_by("day").values_list("day", flat=True)) == [
+    assert days == [
+        d for d in (D(2025, 1, 27), D(2025, 1, 28), D(2025, 1, 29), D(2025, 1, 30)) for _ in (1, 2)
+    ]
+    assert list(
+        CloseRun.objects.filter(koperasi=books).order_by("day").values_list("day", flat=True)
+    ) == [
         D(2025, 1, 27),
         D(2025, 1, 28),
         D(2025, 1, 29),
@@ -156,7 +160,9 @@ def test_a_step_failing_as_a_whole_stops_the_day_and_the_next_close_resumes(
     assert run.steps.get(step="denda").attempts == 2
 
 
-def test_a_step_that_is_not_installed_is_reported(books: Koperasi, fakes: Any, settings: Any) -> None:
+def test_a_step_that_is_not_installed_is_reported(
+    books: Koperasi, fakes: Any, settings: Any
+) -> None:
     settings.CLOSING_STEPS = [
         ("bunga", "Akrual bunga pinjaman", "loans.services.tidak_ada:accrue_interest", "daily"),
         *fakes.STEPS,

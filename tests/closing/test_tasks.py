@@ -32,7 +32,9 @@ def test_the_job_waits_in_the_database_until_the_worker_runs_it(
     assert fakes.CALLS == []
     books.refresh_from_db()
     assert books.business_date == dt.date(2025, 1, 27)
-    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO()
+    )
     job.refresh_from_db()
     assert (job.status, job.days_done, job.days_total) == (JobStatus.SELESAI, 3, 3)
     assert job.started_at and job.finished_at
@@ -43,7 +45,9 @@ def test_the_job_waits_in_the_database_until_the_worker_runs_it(
     assert DBTaskResult.objects.get(id=job.task_id).status == "SUCCESSFUL"
 
 
-def test_the_task_runs_the_job_and_reports_its_status(books: Koperasi, fakes: Any, pengurus: Any) -> None:
+def test_the_task_runs_the_job_and_reports_its_status(
+    books: Koperasi, fakes: Any, pengurus: Any
+) -> None:
     job = CloseJob.objects.create(koperasi=books, to_date=dt.date(2025, 1, 27))
     result = tasks.close_koperasi.enqueue(job_id=job.pk, actor_id=pengurus.pk)
     assert result.return_value == "selesai"

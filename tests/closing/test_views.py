@@ -104,8 +104,8 @@ def test_another_koperasi_sees_nothing(
     services.close_to(koperasi=books, to=dt.date(2025, 1, 27), actor=pengurus)
     run = CloseRun.objects.get()
     job = CloseJob.objects.get()
-    from tests.factories import staff_user
     from registry.models import Role
+    from tests.factories import staff_user
 
     stranger = client_for(staff_user("pengurus.lain", Role.PENGURUS, other_koperasi))
     assert stranger.get(url("home", books)).status_code == 404

@@ -50,7 +50,8 @@ class Command(BaseCommand):
             worst = max(worst, self._close(koperasi, to, many=bool(options["all"])))
         if worst == 3:
             raise CommandError(
-                "Ada rekening/pinjaman yang gagal diproses; jalankan ulang dari halaman tutup buku.",
+                "Ada rekening/pinjaman yang gagal diproses; "
+                "jalankan ulang dari halaman tutup buku.",
                 returncode=3,
             )
         if worst:
