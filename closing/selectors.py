@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from closing.models import CloseFailure, CloseJob, CloseRun
+from closing.models import CLOSED_RUN, CloseFailure, CloseJob, CloseRun, CloseStepRun
 from registry.models import Koperasi
 
 
@@ -36,9 +36,32 @@ def job_of(*, koperasi: Koperasi, job_id: int) -> CloseJob | None:
     return CloseJob.objects.filter(koperasi=koperasi, pk=job_id).first()
 
 
-def open_failures(*, koperasi: Koperasi, limit: int = 200) -> QuerySet[CloseFailure]:
-    return (
-        CloseFailure.objects.filter(koperasi=koperasi, resolved_at__isnull=True)
-        .select_related("step_run__run")
-        .order_by("-step_run__run__day", "step_run__position", "object_id")[:limit]
+def failed_steps(*, koperasi: Koperasi, limit: int = 60) -> list[CloseStepRun]:
+    """The step runs that still have failed accounts or loans, newest day first, each with
+    ``open_count`` and ``open_list`` (its unresolved failures)."""
+    steps = list(
+        CloseStepRun.objects.filter(run__koperasi=koperasi)
+        .annotate(open_count=Count("failures", filter=Q(failures__resolved_at=None)))
+        .filter(open_count__gt=0)
+        .select_related("run")
+        .order_by("-run__day", "position")[:limit]
     )
+    by_step: dict[int, list[CloseFailure]] = {s.pk: [] for s in steps}
+    for failure in CloseFailure.objects.filter(
+        step_run__in=list(by_step), resolved_at__isnull=True
+    ).order_by("object_id"):
+        by_step[failure.step_run_id].append(failure)
+    for step in steps:
+        step.open_list = by_step[step.pk]  # type: ignore[attr-defined]
+    return steps
+
+
+def open_failure_count(*, koperasi: Koperasi) -> int:
+    return CloseFailure.objects.filter(koperasi=koperasi, resolved_at__isnull=True).count()
+
+
+def last_closed(*, koperasi: Koperasi) -> CloseRun | None:
+    return (
+        CloseRun.objects.filter(koperasi=koperasi, status__in=CLOSED_RUN).order_by("-day").first()
+    )
+

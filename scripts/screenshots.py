@@ -81,6 +81,7 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("counter-search", args.kasir, f"{ks}cari/?q=maria"),
         ("counter-member", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$"),
         ("counter-join", args.kasir, f"{ks}anggota-baru/"),
+        ("closing", args.pengurus, f"/k/{k}/tutup-buku/"),
     ]
 
 
