@@ -64,4 +64,3 @@ def last_closed(*, koperasi: Koperasi) -> CloseRun | None:
     return (
         CloseRun.objects.filter(koperasi=koperasi, status__in=CLOSED_RUN).order_by("-day").first()
     )
-
