@@ -36,10 +36,10 @@ def job_of(*, koperasi: Koperasi, job_id: int) -> CloseJob | None:
     return CloseJob.objects.filter(koperasi=koperasi, pk=job_id).first()
 
 
-def failed_steps(*, koperasi: Koperasi, limit: int = 60) -> list[CloseStepRun]:
+def failed_steps(*, koperasi: Koperasi, limit: int = 60) -> list[Any]:
     """The step runs that still have failed accounts or loans, newest day first, each with
     ``open_count`` and ``open_list`` (its unresolved failures)."""
-    steps = list(
+    steps: list[Any] = list(
         CloseStepRun.objects.filter(run__koperasi=koperasi)
         .annotate(open_count=Count("failures", filter=Q(failures__resolved_at=None)))
         .filter(open_count__gt=0)
