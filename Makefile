@@ -16,10 +16,13 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 	$(BIN)/kopdig compilemessages_py
 
+# The background worker (close of business jobs, kopdig db_worker) runs beside the server and
+# stops with it.
 demo: setup
 	$(BIN)/kopdig migrate --no-input -v 0
 	$(BIN)/kopdig demo
-	$(BIN)/kopdig runserver $(HOST)
+	$(BIN)/kopdig db_worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+	  $(BIN)/kopdig runserver $(HOST)
 
 browser:
 	@scripts/ensure-chromium

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "ledger",
     "savings",
     "loans",
+    "closing",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +129,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background jobs ----------------------------------------------------------------------
+# django-tasks (the backport of Django 6's tasks) with its database backend: jobs wait in a
+# table, run by ``kopdig db_worker`` beside the web server; no broker. The tests run them at
+# once (tests/closing/conftest.py).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KOPDIG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("ledger.urls")),
     path("", include("savings.urls")),
     path("", include("loans.urls")),
+    path("", include("closing.urls")),
 ]

@@ -98,6 +98,7 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
             args.pengurus,
             rf"{p}daftar/?status=aktif&kolektibilitas=kurang_lancar >> {p}\d+/kolektibilitas/$",
         ),
+        ("closing", args.pengurus, f"/k/{k}/tutup-buku/"),
     ]
 
 

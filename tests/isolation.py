@@ -41,6 +41,8 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "loan_id": lambda k: _loan_of(k),
     "loan_tx_id": lambda k: _loan_tx_of(k),
     "loan_void_id": lambda k: _loan_void_of(k),
+    "close_job_id": lambda k: _close_job_of(k),
+    "close_run_id": lambda k: _close_run_of(k),
 }
 
 
@@ -73,6 +75,33 @@ def _loan_void_of(koperasi: Koperasi) -> int:
             requested_by=tx.loan.applied_by,
         )
     return int(found.pk)
+
+
+def _close_job_of(koperasi: Koperasi) -> int:
+    from closing.models import CloseJob
+
+    job = CloseJob.objects.create(koperasi=koperasi, to_date="2025-01-15", status="selesai")
+    return int(job.pk)
+
+
+def _close_run_of(koperasi: Koperasi) -> int:
+    """A closed day with a failed account, so its rerun has something to do at home."""
+    from closing.models import CloseFailure, CloseRun, CloseStepRun
+
+    run, _created = CloseRun.objects.get_or_create(
+        koperasi=koperasi,
+        day="2025-01-15",
+        defaults={"status": "gagal_sebagian", "steps_total": 1, "steps_done": 1},
+    )
+    step, _created = CloseStepRun.objects.get_or_create(
+        run=run,
+        step="jatuh_tempo_berjangka",
+        defaults={"position": 6, "label": "Jatuh tempo", "status": "gagal_sebagian"},
+    )
+    CloseFailure.objects.get_or_create(
+        koperasi=koperasi, step_run=step, object_id=1, defaults={"message": "uji"}
+    )
+    return int(run.pk)
 
 
 def _loan_product_of(koperasi: Koperasi) -> int:
