@@ -427,6 +427,7 @@ class AccountPeriodBalance(models.Model):
         verbose_name = _("mutasi bulanan akun")
         verbose_name_plural = _("mutasi bulanan akun")
         constraints = [
+            *money_range("ledger_apb", "amount"),
             models.UniqueConstraint(fields=["account", "month"], name="ledger_apb_unique"),
         ]
         indexes = [models.Index(fields=["koperasi", "month"], name="ledger_apb_koperasi_month")]
