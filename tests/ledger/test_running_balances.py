@@ -205,9 +205,7 @@ def test_a_month_total_edited_behind_koperasis_back_is_refused_and_named_by_veri
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own guard (PostgreSQL: depth)")
-def test_on_sqlite_the_posting_mark_lets_through_only_the_marked_entrys_postings(
-    books, acc, kasir
-):
+def test_on_sqlite_the_posting_mark_lets_through_only_the_marked_entrys_postings(books, acc, kasir):
     """SQLite cannot tell a trigger's write from a client's: the posting trigger marks the
     entry it is adding (``ledger_apb_writer``). The mark names a posted entry or nothing, and
     with it set by hand a total still moves only by that entry's postings, in its month."""
