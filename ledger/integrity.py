@@ -275,8 +275,10 @@ def verify_running_balances(*, koperasi: Koperasi) -> RunningReport:
     """Recompute every account's month totals from the posted postings and compare them with
     the stored ones (``AccountPeriodBalance``), which every balance and report is read from.
 
-    The database writes the totals as entries post; on PostgreSQL it also refuses any other
-    write, on SQLite this is the check that an edit behind Kopdig's back would fail."""
+    The database writes the totals as entries post and refuses any other write (PostgreSQL by
+    trigger depth, SQLite by the posting trigger's mark, ``0010_sqlite_month_totals_guard``);
+    this is the check for an edit made with those rules set aside (each difference names its
+    account and month)."""
     posted: dict[tuple[int, dt.date], int] = {}
     for account_id, month, amount in (
         Posting.objects.filter(koperasi=koperasi, entry__status=EntryStatus.POSTED)

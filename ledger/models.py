@@ -409,10 +409,12 @@ class AccountPeriodBalance(models.Model):
 
     The database writes it, never the application: turning an entry ``posted`` adds the
     entry's postings to its month's row in the same statement (triggers in
-    ``migrations/0008_running_balances.py``), and nothing may delete it. A balance as of any
-    date is then the stored closing balance of the last closed period, plus these monthly
-    totals, less (or plus) the postings of the date's own month after (or up to) the date: a
-    read never touches more than one month of postings. ``ledger verify`` recomputes them.
+    ``migrations/0008_running_balances.py``; on SQLite the posting trigger marks its entry so
+    the table's own triggers refuse any other write, ``0010_sqlite_month_totals_guard.py``), and
+    nothing may delete it. A balance as of any date is then the stored closing balance of the
+    last closed period, plus these monthly totals, less (or plus) the postings of the date's own
+    month after (or up to) the date: a read never touches more than one month of postings.
+    ``ledger verify`` recomputes them.
     """
 
     koperasi = models.ForeignKey(
@@ -427,6 +429,7 @@ class AccountPeriodBalance(models.Model):
         verbose_name = _("mutasi bulanan akun")
         verbose_name_plural = _("mutasi bulanan akun")
         constraints = [
+            *money_range("ledger_apb", "amount"),
             models.UniqueConstraint(fields=["account", "month"], name="ledger_apb_unique"),
         ]
         indexes = [models.Index(fields=["koperasi", "month"], name="ledger_apb_koperasi_month")]

@@ -237,6 +237,15 @@ class LoanProductTerms(models.Model):
         verbose_name = _("ketentuan produk pinjaman")
         verbose_name_plural = _("ketentuan produk pinjaman")
         constraints = [
+            *money_range(
+                "loans_terms",
+                "min_amount",
+                "max_amount",
+                "provisi_amount",
+                "admin_amount",
+                "denda_amount",
+                "saving_amount",
+            ),
             models.UniqueConstraint(
                 fields=["koperasi", "product", "effective_from"], name="loans_terms_date"
             ),

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -209,7 +209,7 @@ def session_close(request: HttpRequest) -> HttpResponse:
                     _("Selisih kas %(d)s dicatat dan dilaporkan kepada pengurus.")
                     % {"d": rupiah(closed.difference)},
                 )
-            return redirect("savings:session_summary", kode=_k(request).code, session_id=closed.pk)
+            return redirect("savings:session_detail", kode=_k(request).code, session_id=closed.pk)
     return render(
         request,
         "savings/session_close.html",
@@ -255,41 +255,6 @@ def vault(request: HttpRequest) -> HttpResponse:
         ),
         status=400 if form.errors else 200,
     )
-
-
-def _summary(request: HttpRequest, session_id: int) -> Any:
-    session = get_object_or_404(
-        CashierSession.objects.select_related("kasir", "koperasi"),
-        pk=session_id,
-        koperasi=_k(request),
-    )
-    return services.session_summary(session)
-
-
-@koperasi_view()
-def session_summary(request: HttpRequest, session_id: int) -> HttpResponse:
-    summary = _summary(request, session_id)
-    return render(
-        request,
-        "savings/session_summary.html",
-        _ctx(request, summary=summary, s=summary.session),
-    )
-
-
-@koperasi_view()
-def session_summary_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
-    from weasyprint import HTML
-
-    summary = _summary(request, session_id)
-    html = render_to_string(
-        "savings/session_summary_print.html",
-        {"k": _k(request), "summary": summary, "s": summary.session},
-        request=request,
-    )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="sesi-kasir-{session_id}.pdf"'
-    return response
 
 
 # --- a member at the counter -------------------------------------------------------------------

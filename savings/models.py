@@ -597,6 +597,7 @@ class VoidRequest(models.Model):
         verbose_name = _("pembatalan transaksi")
         verbose_name_plural = _("pembatalan transaksi")
         constraints = [
+            *money_range("savings_void", "amount"),
             models.UniqueConstraint(
                 fields=["koperasi", "entry"],
                 condition=Q(member__isnull=True) & ~Q(status="ditolak"),
@@ -929,6 +930,7 @@ class TaxDeposit(models.Model):
         verbose_name = _("setoran PPh bunga simpanan")
         verbose_name_plural = _("setoran PPh bunga simpanan")
         constraints = [
+            *money_range("savings_tax_deposit", "withheld", "amount"),
             models.UniqueConstraint(fields=["koperasi", "period"], name="savings_tax_deposit_once"),
             models.UniqueConstraint(fields=["koperasi", "ntpn"], name="savings_tax_deposit_ntpn"),
             models.CheckConstraint(

@@ -13,9 +13,9 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,7 +24,7 @@ from core.dates import business_date
 from registry.access import koperasi_view
 from registry.models import Role
 from savings import selectors, services
-from savings.models import Transaction, TxKind, VoidRequest
+from savings.models import Transaction, VoidRequest
 from savings.services import void
 
 WRITERS = (Role.KASIR, Role.PENGURUS)
@@ -187,30 +187,40 @@ def void_refuse(request: HttpRequest, void_id: int) -> HttpResponse:
 
 @koperasi_view(Role.PENGURUS, Role.KASIR, Role.PENGAWAS)
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
-    """One kasir session: its cash by kind (voids included) and every void asked in it."""
+    """One kasir session on one page: its summary (opening cash, takings and payouts by kind,
+    voids included, vault moves, expected and counted cash, pecahan, difference; printable and
+    as PDF) and every void asked in it."""
     koperasi = _k(request)
     session = selectors.session_get(koperasi=koperasi, session_id=session_id)
-    labels = dict(TxKind.choices)
-    moved = [
-        (labels.get(row["kind"], row["kind"]), row["s"])
-        for row in session.transactions.filter(voids__isnull=True)
-        .values("kind")
-        .annotate(s=Sum("cash"))
-        .order_by("kind")
-        if row["s"]
-    ]
-    voided = session.transactions.filter(voids__isnull=False).aggregate(s=Sum("cash"))["s"]
+    summary = services.session_summary(session)
     return render(
         request,
         "savings/session_detail.html",
         _ctx(
             request,
             session=session,
-            moved=moved,
-            voided_cash=voided or 0,
-            expected=session.expected
-            if session.expected is not None
-            else services.session_expected(session),
+            s=session,
+            summary=summary,
             voids=selectors.session_voids(session=session),
+            can_list=bool({Role.PENGURUS, Role.PENGAWAS} & _roles(request)),
         ),
     )
+
+
+@koperasi_view(Role.PENGURUS, Role.KASIR, Role.PENGAWAS)
+def session_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The session's summary as PDF (the printed half of :func:`session_detail`)."""
+    from weasyprint import HTML
+
+    koperasi = _k(request)
+    session = selectors.session_get(koperasi=koperasi, session_id=session_id)
+    summary = services.session_summary(session)
+    html = render_to_string(
+        "savings/session_summary_print.html",
+        {"k": koperasi, "summary": summary, "s": session},
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="sesi-kasir-{session_id}.pdf"'
+    return response

@@ -73,6 +73,7 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("month-end", args.pengurus, f"{s}akhir-bulan/"),
         ("payroll", args.pengurus, f"{s}potong-gaji/"),
         ("cashier-sessions", args.pengurus, f"{s}sesi-kasir/"),
+        ("cashier-session", args.pengurus, rf"{s}sesi-kasir/ >> {s}sesi-kasir/\d+/$"),
         ("savings-member", args.pengurus, rf"{s} >> {s}anggota/\d+/$"),
         (
             "savings-account",

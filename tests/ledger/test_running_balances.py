@@ -20,7 +20,7 @@ from ledger.integrity import verify_running_balances
 from ledger.models import AccountPeriodBalance, EntryStatus, Posting
 from ledger.selectors import _window, balance, balances, trial_balance
 from ledger.services import Line, NewEntry, period_close, post, post_many, reverse
-from tests.ledger.test_db_rules import draft, line
+from tests.ledger.test_db_rules import draft, line, make_posted
 
 D = Decimal
 JAN_1 = dt.date(2026, 1, 1)
@@ -164,7 +164,7 @@ def test_month_totals_cannot_be_deleted(books, acc, kasir):
     assert verify_running_balances(koperasi=books).ok
 
 
-def test_a_month_total_edited_behind_koperasis_back_is_refused_or_named_by_verify(
+def test_a_month_total_edited_behind_koperasis_back_is_refused_and_named_by_verify(
     books, acc, kasir
 ):
     _history(books, acc, kasir, n=6)
@@ -179,16 +179,19 @@ def test_a_month_total_edited_behind_koperasis_back_is_refused_or_named_by_verif
         "VALUES (%s, %s, %s, %s)"
     )
     insert_params = [books.pk, acc.denda.pk, connection.ops.adapt_datefield_value(JAN_1), 1]
+    # The database refuses a write that does not come from posting an entry, on both engines …
+    _refused(update, params)
+    _refused(insert, insert_params)
     with connection.cursor() as cursor:
+        # … and with its rules set aside by the owner, verify still finds the edit.
         if connection.vendor == "postgresql":
-            # The database refuses a write that does not come from posting an entry …
-            _refused(update, params)
-            _refused(insert, insert_params)
-            # … and with its rule set aside by the owner, verify still finds it.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "ALTER TABLE ledger_accountperiodbalance DISABLE TRIGGER ledger_apb_guard"
             )
+        else:
+            cursor.execute("DROP TRIGGER ledger_apb_insert")
+            cursor.execute("DROP TRIGGER ledger_apb_update")
         cursor.execute(update, params)
         cursor.execute(insert, insert_params)
     report = verify_running_balances(koperasi=books)
@@ -199,3 +202,49 @@ def test_a_month_total_edited_behind_koperasis_back_is_refused_or_named_by_verif
     with pytest.raises(CommandError, match="mutasi bulanan"):
         call_command("ledger", "verify", "--koperasi", books.code, stdout=StringIO(), stderr=err)
     assert "selisih Rp500.000,00" in err.getvalue()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own guard (PostgreSQL: depth)")
+def test_on_sqlite_the_posting_mark_lets_through_only_the_marked_entrys_postings(books, acc, kasir):
+    """SQLite cannot tell a trigger's write from a client's: the posting trigger marks the
+    entry it is adding (``ledger_apb_writer``). The mark names a posted entry or nothing, and
+    with it set by hand a total still moves only by that entry's postings, in its month."""
+    entry = make_posted(books, acc, kasir)
+    month = entry.value_date.replace(day=1)
+    with pytest.raises(DatabaseError, match="Penanda penulis"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE ledger_apb_writer SET entry_id = 999999 WHERE id = 1")
+    draft_entry = draft(books)
+    with pytest.raises(DatabaseError, match="Penanda penulis"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE ledger_apb_writer SET entry_id = %s WHERE id = 1", [draft_entry.pk]
+            )
+    with pytest.raises(DatabaseError, match="Penanda penulis"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM ledger_apb_writer")
+    kas_month = [acc.kas.pk, connection.ops.adapt_datefield_value(month)]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE ledger_apb_writer SET entry_id = %s WHERE id = 1", [entry.pk])
+        # Any other amount, or the entry's amount on another account or month: refused.
+        _refused(
+            "UPDATE ledger_accountperiodbalance SET amount = amount + 1 "
+            "WHERE account_id = %s AND month = %s",
+            kas_month,
+        )
+        _refused(
+            "UPDATE ledger_accountperiodbalance SET amount = amount + 50000000 "
+            "WHERE account_id = %s AND month = %s",
+            [acc.sukarela.pk, kas_month[1]],
+        )
+        _refused(
+            "UPDATE ledger_accountperiodbalance SET month = %s "
+            "WHERE account_id = %s AND month = %s",
+            [connection.ops.adapt_datefield_value(JAN_1), *kas_month],
+        )
+        transaction.set_rollback(True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT entry_id FROM ledger_apb_writer")
+        assert cursor.fetchone() == (None,)  # cleared after every posting
+    assert verify_running_balances(koperasi=books).ok

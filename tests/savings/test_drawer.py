@@ -116,14 +116,15 @@ def test_the_close_counts_by_pecahan_and_prints_a_summary(client, member, kasir,
     assert (summary.vault_in, summary.vault_out) == (D("50000"), D("0"))
     assert summary.denominations[0] == (100000, 3, D("300000"))
     client.force_login(kasir)
-    url = reverse(
-        "savings:session_summary",
-        kwargs={"kode": member.koperasi.code, "session_id": closed.pk},
-    )
+    kwargs = {"kode": member.koperasi.code, "session_id": closed.pk}
+    # One session page: the summary (pecahan, vault moves), its voids, print and PDF.
+    url = reverse("savings:session_detail", kwargs=kwargs)
     page = client.get(url).content.decode()
     for text in ("Rp360.000", "Rp359.500", "-Rp500", "Rp50.000", "100.000"):
         assert text in page
-    pdf = client.get(url + "pdf/")
+    assert "Tidak ada pembatalan dalam sesi ini" in page
+    assert reverse("savings:session_pdf", kwargs=kwargs) in page
+    pdf = client.get(reverse("savings:session_pdf", kwargs=kwargs))
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
 

@@ -129,6 +129,188 @@ def test_the_database_refuses_an_out_of_range_posting(member):
         )
 
 
+def _refused_by(constraint: str) -> Any:
+    """Refused by the named money CHECK (both engines name it in the message)."""
+    return pytest.raises(DatabaseError, match=constraint)
+
+
+def _copy(table: str, pk: int, values: dict[str, Any]) -> None:
+    """Raw SQL: INSERT a copy of row ``pk`` of ``table`` with ``values`` in place of its own."""
+    with connection.cursor() as cursor:
+        columns = [
+            c.name
+            for c in connection.introspection.get_table_description(cursor, table)
+            if c.name != "id"
+        ]
+    chosen = ", ".join("%s" if c in values else c for c in columns)
+    sql(
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} FROM {table} WHERE id = %s",
+        [values[c] for c in columns if c in values] + [pk],
+    )
+
+
+def _out_of_range(
+    table: str,
+    column: str,
+    pk: int,
+    constraint: str,
+    insert: dict[str, Any] | None = None,
+    first: str = "",
+    real: float = 5.5,
+) -> None:
+    """One sen past ±Rp100 triliun, and 2**62, refused by ``constraint`` (or by ``first``, a
+    rule of the table's that already implies it); by UPDATE of row ``pk``, or (a table whose
+    rows are never updated) by INSERT of a copy with ``insert``."""
+
+    def write(value: Any) -> None:
+        if insert is None:
+            sql(f"UPDATE {table} SET {column} = %s WHERE id = %s", [value, pk])
+        else:
+            _copy(table, pk, {**insert, column: value})
+
+    for value in (m.MAX_SEN + 1, 2**62):
+        with _refused_by(f"{constraint}|{first}" if first else constraint), transaction.atomic():
+            write(value)
+    # (Below the bound: refused by this CHECK, or first by the column's own sign rule.)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        write(-(m.MAX_SEN + 1))
+    if connection.vendor == "sqlite":  # a REAL is refused too (PostgreSQL's bigint holds none)
+        with _refused_by(constraint), transaction.atomic():
+            write(real)
+    if first:
+        return
+    # The bound itself is stored.
+    with transaction.atomic():
+        write(m.MAX_SEN)
+        transaction.set_rollback(True)
+
+
+def test_the_database_refuses_an_out_of_range_void_request(member, kasir):
+    from savings.models import VoidRequest
+
+    tx = Transaction.objects.filter(account__member=member).order_by("pk").first()
+    assert tx is not None
+    request = VoidRequest.objects.create(
+        koperasi=member.koperasi,
+        entry_id=tx.entry_id,
+        transaction=tx,
+        amount=tx.amount,
+        reason="Salah nominal",
+        requested_by=kasir,
+    )
+    _out_of_range("savings_voidrequest", "amount", request.pk, "savings_void_amount_money")
+
+
+@pytest.mark.parametrize("column", ["withheld", "amount"])
+def test_the_database_refuses_an_out_of_range_tax_deposit(member, pengurus, column):
+    import datetime as dt
+
+    from savings.models import TaxDeposit
+
+    entry = JournalEntry.objects.filter(koperasi=member.koperasi).order_by("pk").first()
+    assert entry is not None
+    deposit = TaxDeposit.objects.create(
+        koperasi=member.koperasi,
+        period=dt.date(2026, 1, 1),
+        withheld=D("43315.07"),
+        amount=D("43315"),
+        ntpn="0A1B2C3D4E5F6G7H",
+        paid_on=dt.date(2026, 2, 10),
+        via="kas",
+        entry=entry,
+        actor=pengurus,
+    )
+    # A deposit is never updated (a trigger refuses it): the out-of-range row is a new one.
+    _out_of_range(
+        "savings_taxdeposit",
+        column,
+        deposit.pk,
+        f"savings_tax_deposit_{column}_money",
+        insert={"period": dt.date(2026, 2, 1), "ntpn": "1111222233334444"},
+    )
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "min_amount",
+        "max_amount",
+        "provisi_amount",
+        "admin_amount",
+        "denda_amount",
+        "saving_amount",
+    ],
+)
+def test_the_database_refuses_an_out_of_range_loan_product_term(member, pengurus, column):
+    from loans.models import LoanProductTerms
+    from savings.models import Product
+    from tests.factories import loan_product
+
+    product = loan_product(member.koperasi, pengurus)
+    terms = LoanProductTerms.objects.filter(product=product).order_by("pk").first()
+    assert terms is not None
+    if column.removesuffix("_amount") in ("provisi", "admin", "denda", "saving"):
+        # A fixed charge (a percent one holds its amount at 0 by its own rule).
+        charge = column.removesuffix("_amount")
+        saving = Product.objects.filter(koperasi=member.koperasi).order_by("pk").first()
+        assert saving is not None
+        sql(
+            f"UPDATE loans_loanproductterms SET {charge}_kind = 'tetap', {charge}_bp = 0, "
+            f"{column} = 100000, saving_product_id = %s WHERE id = %s",
+            [saving.pk if charge == "saving" else terms.saving_product_id, terms.pk],
+        )
+    # The least loan is at most the largest (loans_terms_amount_range), itself held below the
+    # bound: past it, either rule may speak first; a REAL (SQLite) is this column's own CHECK.
+    first = "loans_terms_amount_range" if column == "min_amount" else ""
+    real = 1e12 + 0.5 if column == "max_amount" else 5.5  # (above the least loan)
+    _out_of_range(
+        "loans_loanproductterms",
+        column,
+        terms.pk,
+        f"loans_terms_{column}_money",
+        first=first,
+        real=real,
+    )
+
+
+def test_the_database_refuses_a_month_total_out_of_range(member, kasir):
+    """The month totals (``ledger_accountperiodbalance``) are written by the posting trigger
+    only; postings each within the bound whose month's sum is not are refused when the entry
+    posts (the trigger's write hits the CHECK), on both engines, and nothing is posted."""
+    from ledger.models import AccountPeriodBalance, EntryStatus, Posting
+    from ledger.selectors import account_for_role
+    from tests.ledger.test_db_rules import draft
+
+    koperasi = member.koperasi
+    kas = account_for_role(koperasi=koperasi, role="kas")
+    other = Account.objects.filter(member=member).order_by("pk").first()
+    assert other is not None
+    control = other.product.ledger_account
+    day = koperasi.business_date
+    entries = []
+    for _n in range(2):
+        entry = draft(koperasi, value_date=day)
+        for gl, amount in ((kas, m.MAX_AMOUNT), (control, -m.MAX_AMOUNT)):
+            Posting.objects.create(
+                koperasi=koperasi, entry=entry, account=gl, amount=amount, value_date=day
+            )
+        entries.append(entry)
+    before = dict(
+        AccountPeriodBalance.objects.filter(koperasi=koperasi).values_list("account_id", "amount")
+    )
+    with _refused_by("ledger_apb_amount_money"), transaction.atomic():
+        JournalEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+            status=EntryStatus.POSTED
+        )
+    after = dict(
+        AccountPeriodBalance.objects.filter(koperasi=koperasi).values_list("account_id", "amount")
+    )
+    assert after == before
+    assert not JournalEntry.objects.filter(
+        pk__in=[e.pk for e in entries], status=EntryStatus.POSTED
+    ).exists()
+
+
 def test_a_real_never_lands_in_a_money_column(member):
     """SQLite stores a REAL in any column unless told not to: 1e19 (what an overflowing SUM
     became) is refused on both engines; 5.5 is refused on SQLite (PostgreSQL's bigint column

@@ -398,3 +398,33 @@ def test_the_trial_balance_page_shows_the_check(client, member, kasir, pengurus,
     html = client.get(url).content.decode()
     assert "Buku pembantu tidak cocok" in html
     assert "Rp1.000.000,00" in html or "Rp999.999,99" in html
+
+
+def test_the_session_page_shows_its_summary_its_voids_and_the_pdf(
+    client, member, kasir, pengurus, session
+):
+    """One page per kasir session (issue 12): the summary the close prints (cash by kind, the
+    void among them, vault moves, pecahan) and the voids asked in it, for the koperasi's
+    pengurus, kasir and pengawas; the PDF beside it."""
+    koperasi = member.koperasi
+    tx = _deposit(member, kasir, session)
+    request = services.void_request(transaction=tx, actor=kasir, reason="Salah nominal")
+    services.void_approve(request=request, actor=pengurus)
+    services.vault_move(session=session, amount="200.000", direction="in", actor=kasir)
+    kwargs = {"kode": koperasi.code, "session_id": session.pk}
+    url = reverse("savings:session_detail", kwargs=kwargs)
+    for who in (kasir, pengurus, staff_user("awas", Role.PENGAWAS, koperasi)):
+        client.force_login(who)
+        page = client.get(url)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert f'data-void-id="{request.pk}"' in html and "Salah nominal" in html
+        assert "Ambil dari brankas" in html and "Rp200.000" in html
+        # expected: 1.000.000 + 500.000 − 500.000 + 200.000
+        assert "Rp1.200.000" in html
+        assert reverse("savings:session_pdf", kwargs=kwargs) in html
+    pdf = client.get(reverse("savings:session_pdf", kwargs=kwargs))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    client.force_login(staff_user("konsultan", Role.KONSULTAN, koperasi))
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("savings:session_pdf", kwargs=kwargs)).status_code == 403
