@@ -9,7 +9,7 @@ from core.db import sqlite_rebuild_keeping_triggers
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("loans", "0002_loans_life"),
+        ("loans", "0004_instalment_denda_through"),
     ]
 
     # Every money column an integer of sen within ±Rp100 triliun (core.money.MAX_AMOUNT); on
