@@ -38,7 +38,18 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "session_id": lambda k: _cashier_session_of(k),
     "request_id": lambda k: _counter_request_of(k),
     "void_id": lambda k: _void_request_of(k),
+    "user_id": lambda k: _staff_user_of(k),
 }
+
+
+def _staff_user_of(koperasi: Koperasi) -> int:
+    """A kasir of ``koperasi`` only (its pengurus may manage that account; nobody else)."""
+    from registry.models import Role, RoleGrant
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=f"kasir.akun.{koperasi.code}")
+    RoleGrant.objects.get_or_create(user=user, role=Role.KASIR, koperasi=koperasi)
+    return int(user.pk)
 
 
 def _loan_product_of(koperasi: Koperasi) -> int:
