@@ -180,30 +180,16 @@ def role_give(*, actor: Any, user: Any, role: str, koperasi: Koperasi | None) ->
 
 @transaction.atomic
 def role_take(*, actor: Any, grant: RoleGrant) -> None:
-    """Revoke a role; never one's own pengurus role, never a koperasi's last pengurus but by
-    the Dinas admin (a koperasi left with nobody to manage its staff)."""
+    """Revoke someone else's role, within the actor's authority; never one's own (a pengurus
+    cannot leave their koperasi with one pengurus fewer by mistake, nor anyone change their
+    own standing)."""
     grant = RoleGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
     if grant.user_id == actor.pk:
         if grant.role == Role.PENGURUS:
             raise UserError(_("Anda tidak dapat mencabut peran pengurus Anda sendiri."))
         raise UserError(_("Tidak ada yang dapat mengubah perannya sendiri."))
     _refuse_unless_manages_role(actor, grant.user, grant.role, grant.koperasi)
-    if grant.role == Role.PENGURUS and not access.is_dinas_admin(actor):
-        _refuse_last_pengurus(grant.koperasi, leaving=grant.user)
     role_revoke(actor=actor, grant=grant)
-
-
-def _refuse_last_pengurus(koperasi: Koperasi | None, *, leaving: Any) -> None:
-    others = (
-        RoleGrant.objects.filter(koperasi=koperasi, role=Role.PENGURUS, user__is_active=True)
-        .exclude(user=leaving)
-        .exists()
-    )
-    if not others:
-        raise UserError(
-            _("%(u)s pengurus terakhir koperasi ini; hanya Admin Dinas yang dapat mencabutnya.")
-            % {"u": leaving.get_username()}
-        )
 
 
 @transaction.atomic
@@ -212,9 +198,6 @@ def user_set_active(*, actor: Any, user: Any, active: bool) -> Any:
     _refuse_unless_manages_person(actor, user)
     if user.is_active == active:
         return user
-    if not active and not access.is_dinas_admin(actor):
-        for g in RoleGrant.objects.filter(user=user, role=Role.PENGURUS).select_related("koperasi"):
-            _refuse_last_pengurus(g.koperasi, leaving=user)
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit.record(
