@@ -112,7 +112,9 @@ def test_a_pengurus_cannot_create_or_grant_in_another_koperasi(
     assert roles_of(outsider, other_koperasi) == {Role.KASIR}
 
 
-def test_a_pengurus_grants_only_koperasi_roles(koperasi: Koperasi, pengurus: Any, kasir: Any) -> None:
+def test_a_pengurus_grants_only_koperasi_roles(
+    koperasi: Koperasi, pengurus: Any, kasir: Any
+) -> None:
     for role, where in ((Role.KONSULTAN, koperasi), (Role.DINAS_ADMIN, None)):
         with pytest.raises(UserError, match="tidak berwenang"):
             user_services.role_give(actor=pengurus, user=kasir, role=role, koperasi=where)
@@ -246,9 +248,7 @@ def test_changing_ones_own_password(kasir: Any) -> None:
     assert not user_services.must_change_password(kasir)
 
 
-def test_a_reset_code_is_shown_once_kept_hashed_and_works_once(
-    pengurus: Any, kasir: Any
-) -> None:
+def test_a_reset_code_is_shown_once_kept_hashed_and_works_once(pengurus: Any, kasir: Any) -> None:
     code = user_services.reset_code_issue(actor=pengurus, user=kasir)
     assert len(code) == 9 and code[4] == "-"
     stored = PasswordResetCode.objects.get(user=kasir)
