@@ -47,7 +47,7 @@ def _locked_usernames(usernames: list[str]) -> set[str]:
     )
 
 
-def _people(users: QuerySet[Any]) -> list[Person]:
+def _people(users: Any) -> list[Person]:
     users_list = list(users)
     ids = [u.pk for u in users_list]
     grants: dict[int, list[RoleGrant]] = {}

@@ -161,7 +161,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "must_change": request.session.get(MUST_CHANGE_PASSWORD, False),
             "totp_available": user_services.totp_available(user),
             "totp_enabled": user_services.totp_enabled(user),
-            "roles": user_selectors.person(user.pk).role_labels(),  # type: ignore[union-attr]
+            "roles": user_selectors.people([user])[0].role_labels(),
         },
     )
 

@@ -47,7 +47,7 @@ def _staff_user_of(koperasi: Koperasi) -> int:
     from registry.models import Role, RoleGrant
     from tests.factories import UserFactory
 
-    user = UserFactory(username=f"kasir.akun.{koperasi.code}")
+    user: Any = UserFactory(username=f"kasir.akun.{koperasi.code}")
     RoleGrant.objects.get_or_create(user=user, role=Role.KASIR, koperasi=koperasi)
     return int(user.pk)
 
