@@ -9,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import KOPERASI_ROLES, Koperasi, Role
 
+# The roles in the order an admin most often gives them: a koperasi's staff first.
+ALL_ROLES = [
+    (r.value, r.label)
+    for r in (*KOPERASI_ROLES, Role.KONSULTAN, Role.DINAS_STAFF, Role.DINAS_ADMIN)
+]
+
 
 def _password(label: Any, autocomplete: str = "new-password") -> forms.CharField:
     return forms.CharField(
@@ -55,12 +61,13 @@ class StaffCreateForm(_NewPasswordMixin):
 
 
 class DistrictCreateForm(StaffCreateForm):
-    role = forms.ChoiceField(label=_("Peran"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Peran"), choices=ALL_ROLES)
     koperasi = forms.ModelChoiceField(
         label=_("Koperasi"),
         queryset=Koperasi.objects.order_by("name"),
         to_field_name="code",
         required=False,
+        empty_label=_("— tanpa koperasi (peran Dinas) —"),
         help_text=_("Untuk pengurus, kasir, pengawas dan konsultan; kosong untuk peran Dinas."),
     )
 
@@ -72,12 +79,13 @@ class GrantForm(_Form):
 
 
 class DistrictGrantForm(GrantForm):
-    role = forms.ChoiceField(label=_("Peran"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Peran"), choices=ALL_ROLES)
     koperasi = forms.ModelChoiceField(
         label=_("Koperasi"),
         queryset=Koperasi.objects.order_by("name"),
         to_field_name="code",
         required=False,
+        empty_label=_("— tanpa koperasi (peran Dinas) —"),
     )
 
 

@@ -14,6 +14,7 @@ PNG files go to ``screenshots/`` (git-ignored), named ``<page>-<phone|desktop>.p
 from __future__ import annotations
 
 import argparse
+from fnmatch import fnmatch
 from pathlib import Path
 
 from playwright.sync_api import Browser, ViewportSize, sync_playwright
@@ -81,6 +82,13 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("counter-search", args.kasir, f"{ks}cari/?q=maria"),
         ("counter-member", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$"),
         ("counter-join", args.kasir, f"{ks}anggota-baru/"),
+        ("users", args.pengurus, f"/k/{k}/pengguna/"),
+        ("user", args.pengurus, rf"/k/{k}/pengguna/ >> /k/{k}/pengguna/\d+/$"),
+        ("users-district", args.dinas, "/dinas/pengguna/"),
+        ("user-district", args.dinas, r"/dinas/pengguna/?q=pengurus >> /dinas/pengguna/\d+/$"),
+        ("account", args.kasir, "/akun/"),
+        ("account-totp", args.pengurus, "/akun/dua-langkah/"),
+        ("password-reset", None, "/lupa-sandi/"),
     ]
 
 
@@ -89,6 +97,8 @@ def shoot(browser: Browser, args: argparse.Namespace, out: Path) -> list[Path]:
     for device, viewport in VIEWPORTS.items():
         contexts = {}
         for name, user, path in pages(args):
+            if args.only and not any(fnmatch(name, p) for p in args.only.split(",")):
+                continue
             if user not in contexts:
                 context = browser.new_context(viewport=viewport, locale="id-ID")
                 if user:
@@ -146,6 +156,7 @@ def main() -> None:
     parser.add_argument("--kasir", default="kasir.bajo")
     parser.add_argument("--koperasi", default="ksp-bajo", help="code of the staff's koperasi")
     parser.add_argument("--out", default="screenshots")
+    parser.add_argument("--only", default="", help="page names to take, e.g. 'user*,account*'")
     args = parser.parse_args()
     args.url = args.url.rstrip("/")
     out = Path(args.out)
