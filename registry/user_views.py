@@ -276,10 +276,10 @@ def _act_on_person(
 def _person_page(
     request: HttpRequest, target: user_selectors.Person, *, koperasi: Koperasi | None
 ) -> HttpResponse:
+    # Bound only when it is the form sent (another button's POST must not show its errors).
+    data = request.POST if request.POST.get("action") == "grant" else None
     grant_form: Any = (
-        DistrictGrantForm(request.POST or None, prefix="g")
-        if koperasi is None
-        else GrantForm(request.POST or None, prefix="g")
+        DistrictGrantForm(data, prefix="g") if koperasi is None else GrantForm(data, prefix="g")
     )
     extra: dict[str, Any] = {}
     if request.method == "POST":
