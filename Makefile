@@ -16,13 +16,23 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 	$(BIN)/kopdig compilemessages_py
 
-# The background worker (close of business jobs, kopdig db_worker) runs beside the server and
-# stops with it.
+# The background worker started beside the web server: django-tasks' database worker when that
+# app is installed (``kopdig help db_worker`` answers), nothing otherwise.
+WORKER_CMD ?= $(shell $(BIN)/kopdig help db_worker >/dev/null 2>&1 && echo db_worker)
+
+# The demo is served as production is: gunicorn with several workers (kopdig/gunicorn.conf.py),
+# static files collected with hashed names, and the background worker beside it.
 demo: setup
 	$(BIN)/kopdig migrate --no-input -v 0
 	$(BIN)/kopdig demo
-	$(BIN)/kopdig db_worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
-	  $(BIN)/kopdig runserver $(HOST)
+	$(BIN)/kopdig collectstatic --no-input -v 0
+	@echo "Kopdig: http://$(HOST)/  (Admin Dinas: dinas / kopdig-demo; Ctrl+C berhenti)"
+	@worker=""; \
+	if [ -n "$(WORKER_CMD)" ]; then \
+	  $(BIN)/kopdig $(WORKER_CMD) & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	fi; \
+	KOPDIG_BIND=$(HOST) $(BIN)/gunicorn -c kopdig/gunicorn.conf.py kopdig.wsgi
 
 browser:
 	@scripts/ensure-chromium

@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from registry.views import home, login
+from registry.user_views import login, login_totp, password_reset
+from registry.views import home
 
 urlpatterns = [
     path("masuk/", login, name="login"),
+    path("masuk/kode/", login_totp, name="login_totp"),
+    path("lupa-sandi/", password_reset, name="password_reset"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

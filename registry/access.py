@@ -34,7 +34,11 @@ def _grants(user: Any) -> list[RoleGrant]:
 
 
 def district_roles(user: Any) -> set[str]:
-    return {g.role for g in _grants(user) if g.koperasi_id is None}
+    roles = {g.role for g in _grants(user) if g.koperasi_id is None}
+    if getattr(user, "is_superuser", False):
+        # The installation's first account (``kopdig createsuperuser``) is its Dinas admin.
+        roles.add(Role.DINAS_ADMIN)
+    return roles
 
 
 def roles_in(user: Any, koperasi: Koperasi) -> set[str]:

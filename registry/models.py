@@ -233,3 +233,57 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         where = self.koperasi.name if self.koperasi is not None else "Dinas"
         return f"{self.user} — {self.get_role_display()} — {where}"
+
+
+class AccountSecurity(models.Model):
+    """What Kopdig keeps about a person's sign-in beyond the password: the two-step secret,
+    and whether the password an admin set must be changed at the next sign-in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security"
+    )
+    must_change_password = models.BooleanField(_("wajib ganti kata sandi"), default=False)
+    totp_secret = models.CharField(max_length=64, blank=True)
+    totp_enabled_at = models.DateTimeField(_("verifikasi dua langkah sejak"), null=True)
+    # The last 30-second step a code was accepted for: a code seen once is not taken again.
+    totp_last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("keamanan akun")
+        verbose_name_plural = _("keamanan akun")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
+
+
+class PasswordResetCode(models.Model):
+    """A one-time code an admin gives a person who forgot their password (no e-mail needed).
+
+    Only a hash is kept; the code is shown once, to the admin who made it. It expires, it is
+    spent by its first use, and it is void after a few wrong tries or when a newer one is made.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reset_codes"
+    )
+    code_hash = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    failed_tries = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("kode atur ulang kata sandi")
+        verbose_name_plural = _("kode atur ulang kata sandi")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import views
+from registry import user_views, views
 
 app_name = "registry"
 
@@ -12,4 +12,10 @@ urlpatterns = [
     path("dinas/audit/", views.district_audit, name="district_audit"),
     path("k/<slug:kode>/", views.staff_home, name="staff_home"),
     path("k/<slug:kode>/audit/", views.koperasi_audit, name="audit"),
+    path("k/<slug:kode>/pengguna/", user_views.staff_users, name="staff_users"),
+    path("k/<slug:kode>/pengguna/<int:user_id>/", user_views.staff_user, name="staff_user"),
+    path("dinas/pengguna/", user_views.people, name="people"),
+    path("dinas/pengguna/<int:user_id>/", user_views.person, name="person"),
+    path("akun/", user_views.account, name="account"),
+    path("akun/dua-langkah/", user_views.account_totp, name="account_totp"),
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,14 +17,8 @@ from core import selectors as audit_selectors
 from core.dates import business_date, local_today
 from core.models import AuditEvent
 from registry import access, selectors, services
-from registry.forms import DigitalStageForm, LoginForm, RegistryFilterForm
+from registry.forms import DigitalStageForm, RegistryFilterForm
 from registry.models import Koperasi, Role
-
-login = auth_views.LoginView.as_view(
-    template_name="registry/login.html",
-    authentication_form=LoginForm,
-    redirect_authenticated_user=True,
-)
 
 
 @login_required

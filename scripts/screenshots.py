@@ -100,6 +100,13 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
             rf"{p}daftar/?status=aktif&kolektibilitas=kurang_lancar >> {p}\d+/kolektibilitas/$",
         ),
         ("closing", args.pengurus, f"/k/{k}/tutup-buku/"),
+        ("users", args.pengurus, f"/k/{k}/pengguna/"),
+        ("user", args.pengurus, rf"/k/{k}/pengguna/ >> /k/{k}/pengguna/\d+/$"),
+        ("users-district", args.dinas, "/dinas/pengguna/"),
+        ("user-district", args.dinas, r"/dinas/pengguna/?q=pengurus >> /dinas/pengguna/\d+/$"),
+        ("account", args.kasir, "/akun/"),
+        ("account-totp", args.pengurus, "/akun/dua-langkah/"),
+        ("password-reset", None, "/lupa-sandi/"),
     ]
 
 

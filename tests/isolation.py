@@ -43,6 +43,7 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "loan_void_id": lambda k: _loan_void_of(k),
     "close_job_id": lambda k: _close_job_of(k),
     "close_run_id": lambda k: _close_run_of(k),
+    "user_id": lambda k: _staff_user_of(k),
 }
 
 
@@ -102,6 +103,16 @@ def _close_run_of(koperasi: Koperasi) -> int:
         koperasi=koperasi, step_run=step, object_id=1, defaults={"message": "uji"}
     )
     return int(run.pk)
+
+
+def _staff_user_of(koperasi: Koperasi) -> int:
+    """A kasir of ``koperasi`` only (its pengurus may manage that account; nobody else)."""
+    from registry.models import Role, RoleGrant
+    from tests.factories import UserFactory
+
+    user: Any = UserFactory(username=f"kasir.akun.{koperasi.code}")
+    RoleGrant.objects.get_or_create(user=user, role=Role.KASIR, koperasi=koperasi)
+    return int(user.pk)
 
 
 def _loan_product_of(koperasi: Koperasi) -> int:

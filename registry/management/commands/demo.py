@@ -62,6 +62,10 @@ class Command(BaseCommand):
                 "(kopdig demo --reset memuat ulang dari awal.)"
             )
         self.stdout.write("")
+        self.stdout.write(
+            f"Admin Dinas: masuk di /masuk/ sebagai “dinas”, kata sandi “{demo.DEMO_PASSWORD}” "
+            "(Pengguna: membuat akun pengurus dan konsultan)."
+        )
         self.stdout.write(f"Masuk dengan salah satu pengguna ini; kata sandi: {demo.DEMO_PASSWORD}")
         width = max(len(user) for user, _ in context.logins)
         for user, role in context.logins:
