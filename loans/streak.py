@@ -18,13 +18,15 @@ class Row(Protocol):
     due_date: dt.date
     paid_on: dt.date | None
     superseded: bool
+    version: int
 
 
-def on_time_streak(rows: Iterable[Row], on: dt.date) -> int:
-    """The run of on-time instalments ending at the latest one that counts on ``on``."""
+def on_time_streak(rows: Iterable[Row], on: dt.date, *, version: int | None = None) -> int:
+    """The run of on-time instalments ending at the latest one that counts on ``on``; with
+    ``version``, of that schedule only (a restructuring starts the count again)."""
     streak = 0
     for row in rows:
-        if row.superseded:
+        if row.superseded or (version is not None and row.version != version):
             continue
         if row.paid_on is not None:
             streak = streak + 1 if row.paid_on <= row.due_date else 0

@@ -483,7 +483,7 @@ def _book(
     if lunas:
         locked.status = LoanStatus.LUNAS
         locked.closed_on = on
-    locked.on_time_streak = on_time_streak(rows, on)  # loanend: the restructuring rule
+    locked.on_time_streak = on_time_streak(rows, on, version=locked.schedule_version)
     locked.save(
         update_fields=[
             "outstanding_principal",

@@ -92,7 +92,10 @@ def arrears_interest(rows: list[Instalment], on: dt.date) -> Decimal:
 def _check_running(loan: Loan) -> None:
     if loan.status != LoanStatus.AKTIF:
         raise RestructureError(
-            _("Pinjaman %(n)s tidak sedang berjalan (status: %(s)s); tidak dapat direstrukturisasi.")
+            _(
+                "Pinjaman %(n)s tidak sedang berjalan (status: %(s)s); "
+                "tidak dapat direstrukturisasi."
+            )
             % {"n": loan.number, "s": loan.get_status_display()},
             code="not_active",
         )
@@ -386,9 +389,7 @@ def loan_restructure_approve(
     req.decision_note = (note or "")[:250]
     req.entry = entry
     req.data = {"before": before, "after": after}
-    req.save(
-        update_fields=["status", "decided_by", "decided_at", "decision_note", "entry", "data"]
-    )
+    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "entry", "data"])
     LoanEvent.objects.create(
         koperasi_id=koperasi.pk,
         loan=loan,

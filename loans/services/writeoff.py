@@ -91,9 +91,7 @@ def loan_writeoff_request(
         )
     on = on or business_date(locked.koperasi)
     if LoanWriteOff.objects.filter(loan=locked).exclude(status=RequestStatus.DITOLAK).exists():
-        raise WriteOffError(
-            _("Sudah ada pengajuan hapus buku untuk pinjaman ini."), code="pending"
-        )
+        raise WriteOffError(_("Sudah ada pengajuan hapus buku untuk pinjaman ini."), code="pending")
     try:
         with transaction.atomic():
             request = LoanWriteOff.objects.create(
@@ -255,9 +253,7 @@ def loan_writeoff_approve(*, request: LoanWriteOff, actor: Any, note: str = "") 
     req.decision_note = (note or "")[:250]
     req.entry = entry
     req.data = figures
-    req.save(
-        update_fields=["status", "decided_by", "decided_at", "decision_note", "entry", "data"]
-    )
+    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "entry", "data"])
     LoanEvent.objects.create(
         koperasi_id=koperasi.pk,
         loan=loan,

@@ -19,9 +19,7 @@ D = Decimal
 def lines(entry: JournalEntry) -> dict[str, Decimal]:
     """The entry's postings by account code, debit positive."""
     out: dict[str, Decimal] = {}
-    for code, amount in Posting.objects.filter(entry=entry).values_list(
-        "account__code", "amount"
-    ):
+    for code, amount in Posting.objects.filter(entry=entry).values_list("account__code", "amount"):
         out[code] = out.get(code, D(0)) + amount
     return out
 
