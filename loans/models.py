@@ -1054,3 +1054,53 @@ class LoanWriteOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.status}"
+
+
+class LoanPayrollStatus(models.TextChoices):
+    PREVIEW = "pratinjau", _("Pratinjau")
+    POSTED = "diposting", _("Diposting")
+
+
+class LoanPayrollBatch(models.Model):
+    """A payroll file of loan instalments (potong gaji): the checked rows kept for the preview,
+    then posted once in one entry (read as the savings payroll is: :mod:`core.spreadsheet`)."""
+
+    Status = LoanPayrollStatus
+
+    koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(_("berkas"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    value_date = models.DateField(_("tanggal"))
+    source_role = models.CharField(_("sumber dana"), max_length=40, default="bank")
+    rows = models.JSONField(default=list)  # [{"row", "loan_id", "loan", "name", "amount"}]
+    errors = models.JSONField(default=list)
+    error_count = models.PositiveIntegerField(_("kesalahan"), default=0)
+    error_report = models.BinaryField(null=True, editable=False)
+    total = MoneyField(_("jumlah"), default=Decimal("0"))
+    status = models.CharField(
+        max_length=10, choices=LoanPayrollStatus.choices, default=LoanPayrollStatus.PREVIEW
+    )
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    posted_at = models.DateTimeField(null=True, blank=True)
+    posted_only_valid = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("potong gaji angsuran")
+        verbose_name_plural = _("potong gaji angsuran")
+        constraints = [
+            *money_range("loans_payroll", "total"),
+            _choice("status", LoanPayrollStatus, "loans_payroll_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="diposting") | Q(entry__isnull=False),
+                name="loans_payroll_has_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

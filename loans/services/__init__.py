@@ -53,6 +53,7 @@ from loans.services.repayment import (
     loan_repay,
     loan_settle_early,
 )
+from loans.services.payroll import LoanPayrollError, loan_payroll_post, loan_payroll_preview
 from loans.services.restructure import (
     RestructureError,
     arrears_interest,
@@ -77,6 +78,9 @@ from loans.services.writeoff import (
 )
 
 __all__ = [
+    "LoanPayrollError",
+    "loan_payroll_post",
+    "loan_payroll_preview",
     "RestructureError",
     "WriteOffError",
     "arrears_interest",

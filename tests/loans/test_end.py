@@ -315,3 +315,80 @@ def test_exit_refused_when_savings_do_not_cover_the_loan(kop: Koperasi) -> None:
     assert _entries(kop) == before
     assert fresh(loan).status == LoanStatus.AKTIF
     assert SavingsAccount.objects.get(pk=sukarela.pk).status == "aktif"
+
+
+# --- payroll ---------------------------------------------------------------------------------
+
+
+def _csv(*rows: str) -> bytes:
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_payroll_file_repays_loans_in_one_entry(kop: Koperasi) -> None:
+    a = disbursed_loan(kop)
+    b = disbursed_loan(kop, principal=5_000_000, tenor=5)  # flat: 1.000.000 + 50.000 a month
+    maker, _checker = loan_staff(kop)
+    move_to(kop, dt.date(2025, 2, 15))
+    content = _csv(
+        "nomor_pinjaman,nomor_anggota,nama,jumlah",
+        f"{a.number},{a.member.number},{a.member.full_name},933333",
+        f"{b.number},,,1050000",
+    )
+    batch = services.loan_payroll_preview(
+        koperasi=kop, actor=maker, filename="gaji-feb.csv", content=content
+    )
+    assert batch.error_count == 0 and batch.total == D(1_983_333)
+    posted = services.loan_payroll_post(batch=batch, actor=maker)
+    assert lines(posted.entry) == {
+        "1.1.02": D(1_983_333),
+        "1.1.03": D(-833_333 - 1_000_000),
+        "4.1.01": D(-150_000),
+    }
+    assert LoanTransaction.objects.filter(entry=posted.entry, kind="potong_gaji").count() == 2
+    assert fresh(a).outstanding_principal == D(9_166_667)
+    assert fresh(a).on_time_streak == 1
+    again = services.loan_payroll_post(batch=batch, actor=maker)
+    assert again.entry_id == posted.entry_id
+    reconciled(kop)
+
+
+def test_payroll_errors_as_data_and_nothing_posted(kop: Koperasi) -> None:
+    a = disbursed_loan(kop)
+    maker, _checker = loan_staff(kop)
+    move_to(kop, dt.date(2025, 2, 15))
+    content = _csv(
+        "No Pinjaman,No Anggota,Jumlah",
+        f"{a.number},{a.member.number},933333",
+        "PU-99-99999,,100000",
+        f"{a.number},,1000",
+        ",,5",
+        f"{a.number},X-1,abc",
+    )
+    batch = services.loan_payroll_preview(
+        koperasi=kop, actor=maker, filename="gaji.csv", content=content
+    )
+    codes = sorted(e["code"] for e in batch.errors)
+    assert codes == sorted(
+        [
+            "pinjaman_tidak_dikenal",
+            "pinjaman_ganda",
+            "nomor_kosong",
+            "pinjaman_ganda",
+            "anggota_lain",
+            "jumlah_salah",
+        ]
+    )
+    assert all(e["message"] for e in batch.errors)
+    assert [r["loan"] for r in batch.rows] == [a.number]
+    before = _entries(kop)
+    with pytest.raises(ValidationError, match="kesalahan dalam berkas"):
+        services.loan_payroll_post(batch=batch, actor=maker)
+    assert _entries(kop) == before
+    posted = services.loan_payroll_post(batch=batch, actor=maker, only_valid=True)
+    assert posted.total == D(933_333) and posted.posted_only_valid
+    reconciled(kop)
+    # A file without the headers.
+    bad = services.loan_payroll_preview(
+        koperasi=kop, actor=maker, filename="x.csv", content=_csv("a,b", "1,2")
+    )
+    assert bad.errors[0]["code"] == "tanpa_kepala" and not bad.rows
