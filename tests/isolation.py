@@ -38,7 +38,41 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "session_id": lambda k: _cashier_session_of(k),
     "request_id": lambda k: _counter_request_of(k),
     "void_id": lambda k: _void_request_of(k),
+    "loan_id": lambda k: _loan_of(k),
+    "loan_tx_id": lambda k: _loan_tx_of(k),
+    "loan_void_id": lambda k: _loan_void_of(k),
 }
+
+
+def _loan_of(koperasi: Koperasi) -> int:
+    from loans.models import Loan
+    from tests.factories import disbursed_loan
+
+    found = Loan.objects.filter(koperasi=koperasi, status="aktif").order_by("pk").first()
+    return int((found or disbursed_loan(koperasi, on=koperasi.business_date)).pk)
+
+
+def _loan_tx_of(koperasi: Koperasi) -> int:
+    from loans.models import LoanTransaction
+
+    loan_id = _loan_of(koperasi)
+    return int(LoanTransaction.objects.filter(loan_id=loan_id).order_by("pk").first().pk)  # type: ignore[union-attr]
+
+
+def _loan_void_of(koperasi: Koperasi) -> int:
+    from loans.models import LoanTransaction, LoanVoidRequest
+
+    tx = LoanTransaction.objects.get(pk=_loan_tx_of(koperasi))
+    found = LoanVoidRequest.objects.filter(transaction=tx).exclude(status="ditolak").first()
+    if found is None:
+        found = LoanVoidRequest.objects.create(
+            koperasi=koperasi,
+            loan=tx.loan,
+            transaction=tx,
+            reason="uji",
+            requested_by=tx.loan.applied_by,
+        )
+    return int(found.pk)
 
 
 def _loan_product_of(koperasi: Koperasi) -> int:

@@ -20,7 +20,6 @@ from tests.factories import (
     disbursed_loan,
     loan_product,
     loan_staff,
-    savings_account,
     savings_products,
     staff_user,
 )
