@@ -33,6 +33,7 @@ from loans.services.applications import (
 )
 from loans.services.disbursement import disbursement_figures, loan_disburse
 from loans.services.netting import exit_netting
+from loans.services.payroll import LoanPayrollError, loan_payroll_post, loan_payroll_preview
 from loans.services.products import (
     PORTFOLIO_ROLE,
     REQUIRED,
@@ -53,7 +54,6 @@ from loans.services.repayment import (
     loan_repay,
     loan_settle_early,
 )
-from loans.services.payroll import LoanPayrollError, loan_payroll_post, loan_payroll_preview
 from loans.services.restructure import (
     RestructureError,
     arrears_interest,
