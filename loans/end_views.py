@@ -294,8 +294,8 @@ def payroll_batch(request: HttpRequest, loan_payroll_id: int) -> HttpResponse:
     )
 
 
-@koperasi_view(*WRITERS)
-def payroll_errors(request: HttpRequest, loan_payroll_id: int) -> HttpResponse:
+@koperasi_view(*WRITERS)  # type: ignore[arg-type]  # a streaming response, not HttpResponse
+def payroll_errors(request: HttpRequest, loan_payroll_id: int) -> StreamingHttpResponse:
     batch = get_object_or_404(LoanPayrollBatch, pk=loan_payroll_id, koperasi=_k(request))
     if not batch.error_report:
         raise Http404

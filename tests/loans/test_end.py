@@ -31,7 +31,8 @@ from savings.models import Account as SavingsAccount
 from savings.services import cashier_open, deposit, member_exit
 from tests.factories import disbursed_loan, loan_staff, savings_products, staff_user
 from tests.loans.end import accrue, form_allowance
-from tests.loans.life import D, fresh, lines, move_to, reconciled
+from tests.loans.life import D, fresh, move_to, reconciled
+from tests.loans.life import lines as _lines
 
 START = dt.date(2025, 1, 15)
 
@@ -47,6 +48,11 @@ def _repay(loan: Loan, amount: Any, key: str, **kw: Any) -> Any:
     maker, _ = loan_staff(loan.koperasi)
     kw.setdefault("via", "sukarela")
     return services.loan_repay(loan=loan, amount=D(amount), actor=maker, idempotency_key=key, **kw)
+
+
+def lines(entry: JournalEntry | None) -> dict[str, Any]:
+    assert entry is not None
+    return _lines(entry)
 
 
 def _entries(kop: Koperasi) -> int:
@@ -125,6 +131,7 @@ def test_restructure_maker_checker_and_bad_input(kop: Koperasi) -> None:
     loan = disbursed_loan(kop)
     maker, checker = loan_staff(kop)
     kasir2 = staff_user("kasir2", Role.KASIR, kop)
+    bad: dict[str, Any]
     for bad, message in (
         (dict(tenor=0), "Jangka waktu baru antara 1"),
         (dict(tenor="dua"), "bilangan bulat"),
@@ -133,7 +140,8 @@ def test_restructure_maker_checker_and_bad_input(kop: Koperasi) -> None:
         (dict(tenor=6, reason="  "), "Tulis alasan"),
     ):
         with pytest.raises(ValidationError, match=message):
-            services.loan_restructure_request(loan=loan, actor=maker, **{"reason": "x", **bad})
+            kwargs: dict[str, Any] = {"reason": "x", **bad}
+            services.loan_restructure_request(loan=loan, actor=maker, **kwargs)
     assert not LoanRestructure.objects.exists()
     request = services.loan_restructure_request(loan=loan, tenor=6, reason="x", actor=maker)
     with pytest.raises(ValidationError, match="menunggu"):
@@ -291,7 +299,7 @@ def test_exit_nets_savings_against_loans(kop: Koperasi) -> None:
     loan = fresh(loan)
     assert loan.status == LoanStatus.LUNAS and loan.outstanding_principal == 0
     tx = LoanTransaction.objects.get(loan=loan, kind="netting")
-    assert tx.entry_id == result.entry.pk
+    assert result.entry is not None and tx.entry_id == result.entry.pk
     # The payoff quote (flat): principal 10.000.000, February's interest fallen due that day
     # and the March period's whole interest: 2 × 100.000.
     assert (tx.principal, tx.interest_paid) == (D(-10_000_000), D(200_000))
