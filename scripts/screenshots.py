@@ -39,6 +39,7 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
     ``pattern`` (for detail pages, whose ids differ from one demo database to another)."""
     k = args.koperasi
     m, b, s, ks = f"/k/{k}/anggota/", f"/k/{k}/buku/", f"/k/{k}/simpanan/", f"/k/{k}/kasir/"
+    ln = f"/k/{k}/pinjaman/"
     return [
         ("login", None, "/masuk/"),
         ("registry", args.dinas, "/dinas/koperasi/"),
@@ -81,6 +82,18 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("counter-search", args.kasir, f"{ks}cari/?q=maria"),
         ("counter-member", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$"),
         ("counter-join", args.kasir, f"{ks}anggota-baru/"),
+        # The end of a loan's life (need loans in the database; the demo may have none).
+        ("loan-detail-end", args.pengurus, rf"{ln}daftar/?status=aktif >> {ln}\d+/$"),
+        (
+            "loan-restructure",
+            args.kasir,
+            rf"{ln}daftar/?status=aktif >> {ln}\d+/$ >> /restrukturisasi/$",
+        ),
+        ("loan-writeoff", args.kasir, rf"{ln}daftar/?status=aktif >> {ln}\d+/$ >> /hapus-buku/$"),
+        ("loan-approvals-end", args.pengurus, f"{ln}persetujuan/"),
+        ("loans-written-off", args.pengurus, f"{ln}dihapusbukukan/"),
+        ("loan-payroll", args.kasir, f"{ln}potong-gaji/"),
+        ("loan-payroll-batch", args.kasir, rf"{ln}potong-gaji/ >> {ln}potong-gaji/\d+/$"),
     ]
 
 
@@ -89,6 +102,8 @@ def shoot(browser: Browser, args: argparse.Namespace, out: Path) -> list[Path]:
     for device, viewport in VIEWPORTS.items():
         contexts = {}
         for name, user, path in pages(args):
+            if args.only and not any(name.startswith(o) for o in args.only.split(",")):
+                continue
             if user not in contexts:
                 context = browser.new_context(viewport=viewport, locale="id-ID")
                 if user:
@@ -146,6 +161,7 @@ def main() -> None:
     parser.add_argument("--kasir", default="kasir.bajo")
     parser.add_argument("--koperasi", default="ksp-bajo", help="code of the staff's koperasi")
     parser.add_argument("--out", default="screenshots")
+    parser.add_argument("--only", default="", help="comma-separated page-name prefixes")
     args = parser.parse_args()
     args.url = args.url.rstrip("/")
     out = Path(args.out)
