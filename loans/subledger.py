@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 from django.urls import reverse
@@ -132,7 +133,7 @@ LOANS = SubLedger(
 )
 
 
-def drawer_cash(session: object) -> list[tuple[str, Decimal, int]]:
+def drawer_cash(session: Any) -> list[tuple[str, Decimal, int]]:
     """Loan cash through a kasir's drawer, per kind and direction (savings' drawer sums it)."""
     labels = dict(LoanTransaction.Kind.choices)
     return [
@@ -141,7 +142,7 @@ def drawer_cash(session: object) -> list[tuple[str, Decimal, int]]:
     ]
 
 
-def _drawer_rows(session: object) -> list[tuple[str, bool, Decimal, int]]:
+def _drawer_rows(session: Any) -> list[tuple[str, bool, Decimal, int]]:
     from django.db.models import Count, Q
 
     found: list[tuple[str, bool, Decimal, int]] = []

@@ -14,6 +14,7 @@ PNG files go to ``screenshots/`` (git-ignored), named ``<page>-<phone|desktop>.p
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from playwright.sync_api import Browser, ViewportSize, sync_playwright
@@ -39,7 +40,7 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
     ``pattern`` (for detail pages, whose ids differ from one demo database to another)."""
     k = args.koperasi
     m, b, s, ks = f"/k/{k}/anggota/", f"/k/{k}/buku/", f"/k/{k}/simpanan/", f"/k/{k}/kasir/"
-    ln = f"/k/{k}/pinjaman/"
+    p = f"/k/{k}/pinjaman/"
     return [
         ("login", None, "/masuk/"),
         ("registry", args.dinas, "/dinas/koperasi/"),
@@ -82,18 +83,26 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("counter-search", args.kasir, f"{ks}cari/?q=maria"),
         ("counter-member", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$"),
         ("counter-join", args.kasir, f"{ks}anggota-baru/"),
+        ("loan-list", args.pengurus, f"{p}daftar/"),
+        ("loan-apply", args.kasir, rf"{p}ajukan/?q=maria >> {p}ajukan/$"),
+        ("loan-approvals", args.pengurus, f"{p}persetujuan/"),
+        ("loan-detail", args.pengurus, rf"{p}daftar/?status=aktif >> {p}\d+/$"),
+        ("loan-disburse", args.kasir, rf"{p}daftar/?status=disetujui >> {p}\d+/$ >> /cairkan/$"),
+        ("loan-counter", args.kasir, f"{p}kasir/?q=maria"),
+        ("loan-repay", args.kasir, rf"{p}kasir/?q=maria >> {p}\d+/bayar/$"),
+        ("loan-receipt", args.kasir, rf"{p}daftar/?status=aktif >> {p}\d+/$ >> {p}struk/\d+/$"),
         # The end of a loan's life (need loans in the database; the demo may have none).
-        ("loan-detail-end", args.pengurus, rf"{ln}daftar/?status=aktif >> {ln}\d+/$"),
+        ("loan-detail-end", args.pengurus, rf"{p}daftar/?status=aktif >> {p}\d+/$"),
         (
             "loan-restructure",
             args.kasir,
-            rf"{ln}daftar/?status=aktif >> {ln}\d+/$ >> /restrukturisasi/$",
+            rf"{p}daftar/?status=aktif >> {p}\d+/$ >> /restrukturisasi/$",
         ),
-        ("loan-writeoff", args.kasir, rf"{ln}daftar/?status=aktif >> {ln}\d+/$ >> /hapus-buku/$"),
-        ("loan-approvals-end", args.pengurus, f"{ln}persetujuan/"),
-        ("loans-written-off", args.pengurus, f"{ln}dihapusbukukan/"),
-        ("loan-payroll", args.kasir, f"{ln}potong-gaji/"),
-        ("loan-payroll-batch", args.kasir, rf"{ln}potong-gaji/ >> {ln}potong-gaji/\d+/$"),
+        ("loan-writeoff", args.kasir, rf"{p}daftar/?status=aktif >> {p}\d+/$ >> /hapus-buku/$"),
+        ("loan-approvals-end", args.pengurus, f"{p}persetujuan/"),
+        ("loans-written-off", args.pengurus, f"{p}dihapusbukukan/"),
+        ("loan-payroll", args.kasir, f"{p}potong-gaji/"),
+        ("loan-payroll-batch", args.kasir, rf"{p}potong-gaji/ >> {p}potong-gaji/\d+/$"),
     ]
 
 
@@ -102,7 +111,7 @@ def shoot(browser: Browser, args: argparse.Namespace, out: Path) -> list[Path]:
     for device, viewport in VIEWPORTS.items():
         contexts = {}
         for name, user, path in pages(args):
-            if args.only and not any(name.startswith(o) for o in args.only.split(",")):
+            if args.only and not re.search(args.only, name):
                 continue
             if user not in contexts:
                 context = browser.new_context(viewport=viewport, locale="id-ID")
@@ -161,7 +170,7 @@ def main() -> None:
     parser.add_argument("--kasir", default="kasir.bajo")
     parser.add_argument("--koperasi", default="ksp-bajo", help="code of the staff's koperasi")
     parser.add_argument("--out", default="screenshots")
-    parser.add_argument("--only", default="", help="comma-separated page-name prefixes")
+    parser.add_argument("--only", default="", help="a regular expression: only pages named so")
     args = parser.parse_args()
     args.url = args.url.rstrip("/")
     out = Path(args.out)

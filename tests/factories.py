@@ -209,10 +209,10 @@ def loan_staff(koperasi: Koperasi) -> tuple[Any, Any]:
     """A loan officer (kasir, the maker) and a pengurus (the checker) of ``koperasi``."""
     from registry.models import Role
 
-    maker = UserFactory(username=f"petugas-{koperasi.code}")
+    maker: Any = UserFactory(username=f"petugas-{koperasi.code}")
     if not RoleGrant.objects.filter(user=maker, koperasi=koperasi, role=Role.KASIR).exists():
         grant(maker, Role.KASIR, koperasi)
-    checker = UserFactory(username=f"pengurus-{koperasi.code}")
+    checker: Any = UserFactory(username=f"pengurus-{koperasi.code}")
     if not RoleGrant.objects.filter(user=checker, koperasi=koperasi, role=Role.PENGURUS).exists():
         grant(checker, Role.PENGURUS, koperasi)
     return maker, checker

@@ -47,6 +47,7 @@ def _saving_account(loan: Loan, on: dt.date, actor: Any) -> SavingsAccount | Non
     if not terms.saving_kind or terms.saving_product_id is None:
         return None
     product = terms.saving_product
+    assert product is not None
     found = (
         SavingsAccount.objects.filter(
             member=loan.member, product=product, status=SavingsAccount.Status.AKTIF

@@ -57,8 +57,10 @@ def test_apply_copies_terms_and_refuses_bad_input(kop: Koperasi) -> None:
     product = loan_product(kop, collateral_required=True)
     member = MemberFactory.create(koperasi=kop)
     maker, _checker = loan_staff(kop)
-    common = dict(koperasi=kop, member=member, product=product, actor=maker, purpose="x")
-    for bad, code in (
+    common: dict[str, Any] = dict(
+        koperasi=kop, member=member, product=product, actor=maker, purpose="x"
+    )
+    cases: tuple[tuple[dict[str, Any], str], ...] = (
         ({"principal": 10_000_000, "tenor": 0, "collateral": "BPKB"}, "tenor_zero"),
         ({"principal": 10_000_000, "tenor": 48, "collateral": "BPKB"}, "tenor_range"),
         ({"principal": 100, "tenor": 12, "collateral": "BPKB"}, "amount_range"),
@@ -67,7 +69,8 @@ def test_apply_copies_terms_and_refuses_bad_input(kop: Koperasi) -> None:
             {"principal": 10_000_000, "tenor": 12, "collateral": "BPKB", "rate_percent": "1,5"},
             "rate_above_product",
         ),
-    ):
+    )
+    for bad, code in cases:
         with pytest.raises(services.LoansError) as err:
             services.loan_apply(**common, **bad)
         assert err.value.code == code
@@ -147,7 +150,7 @@ def test_rate_cap_needs_acknowledgement_recorded_in_audit(kop: Koperasi) -> None
     approved = services.loan_approve(loan=loan, actor=checker, acknowledge_rate_cap=True)
     assert approved.rate_cap_acknowledged
     event = AuditEvent.objects.filter(action="loans.approve").latest("pk")
-    assert event.after["rate_cap_acknowledged"] is True
+    assert event.after is not None and event.after["rate_cap_acknowledged"] is True
 
 
 def test_related_party_needs_pengurus_and_pengawas_within_capital(kop: Koperasi) -> None:
@@ -341,7 +344,7 @@ def test_partial_payments_vertical_and_accrued_interest_first(kop: Koperasi) -> 
     from ledger import services as ledger
     from ledger.selectors import account_for_role
 
-    ledger.post(
+    accrual = ledger.post(
         koperasi=kop,
         lines=[
             ledger.Line(
@@ -364,7 +367,7 @@ def test_partial_payments_vertical_and_accrued_interest_first(kop: Koperasi) -> 
         loan=loan,
         kind="akrual",
         value_date=START,
-        entry_id=Loan.objects.get(pk=loan.pk).disbursement_entry_id,
+        entry=accrual,
         accrued=D(60_000),
     )
     move_to(kop, dt.date(2025, 2, 20))
@@ -558,6 +561,7 @@ def test_void_repayment_restores_exactly_with_maker_checker(kop: Koperasi) -> No
         for r in loan.instalments.order_by("number")
     ]
     assert after == before and loan.outstanding_principal == D(10_000_000)
+    assert done.void_entry is not None
     assert {k: -v for k, v in lines(tx.entry).items()} == lines(done.void_entry)
     with pytest.raises(services.LoanVoidError):
         services.loan_void_request(transaction=tx, actor=maker, reason="lagi")
