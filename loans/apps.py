@@ -9,8 +9,10 @@ class LoansConfig(AppConfig):
 
     def ready(self) -> None:
         from ledger import subledgers
+        from loans.services.netting import exit_netting
         from loans.subledger import LOANS, drawer_cash
-        from savings.services import drawer
+        from savings.services import drawer, register_exit_netting
 
         subledgers.register(LOANS)
         drawer.register_cash_source("loans", drawer_cash)
+        register_exit_netting(exit_netting)

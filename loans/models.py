@@ -550,6 +550,11 @@ class Loan(models.Model):
                 condition=Q(grade_override="") | ~Q(override_reason=""),
                 name="loans_loan_override_has_reason",
             ),
+            # A written-off loan's recoveries never exceed what was written off.
+            models.CheckConstraint(
+                condition=Q(recovered__lte=F("written_off")),
+                name="loans_loan_recovered_within",
+            ),
         ]
         indexes = [
             models.Index(fields=["koperasi", "status"], name="loans_loan_status"),
@@ -939,3 +944,174 @@ class LoanVoidRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.status}"
+
+
+class RequestStatus(models.TextChoices):
+    MENUNGGU = "menunggu", _("Menunggu persetujuan")
+    DISETUJUI = "disetujui", _("Disetujui")
+    DITOLAK = "ditolak", _("Ditolak")
+
+
+class LoanRestructure(models.Model):
+    """A request to restructure a running loan: a new schedule (the next version) for what is
+    outstanding, with a new tenor (and perhaps rate and method), arrears interest capitalised
+    or not. Asked with a reason; approved or refused by a pengurus who did not ask."""
+
+    Status = RequestStatus
+
+    koperasi = models.ForeignKey(
+        "registry.Koperasi", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="restructures")
+    tenor = models.PositiveSmallIntegerField(_("jangka waktu baru (angsuran)"))
+    rate_bp = models.PositiveIntegerField(_("bunga baru (basis poin)"))
+    method = models.CharField(_("metode bunga baru"), max_length=8, choices=LoanMethod.choices)
+    capitalise = models.BooleanField(_("bunga tunggakan dijadikan pokok"), default=False)
+    reason = models.CharField(_("alasan"), max_length=200)
+    requested_on = models.DateField(_("tanggal pengajuan"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.MENUNGGU
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("catatan"), max_length=250, blank=True)
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("restrukturisasi pinjaman")
+        verbose_name_plural = _("restrukturisasi pinjaman")
+        constraints = [
+            _choice("status", RequestStatus, "loans_restr_status_valid"),
+            _choice("method", LoanMethod, "loans_restr_method_valid"),
+            models.CheckConstraint(
+                condition=Q(tenor__gte=1, tenor__lte=MAX_TENOR[Frequency.WEEKLY])
+                & Q(rate_bp__lte=MAX_RATE_BP[RateBasis.PER_YEAR]),
+                name="loans_restr_terms_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="loans_restr_four_eyes",
+            ),
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(status="menunggu"), name="loans_restr_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.status}"
+
+
+class LoanWriteOff(models.Model):
+    """A request to write a loan off (hapus buku), approved by a pengurus who did not ask; the
+    pengawas is informed (``informed_pengawas_at`` once a pengawas has read it)."""
+
+    Status = RequestStatus
+
+    koperasi = models.ForeignKey(
+        "registry.Koperasi", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="writeoffs")
+    reason = models.CharField(_("alasan"), max_length=200)
+    requested_on = models.DateField(_("tanggal pengajuan"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.MENUNGGU
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("catatan"), max_length=250, blank=True)
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    seen_by_pengawas = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    seen_by_pengawas_at = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("hapus buku pinjaman")
+        verbose_name_plural = _("hapus buku pinjaman")
+        constraints = [
+            _choice("status", RequestStatus, "loans_wo_status_valid"),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="loans_wo_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="disetujui") | Q(entry__isnull=False),
+                name="loans_wo_has_entry",
+            ),
+            models.UniqueConstraint(
+                fields=["loan"], condition=~Q(status="ditolak"), name="loans_wo_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.status}"
+
+
+class LoanPayrollStatus(models.TextChoices):
+    PREVIEW = "pratinjau", _("Pratinjau")
+    POSTED = "diposting", _("Diposting")
+
+
+class LoanPayrollBatch(models.Model):
+    """A payroll file of loan instalments (potong gaji): the checked rows kept for the preview,
+    then posted once in one entry (read as the savings payroll is: :mod:`core.spreadsheet`)."""
+
+    Status = LoanPayrollStatus
+
+    koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(_("berkas"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    value_date = models.DateField(_("tanggal"))
+    source_role = models.CharField(_("sumber dana"), max_length=40, default="bank")
+    rows = models.JSONField(default=list)  # [{"row", "loan_id", "loan", "name", "amount"}]
+    errors = models.JSONField(default=list)
+    error_count = models.PositiveIntegerField(_("kesalahan"), default=0)
+    error_report = models.BinaryField(null=True, editable=False)
+    total = MoneyField(_("jumlah"), default=Decimal("0"))
+    status = models.CharField(
+        max_length=10, choices=LoanPayrollStatus.choices, default=LoanPayrollStatus.PREVIEW
+    )
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    posted_at = models.DateTimeField(null=True, blank=True)
+    posted_only_valid = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("potong gaji angsuran")
+        verbose_name_plural = _("potong gaji angsuran")
+        constraints = [
+            *money_range("loans_payroll", "total"),
+            _choice("status", LoanPayrollStatus, "loans_payroll_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="diposting") | Q(entry__isnull=False),
+                name="loans_payroll_has_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -37,6 +37,7 @@ def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     return {
         "k": _k(request),
         "can_manage": Role.PENGURUS in roles,
+        "can_write": bool(roles & {Role.PENGURUS, Role.KASIR}),
         "business_date": business_date(_k(request)),
         "nav_loans": True,
         **extra,

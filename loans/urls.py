@@ -1,5 +1,6 @@
 from django.urls import path
 
+from loans import end_views as ev
 from loans import loan_views as lv
 from loans import report_views, views
 
@@ -30,4 +31,30 @@ urlpatterns = [
         report_views.grade_override,
         name="grade_override",
     ),
+    # The end of a loan's life (loanend).
+    path(P + "<int:loan_id>/restrukturisasi/", ev.restructure_request, name="restructure_request"),
+    path(
+        P + "restrukturisasi/<int:loan_restructure_id>/",
+        ev.restructure_decide,
+        name="restructure_decide",
+    ),
+    path(P + "<int:loan_id>/hapus-buku/", ev.writeoff_request, name="writeoff_request"),
+    path(P + "hapus-buku/<int:loan_writeoff_id>/", ev.writeoff_decide, name="writeoff_decide"),
+    path(
+        P + "hapus-buku/<int:loan_writeoff_id>/diketahui/",
+        ev.writeoff_seen,
+        name="writeoff_seen",
+    ),
+    path(P + "dihapusbukukan/", ev.written_off, name="written_off"),
+    path(P + "<int:loan_id>/pemulihan/", ev.recover, name="recover"),
+    path(P + "potong-gaji/", ev.payroll, name="payroll"),
+    path(P + "potong-gaji/<int:loan_payroll_id>/", ev.payroll_batch, name="payroll_batch"),
+    path(
+        P + "potong-gaji/<int:loan_payroll_id>/kesalahan.csv",
+        ev.payroll_errors,
+        name="payroll_errors",
+    ),
+    path(P + "<int:loan_id>/jadwal.pdf", ev.schedule_pdf, name="schedule_pdf"),
+    path(P + "<int:loan_id>/rekening-koran.pdf", ev.statement_pdf, name="statement_pdf"),
+    path(P + "<int:loan_id>/surat-lunas.pdf", ev.settlement_letter_pdf, name="settlement_letter"),
 ]

@@ -107,6 +107,18 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("account", args.kasir, "/akun/"),
         ("account-totp", args.pengurus, "/akun/dua-langkah/"),
         ("password-reset", None, "/lupa-sandi/"),
+        # The end of a loan's life (need loans in the database; the demo may have none).
+        ("loan-detail-end", args.pengurus, rf"{p}daftar/?status=aktif >> {p}\d+/$"),
+        (
+            "loan-restructure",
+            args.kasir,
+            rf"{p}daftar/?status=aktif >> {p}\d+/$ >> /restrukturisasi/$",
+        ),
+        ("loan-writeoff", args.kasir, rf"{p}daftar/?status=aktif >> {p}\d+/$ >> /hapus-buku/$"),
+        ("loan-approvals-end", args.pengurus, f"{p}persetujuan/"),
+        ("loans-written-off", args.pengurus, f"{p}dihapusbukukan/"),
+        ("loan-payroll", args.kasir, f"{p}potong-gaji/"),
+        ("loan-payroll-batch", args.kasir, rf"{p}potong-gaji/ >> {p}potong-gaji/\d+/$"),
     ]
 
 

@@ -44,7 +44,62 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "close_job_id": lambda k: _close_job_of(k),
     "close_run_id": lambda k: _close_run_of(k),
     "user_id": lambda k: _staff_user_of(k),
+    "loan_restructure_id": lambda k: _loan_restructure_of(k),
+    "loan_writeoff_id": lambda k: _loan_writeoff_of(k),
+    "loan_payroll_id": lambda k: _loan_payroll_of(k),
 }
+
+
+def _loan_restructure_of(koperasi: Koperasi) -> int:
+    from loans.models import Loan, LoanRestructure
+
+    loan = Loan.objects.get(pk=_loan_of(koperasi))
+    found = LoanRestructure.objects.filter(loan=loan).order_by("pk").first()
+    if found is None:
+        found = LoanRestructure.objects.create(
+            koperasi=koperasi,
+            loan=loan,
+            tenor=6,
+            rate_bp=loan.rate_bp,
+            method=loan.method,
+            reason="uji",
+            requested_on=loan.applied_on,
+            requested_by=loan.applied_by,
+        )
+    return int(found.pk)
+
+
+def _loan_writeoff_of(koperasi: Koperasi) -> int:
+    from loans.models import Loan, LoanWriteOff
+
+    loan = Loan.objects.get(pk=_loan_of(koperasi))
+    found = LoanWriteOff.objects.filter(loan=loan).order_by("pk").first()
+    if found is None:
+        found = LoanWriteOff.objects.create(
+            koperasi=koperasi,
+            loan=loan,
+            reason="uji",
+            requested_on=loan.applied_on,
+            requested_by=loan.applied_by,
+        )
+    return int(found.pk)
+
+
+def _loan_payroll_of(koperasi: Koperasi) -> int:
+    from core.dates import business_date
+    from loans.models import LoanPayrollBatch
+
+    found = LoanPayrollBatch.objects.filter(koperasi=koperasi).order_by("pk").first()
+    if found is None:
+        found = LoanPayrollBatch.objects.create(
+            koperasi=koperasi,
+            filename="uji.csv",
+            value_date=business_date(koperasi),
+            error_count=1,
+            errors=[{"row": 2, "message": "uji"}],
+            error_report=b"",
+        )
+    return int(found.pk)
 
 
 def _loan_of(koperasi: Koperasi) -> int:

@@ -5,7 +5,12 @@
   pengawas), refuse, cancel;
 - :mod:`.disbursement` — pencairan: one balanced entry, the schedule;
 - :mod:`.repayment` — repayments at the counter, the payoff quote, early settlement;
-- :mod:`.void` — voids of loan movements (maker-checker).
+- :mod:`.void` — voids of loan movements (maker-checker);
+- :mod:`.restructure` — restructuring (maker-checker): a new schedule version;
+- :mod:`.writeoff` — write-off against the allowance (maker-checker, pengawas informed) and
+  recovery as income;
+- :mod:`.netting` — a leaving member's savings pay their loans (the savings exit hook);
+- :mod:`.payroll` — loan instalments from a payroll file, one entry per batch.
 
 Everything a caller needs is re-exported here (``from loans import services``).
 """
@@ -27,6 +32,8 @@ from loans.services.applications import (
     settings_of,
 )
 from loans.services.disbursement import disbursement_figures, loan_disburse
+from loans.services.netting import exit_netting
+from loans.services.payroll import LoanPayrollError, loan_payroll_post, loan_payroll_preview
 from loans.services.products import (
     PORTFOLIO_ROLE,
     REQUIRED,
@@ -47,14 +54,46 @@ from loans.services.repayment import (
     loan_repay,
     loan_settle_early,
 )
+from loans.services.restructure import (
+    RestructureError,
+    arrears_interest,
+    loan_restructure_approve,
+    loan_restructure_refuse,
+    loan_restructure_request,
+    restructure_summary,
+)
 from loans.services.void import (
     LoanVoidError,
     loan_void_approve,
     loan_void_refuse,
     loan_void_request,
 )
+from loans.services.writeoff import (
+    WriteOffError,
+    loan_recover,
+    loan_writeoff_acknowledge,
+    loan_writeoff_approve,
+    loan_writeoff_refuse,
+    loan_writeoff_request,
+)
 
 __all__ = [
+    "LoanPayrollError",
+    "loan_payroll_post",
+    "loan_payroll_preview",
+    "RestructureError",
+    "WriteOffError",
+    "arrears_interest",
+    "exit_netting",
+    "loan_recover",
+    "loan_restructure_approve",
+    "loan_restructure_refuse",
+    "loan_restructure_request",
+    "loan_writeoff_acknowledge",
+    "loan_writeoff_approve",
+    "loan_writeoff_refuse",
+    "loan_writeoff_request",
+    "restructure_summary",
     "PORTFOLIO_ROLE",
     "REQUIRED",
     "TERM_FIELDS",

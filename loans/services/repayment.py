@@ -69,6 +69,7 @@ from loans.services._common import (
     user_or_none,
 )
 from loans.services.products import LoansError
+from loans.streak import on_time_streak
 from savings.models import Account as SavingsAccount
 from savings.models import CashierSession, TxKind
 from savings.services._common import Booking, amount_of, lock_account
@@ -88,7 +89,7 @@ def _round(value: Decimal) -> Decimal:
 
 
 def open_instalments(loan: Loan, *, lock: bool = False) -> list[Instalment]:
-    rows = Instalment.objects.filter(loan=loan, superseded=False).order_by("number")
+    rows = Instalment.objects.filter(loan=loan, superseded=False).order_by("version", "number")
     if lock:
         rows = rows.select_for_update()
     return list(rows)
@@ -482,7 +483,16 @@ def _book(
     if lunas:
         locked.status = LoanStatus.LUNAS
         locked.closed_on = on
-    locked.save(update_fields=["outstanding_principal", "accrued_interest", "status", "closed_on"])
+    locked.on_time_streak = on_time_streak(rows, on, version=locked.schedule_version)
+    locked.save(
+        update_fields=[
+            "outstanding_principal",
+            "accrued_interest",
+            "status",
+            "closed_on",
+            "on_time_streak",
+        ]
+    )
     tx = LoanTransaction.objects.create(
         koperasi_id=koperasi.pk,
         loan=locked,

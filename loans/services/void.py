@@ -84,6 +84,10 @@ def _check_voidable(tx: LoanTransaction) -> None:
         .exclude(pk__in=LoanTransaction.objects.filter(voids__isnull=False).values("voids_id"))
         .exists()
     )
+    # loanend: a movement before a restructuring belongs to the old schedule; not undone here.
+    later = later or (
+        tx.loan.restructures.filter(status="disetujui", decided_at__gte=tx.created_at).exists()
+    )
     if later:
         raise LoanVoidError(
             _(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
@@ -369,6 +369,9 @@ class Booking:
     _terms: dict[int, ProductTerms] = field(default_factory=dict)
     _touched: set[int] = field(default_factory=set)
     _roles: dict[str, LedgerAccount] = field(default_factory=dict)
+    # Called with the posted entry, in the same transaction (another app's hook, e.g. the loans
+    # netted on a member's exit, records its own rows against the entry).
+    after_post: list[Callable[[JournalEntry], None]] = field(default_factory=list)
 
     def terms(self, product: Product) -> ProductTerms:
         """The product's terms on the value date (looked up once per booking)."""
@@ -693,6 +696,8 @@ class Booking:
         else:
             for obligation in self.obligations:
                 obligation.save(update_fields=["paid", "settled_on"])
+        for hook in self.after_post:
+            hook(entry)
         return entry
 
     def _check_drawer(self, session: CashierSession) -> None:
