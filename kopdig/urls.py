@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from kopdig.api import api
 from registry.views import home, login
 
 urlpatterns = [
@@ -15,4 +16,6 @@ urlpatterns = [
     path("", include("ledger.urls")),
     path("", include("savings.urls")),
     path("", include("loans.urls")),
+    path("", include("dashboard.urls")),
+    path("api/v1/", api.urls),
 ]
