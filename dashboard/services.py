@@ -521,6 +521,7 @@ def figures_refresh(*, koperasi: Koperasi, today: dt.date | None = None) -> Kope
     pct = 100 * values["activated"] / members if members else 0
     values["low_adoption"] = bool(
         koperasi.is_digital
+        and members > 0
         and since is not None
         and (today - since).days >= LOW_ADOPTION_AFTER_DAYS
         and pct < LOW_ADOPTION_PCT
