@@ -89,6 +89,7 @@ class District:
     total: int
     active: int
     active_belum_rat: int
+    bubar: int
     digital: int
     in_use: int
     founded_this_year: int
@@ -130,7 +131,10 @@ def parse_per(raw: str | None, today: dt.date | None = None) -> dt.date:
 
 
 def koperasi_at(scope: QuerySet[Koperasi], per: dt.date) -> list[KoperasiAt]:
-    """Every koperasi of ``scope`` that existed on ``per`` and is not bubar, as it was then."""
+    """Every koperasi of ``scope`` registered by ``per``, as it was then.
+
+    A bubar koperasi stays in the register (and in this list, with its status); the headline
+    says how many of the total are bubar."""
     rows = list(
         scope.order_by("name").values_list(
             "pk",
@@ -166,8 +170,6 @@ def koperasi_at(scope: QuerySet[Koperasi], per: dt.date) -> list[KoperasiAt]:
         if born > per:
             continue
         status_then = _at(statuses.get(pk), per, status)
-        if status_then == Koperasi.Status.BUBAR:
-            continue
         history = stages.get(pk) or []
         stage_then, since = _at_with_date(history, per, stage)
         first_digital = next(
@@ -241,6 +243,7 @@ def district(
         total=len(rows),
         active=sum(by_status.get(s, 0) for s in Koperasi.ACTIVE_STATUSES),
         active_belum_rat=by_status.get(Koperasi.Status.AKTIF_BELUM_RAT, 0),
+        bubar=by_status.get(Koperasi.Status.BUBAR, 0),
         digital=sum(by_stage.get(s, 0) for s in Koperasi.DIGITAL_STAGES),
         in_use=by_stage.get(Koperasi.Stage.AKTIF_DIGUNAKAN, 0),
         founded_this_year=sum(

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from core.dates import local_today
@@ -112,13 +113,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 LIST_SETS = {
-    "semua": (_("Koperasi terdaftar"), lambda r, per: True),
-    "aktif": (_("Koperasi aktif (termasuk aktif belum RAT)"), lambda r, per: r.active),
+    "semua": (_l("Koperasi tercatat"), lambda r, per: True),
+    "aktif": (_l("Koperasi aktif (termasuk aktif belum RAT)"), lambda r, per: r.active),
     "belum-rat": (
         _("Koperasi aktif belum RAT"),
         lambda r, per: r.status == Koperasi.Status.AKTIF_BELUM_RAT,
     ),
-    "digital": (_("Koperasi digital (termasuk aktif digunakan)"), lambda r, per: r.digital),
+    "digital": (_l("Koperasi digital (termasuk aktif digunakan)"), lambda r, per: r.digital),
     "baru": (
         _("Koperasi berdiri tahun ini"),
         lambda r, per: r.founded_on is not None and r.founded_on.year == per.year,
