@@ -109,6 +109,12 @@ def funnel(request: HttpRequest, per: dt.date | None = None) -> list[dict[str, A
 def koperasi(request: HttpRequest, per: dt.date | None = None) -> list[dict[str, Any]]:
     rows = selectors.koperasi_at(Koperasi.objects.all(), _per(per))
     return [
-        {"code": r.code, "name": r.name, "kecamatan": r.kecamatan, "status": r.status, "stage": r.stage}
+        {
+            "code": r.code,
+            "name": r.name,
+            "kecamatan": r.kecamatan,
+            "status": r.status,
+            "stage": r.stage,
+        }
         for r in rows
     ]

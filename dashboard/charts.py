@@ -97,13 +97,16 @@ def stacked_rows(
     for i, (label, values) in enumerate(rows):
         y = i * row_h
         x = float(label_w)
-        body.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>')
+        body.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>'
+        )
         for j, v in enumerate(values):
             w = (width - label_w - 40) * v / top
             if v:
                 body.append(
                     f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" '
-                    f'fill="{COLOURS[j % len(COLOURS)]}"><title>{escape(series[j])}: {v}</title></rect>'
+                    f'fill="{COLOURS[j % len(COLOURS)]}">'
+                    f"<title>{escape(series[j])}: {v}</title></rect>"
                 )
             x += w
         body.append(f'<text x="{x + 5:.1f}" y="{y + 16}">{sum(values)}</text>')
@@ -111,7 +114,8 @@ def stacked_rows(
     lx = 0
     for j, name in enumerate(series):
         body.append(
-            f'<rect x="{lx}" y="{legend_y}" width="12" height="12" fill="{COLOURS[j % len(COLOURS)]}"/>'
+            f'<rect x="{lx}" y="{legend_y}" width="12" height="12" '
+            f'fill="{COLOURS[j % len(COLOURS)]}"/>'
             f'<text x="{lx + 16}" y="{legend_y + 11}" font-size="12">{escape(name)}</text>'
         )
         lx += 16 + 7 * len(name) + 14

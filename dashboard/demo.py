@@ -85,7 +85,9 @@ def _moves(demo: Demo, rng: random.Random) -> dict[int, list[tuple[dt.date, str,
     # ones, then the Merah Putih koperasi (not before three months after their founding).
     pipeline = [k for k in old if k.digital_stage in (ST.PENDATAAN, ST.MIGRASI)]
     waiting = [
-        k for k in old if k.digital_stage == ST.BELUM_DIGITAL and k.status in Koperasi.ACTIVE_STATUSES
+        k
+        for k in old
+        if k.digital_stage == ST.BELUM_DIGITAL and k.status in Koperasi.ACTIVE_STATUSES
     ]
     revivable = [k for k in old if k.status == S.TIDAK_AKTIF]
     rng.shuffle(waiting)
@@ -198,7 +200,9 @@ def step_movement(demo: Demo) -> str | None:
                     koperasi=koperasi,
                     book_year=on.year - 1,
                     held_on=on,
-                    report_received_on=min(on + dt.timedelta(days=rng.randrange(3, 40)), demo.today),
+                    report_received_on=min(
+                        on + dt.timedelta(days=rng.randrange(3, 40)), demo.today
+                    ),
                 )
             counts[kind] += 1
     return (
@@ -222,7 +226,9 @@ def step_consultants(demo: Demo) -> str | None:
         .order_by("code")
     )
     for n, koperasi in enumerate(unmentored):
-        services.consultant_assign(actor=demo.dinas, consultant=users[n % len(users)], koperasi=koperasi)
+        services.consultant_assign(
+            actor=demo.dinas, consultant=users[n % len(users)], koperasi=koperasi
+        )
         made += 1
     demo.logins += [
         (u, f"Konsultan pendamping: {n} koperasi digital")
@@ -234,13 +240,13 @@ def step_consultants(demo: Demo) -> str | None:
     if konsultan1 is not None and not Visit.objects.exists():
         rng = demo.rng("visits")
         for grant in konsultan1.role_grants.filter(role=Role.KONSULTAN).select_related("koperasi"):
-            koperasi = grant.koperasi
-            assert koperasi is not None
+            mentored = grant.koperasi
+            assert mentored is not None
             for i in range(3):
                 on = demo.today - dt.timedelta(days=20 + 35 * i + rng.randrange(10))
                 services.visit_log(
                     actor=konsultan1,
-                    koperasi=koperasi,
+                    koperasi=mentored,
                     on=on,
                     kind=rng.choice(list(Visit.Kind.values)),
                     topics=rng.choice(

@@ -90,7 +90,10 @@ class TargetForm(_Form):
 
 
 class AssignForm(_Form):
-    consultant = forms.ModelChoiceField(label=_("Konsultan"), queryset=None)  # type: ignore[arg-type]
+    consultant: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Konsultan"),
+        queryset=None,  # type: ignore[arg-type]
+    )
     koperasi = forms.ModelChoiceField(
         label=_("Koperasi"), queryset=Koperasi.objects.exclude(status=Koperasi.Status.BUBAR)
     )
@@ -108,7 +111,9 @@ class VisitForm(_Form):
     kind = forms.ChoiceField(label=_("Jenis"), choices=Visit.Kind.choices)
     topics = forms.CharField(label=_("Topik"), max_length=250)
     attendees = forms.CharField(label=_("Yang hadir"), max_length=250, required=False)
-    findings = forms.CharField(label=_("Temuan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    findings = forms.CharField(
+        label=_("Temuan"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     follow_up = forms.CharField(label=_("Tindak lanjut"), max_length=250, required=False)
     follow_up_due = _date(_("Batas waktu tindak lanjut"), required=False)
     photo = forms.FileField(label=_("Foto (boleh kosong, paling besar 2 MB)"), required=False)

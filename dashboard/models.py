@@ -168,9 +168,7 @@ class Visit(models.Model):
         verbose_name_plural = _("kunjungan dan kontak")
         indexes = [models.Index(fields=["koperasi", "on"], name="visit_koperasi_on")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=VisitKind.values), name="visit_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=VisitKind.values), name="visit_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -213,6 +211,9 @@ class MemberAppAccount(models.Model):
         verbose_name_plural = _("akun aplikasi anggota")
         indexes = [models.Index(fields=["koperasi", "activated_on"], name="appaccount_activated")]
 
+    def __str__(self) -> str:
+        return f"{self.member_id} ({self.activated_on})"
+
 
 class MemberAppActivity(models.Model):
     """A member's actions in the app on one day (one row per member and day, counted)."""
@@ -231,6 +232,9 @@ class MemberAppActivity(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["koperasi", "on"], name="appactivity_day")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.on}: {self.actions}"
 
 
 class FiguresSource(models.TextChoices):
@@ -272,6 +276,9 @@ class KoperasiFigures(models.Model):
         verbose_name = _("angka koperasi")
         verbose_name_plural = _("angka koperasi")
 
+    def __str__(self) -> str:
+        return f"{self.koperasi_id} ({self.as_of})"
+
     @property
     def activated_pct(self) -> int:
         return round(100 * self.activated / self.members) if self.members else 0
@@ -297,6 +304,9 @@ class AdoptionMonth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["koperasi", "month"], name="adoption_month_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.koperasi_id} {self.month:%Y-%m}"
 
 
 class ReportedFigures(models.Model):
@@ -328,3 +338,6 @@ class ReportedFigures(models.Model):
                 fields=["koperasi", "book_year"], name="reported_once_per_year"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.koperasi_id} {self.book_year}"

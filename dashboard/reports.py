@@ -82,7 +82,13 @@ def annual_rows(year: int) -> list[AnnualRow]:
         f = figures.get(k.pk)
         if r is not None:
             values: tuple[Any, ...] = (
-                r.members, r.managers, r.staff, r.modal_sendiri, r.modal_luar, r.volume, r.shu
+                r.members,
+                r.managers,
+                r.staff,
+                r.modal_sendiri,
+                r.modal_luar,
+                r.volume,
+                r.shu,
             )
             source = _("dilaporkan")
         elif f is not None and f.source == KoperasiFigures.Source.BUKU:
@@ -99,19 +105,18 @@ def annual_rows(year: int) -> list[AnnualRow]:
         else:
             values = (None,) * 7
             source = _("belum ada")
-        out.append(
-            AnnualRow(
-                k.nik_koperasi,
-                k.name,
-                str(k.get_kind_display()),
-                k.kecamatan.name,
-                k.desa.name if k.desa else "",
-                str(k.get_status_display()),
-                *values,
-                rat_held_on=rats.get(k.pk),
-                source=source,
-            )
+        cells = (
+            k.nik_koperasi,
+            k.name,
+            str(k.get_kind_display()),
+            k.kecamatan.name,
+            k.desa.name if k.desa else "",
+            str(k.get_status_display()),
+            *values,
+            rats.get(k.pk),
+            source,
         )
+        out.append(AnnualRow(*cells))
     return out
 
 
@@ -153,9 +158,7 @@ def as_csv(rows: list[AnnualRow], year: int) -> HttpResponse:
     writer.writerow(HEADERS)
     for row in rows:
         writer.writerow([_plain(c) for c in _cells(row)])
-    response = HttpResponse(
-        "\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="data-koperasi-{year}.csv"'
     return response
 
@@ -205,17 +208,17 @@ def district_pdf(request: HttpRequest, per: dt.date) -> HttpResponse:
         {
             "d": d,
             "per": per,
-            "funnel_svg": mark_safe(  # noqa: S308
+            "funnel_svg": mark_safe(
                 charts.hbars([(label, n) for _s, label, n in d.funnel], title=_("Corong"))
             ),
-            "target_svg": mark_safe(  # noqa: S308
+            "target_svg": mark_safe(
                 charts.target_bars(
                     [(y.year, y.target, y.reached) for y in d.years[-8:]],
                     title=_("Target dan capaian"),
                     legend=(_("target"), _("tercapai")),
                 )
             ),
-            "kecamatan_svg": mark_safe(  # noqa: S308
+            "kecamatan_svg": mark_safe(
                 charts.stacked_rows(
                     [(name, [c.get(s.value, 0) for s in stages]) for _c, name, c in d.by_kecamatan],
                     title=_("Tahap digital per kecamatan"),

@@ -12,7 +12,6 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import QuerySet, Sum
 
@@ -246,9 +245,7 @@ def district(
         bubar=by_status.get(Koperasi.Status.BUBAR, 0),
         digital=sum(by_stage.get(s, 0) for s in Koperasi.DIGITAL_STAGES),
         in_use=by_stage.get(Koperasi.Stage.AKTIF_DIGUNAKAN, 0),
-        founded_this_year=sum(
-            1 for r in rows if r.founded_on and r.founded_on.year == per.year
-        ),
+        founded_this_year=sum(1 for r in rows if r.founded_on and r.founded_on.year == per.year),
         funnel=funnel,
         years=years,
         by_kecamatan=[
@@ -269,9 +266,9 @@ def _members(result: District, ids: list[int], per: dt.date) -> None:
         )
         result.members_note = ""
     else:
-        sums = AdoptionMonth.objects.filter(koperasi_id__in=ids, month=per.replace(day=1)).aggregate(
-            m=Sum("members"), a=Sum("activated")
-        )
+        sums = AdoptionMonth.objects.filter(
+            koperasi_id__in=ids, month=per.replace(day=1)
+        ).aggregate(m=Sum("members"), a=Sum("activated"))
         result.members_note = "month"
     result.members = int(sums["m"] or 0)
     result.activated = int(sums["a"] or 0)
@@ -340,9 +337,7 @@ def health(figures: KoperasiFigures | None) -> Health:
     npl = (figures.npl * 100).quantize(Decimal("0.1")) if figures.npl is not None else None
     ldr = None
     if figures.productive_assets:
-        ldr = (100 * figures.loans_outstanding / figures.productive_assets).quantize(
-            Decimal("0.1")
-        )
+        ldr = (100 * figures.loans_outstanding / figures.productive_assets).quantize(Decimal("0.1"))
     return Health(npl, npl_band(npl), ldr, ldr_band(ldr))
 
 
@@ -389,7 +384,9 @@ def visits_of(koperasi: Koperasi) -> QuerySet[Visit]:
 def follow_ups_due(koperasi_ids: set[int], until: dt.date) -> QuerySet[FollowUp]:
     """Open follow-ups of these koperasi due on or before ``until``, soonest first."""
     return (
-        FollowUp.objects.filter(koperasi_id__in=koperasi_ids, done_on__isnull=True, due_on__lte=until)
+        FollowUp.objects.filter(
+            koperasi_id__in=koperasi_ids, done_on__isnull=True, due_on__lte=until
+        )
         .select_related("koperasi", "visit")
         .order_by("due_on", "id")
     )

@@ -526,9 +526,7 @@ def figures_refresh(*, koperasi: Koperasi, today: dt.date | None = None) -> Kope
         and (today - since).days >= LOW_ADOPTION_AFTER_DAYS
         and pct < LOW_ADOPTION_PCT
     )
-    figures, _created = KoperasiFigures.objects.update_or_create(
-        koperasi=koperasi, defaults=values
-    )
+    figures, _created = KoperasiFigures.objects.update_or_create(koperasi=koperasi, defaults=values)
     return figures
 
 

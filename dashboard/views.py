@@ -51,8 +51,8 @@ def _form_errors(request: HttpRequest, form: Any) -> None:
 
 def _koperasi(request: HttpRequest, kode: str) -> Koperasi:
     """A koperasi the user may see here: the Dinas all, a konsultan those assigned."""
-    found = access.registry_scope(request.user).filter(code=kode).select_related(
-        "kecamatan", "desa"
+    found = (
+        access.registry_scope(request.user).filter(code=kode).select_related("kecamatan", "desa")
     )
     koperasi = found.first()
     if koperasi is None:
@@ -88,19 +88,19 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_today": today,
             "stuck_days": stuck_days,
             "ranking": ranking,
-            "funnel_svg": mark_safe(  # noqa: S308 — built by charts, labels escaped there
+            "funnel_svg": mark_safe(
                 charts.hbars(
                     [(label, n) for _s, label, n in d.funnel], title=_("Corong digitalisasi")
                 )
             ),
-            "target_svg": mark_safe(  # noqa: S308
+            "target_svg": mark_safe(
                 charts.target_bars(
                     [(y.year, y.target, y.reached) for y in d.years[-8:]],
                     title=_("Target dan capaian koperasi digital baru per tahun"),
                     legend=(_("target"), _("tercapai")),
                 )
             ),
-            "kecamatan_svg": mark_safe(  # noqa: S308
+            "kecamatan_svg": mark_safe(
                 charts.stacked_rows(
                     [(name, [c.get(s.value, 0) for s in stages]) for _c, name, c in d.by_kecamatan],
                     title=_("Tahap digital per kecamatan"),
@@ -135,7 +135,7 @@ def district_list(request: HttpRequest) -> HttpResponse:
     stage = request.GET.get("tahap", "")
     key = request.GET.get("himpunan", "semua")
     if stage in Koperasi.Stage.values:
-        title = _("Tahap: %(s)s") % {"s": Koperasi.Stage(stage).label}
+        title: Any = _("Tahap: %(s)s") % {"s": Koperasi.Stage(stage).label}
         rows = [r for r in rows if r.stage == stage]
     else:
         title, keep = LIST_SETS.get(key, LIST_SETS["semua"])
@@ -184,7 +184,9 @@ def targets(request: HttpRequest) -> HttpResponse:
 # --- registry management ------------------------------------------------------------------
 
 
-def _koperasi_form_save(request: HttpRequest, form: KoperasiForm, koperasi: Koperasi | None) -> Koperasi | None:
+def _koperasi_form_save(
+    request: HttpRequest, form: KoperasiForm, koperasi: Koperasi | None
+) -> Koperasi | None:
     data = dict(form.cleaned_data)
     status_on = data.pop("status_on")
     try:
@@ -238,7 +240,7 @@ def koperasi_edit(request: HttpRequest, kode: str) -> HttpResponse:
     )
 
 
-DETAIL_FORMS = {
+DETAIL_FORMS: dict[str, tuple[Any, Any]] = {
     "pengurus": (OfficerForm, services.officer_add),
     "kontak": (ContactForm, services.contact_add),
     "rat": (RatForm, services.rat_record),
@@ -321,7 +323,7 @@ def koperasi_page(request: HttpRequest, kode: str) -> HttpResponse:
             "f": figures,
             "health": selectors.health(figures),
             "trend": trend,
-            "trend_svg": mark_safe(trend_svg),  # noqa: S308
+            "trend_svg": mark_safe(trend_svg),
             "visits": selectors.visits_of(koperasi)[:20],
             "mentors": _mentors(koperasi),
             "can_log": koperasi.pk in access.consultant_koperasi_ids(request.user),
@@ -340,11 +342,9 @@ def _mentors(koperasi: Koperasi) -> list[str]:
 @dinas_admin_only
 def assignments(request: HttpRequest) -> HttpResponse:
     User = get_user_model()
-    consultants = User.objects.filter(
-        role_grants__role=Role.KONSULTAN
-    ).distinct().order_by("first_name", "username") | User.objects.filter(
-        is_active=True, role_grants__isnull=True
-    )
+    consultants = User.objects.filter(role_grants__role=Role.KONSULTAN).distinct().order_by(
+        "first_name", "username"
+    ) | User.objects.filter(is_active=True, role_grants__isnull=True)
     consultants = User.objects.filter(pk__in=consultants.values("pk")).order_by(
         "first_name", "username"
     )
@@ -489,7 +489,7 @@ def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
 def visit_photo(request: HttpRequest, visit_id: int) -> HttpResponse:
     scope = access.registry_scope(request.user)
     visit = get_object_or_404(Visit, pk=visit_id, koperasi__in=scope, photo__isnull=False)
-    response = HttpResponse(bytes(visit.photo), content_type=visit.photo_type)
+    response = HttpResponse(bytes(visit.photo or b""), content_type=visit.photo_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

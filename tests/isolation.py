@@ -53,7 +53,7 @@ def _visit_of(koperasi: Koperasi) -> int:
     found = Visit.objects.filter(koperasi=koperasi).order_by("pk").first()
     if found is not None:
         return int(found.pk)
-    mentor = UserFactory(username=f"mentor-{uuid.uuid4().hex[:8]}")
+    mentor: Any = UserFactory(username=f"mentor-{uuid.uuid4().hex[:8]}")
     visit = Visit.objects.create(
         koperasi=koperasi,
         consultant=mentor,
