@@ -87,7 +87,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "per": per,
             "is_today": today,
             "stuck_days": stuck_days,
-            "ranking": ranking,
+            "ranking": ranking[:15],
+            "ranking_total": len(ranking),
+            "stuck": d.stuck[:15],
             "funnel_svg": mark_safe(
                 charts.hbars(
                     [(label, n) for _s, label, n in d.funnel], title=_("Corong digitalisasi")
