@@ -132,7 +132,7 @@ def _build() -> tuple[Any, Any]:
                     value_date=first + dt.timedelta(days=j % 680),
                 )
             )
-        entries.sort(key=lambda e: e.value_date)
+        entries.sort(key=lambda e: e.value_date or first)
         for start in range(0, len(entries), 20_000):
             ledger_services.post_many(
                 koperasi=k, entries=entries[start : start + 20_000], actor=None
