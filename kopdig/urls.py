@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from kopdig.api import api
 from registry.user_views import login, login_totp, password_reset
 from registry.views import home
 
@@ -19,4 +20,6 @@ urlpatterns = [
     path("", include("savings.urls")),
     path("", include("loans.urls")),
     path("", include("closing.urls")),
+    path("", include("dashboard.urls")),
+    path("api/v1/", api.urls),
 ]

@@ -142,4 +142,6 @@ def context(request: HttpRequest) -> dict[str, Any]:
         "nav_registry": can_read_registry(user),
         "nav_koperasi_count": len(staff_koperasi(user)),
         "nav_dinas_admin": is_dinas_admin(user),
+        "nav_dinas": is_dinas(user),
+        "nav_konsultan": bool(consultant_koperasi_ids(user)),
     }

@@ -8,9 +8,10 @@ context that writes through the app's services and is idempotent: it returns a l
 it made, or ``None`` when its data was already there. Each step draws from its own seeded random
 generator (:meth:`Demo.rng`), so adding a step never changes what the others make.
 
-The district's figures (:data:`FIGURES`) are the Dinas's own: 145 koperasi, 87 active (60%),
-32 digital, two founded in 2022, a target of 30 new digital koperasi a year. Dates are laid out
-relative to today, so the demo always has koperasi that went digital this year.
+The district's figures (:data:`FIGURES`) are the Dinas's own as of :data:`SEED_DAY`
+(22 March 2022): 145 koperasi, 87 active (60%), 32 digital, two founded in 2022, a target of 30
+new digital koperasi a year. The registry's steps build the district as it stood that day; the
+dashboard's demo step then moves it along the funnel, year by year, to today.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from registry.models import Koperasi, Region, Role
 
 DEMO_PASSWORD = "kopdig-demo"
 MARKER_CODE = "ksp-bajo"  # present exactly when the demo district has been loaded
+
+SEED_DAY = dt.date(2022, 3, 22)  # the day the Dinas's figures describe
 
 FIGURES = {
     "total": 145,
@@ -360,7 +363,9 @@ def plan_district(today: dt.date, rng: random.Random) -> list[Plan]:
     staffed, others = plans[: len(STAFFED)], plans[len(STAFFED) :]
     rng.shuffle(others)
     for plan in others[:2]:
-        plan.founded_on = _day_between(rng, dt.date(2022, 2, 1), dt.date(2022, 11, 30))
+        plan.founded_on = _day_between(
+            rng, dt.date(2022, 2, 1), max(dt.date(2022, 2, 1), min(dt.date(2022, 11, 30), today))
+        )
     newest, rest = others[:2], others[2:]
 
     # Status: the digital and newest koperasi are among the active ones.
@@ -468,10 +473,10 @@ def step_people(demo: Demo) -> str | None:
 
 
 def step_targets(demo: Demo) -> str | None:
-    """The Dinas's target: 30 new digital koperasi a year, last year to next."""
+    """The Dinas's target: 30 new digital koperasi a year, from the seed's year to next year."""
     from registry.models import AnnualTarget
 
-    years = [demo.today.year - 1, demo.today.year, demo.today.year + 1]
+    years = list(range(SEED_DAY.year, max(SEED_DAY.year, demo.today.year) + 2))
     missing = [y for y in years if not AnnualTarget.objects.filter(year=y).exists()]
     for year in missing:
         services.target_set(actor=demo.dinas, year=year, new_digital=FIGURES["target"])
@@ -483,12 +488,14 @@ def step_targets(demo: Demo) -> str | None:
 
 
 def step_koperasi(demo: Demo) -> str | None:
-    """145 koperasi over the 12 kecamatan, each with its status, RAT and digital history."""
+    """145 koperasi over the 12 kecamatan, each with its status, RAT and digital history, as
+    they stood on :data:`SEED_DAY`."""
     if is_loaded():
         return None
     rng = demo.rng("koperasi")
     actor = demo.dinas
-    plans = plan_district(demo.today, rng)
+    seed = min(SEED_DAY, demo.today)
+    plans = plan_district(seed, rng)
     for n, plan in enumerate(plans, start=1):
         certified = plan.status not in (S.BUBAR,) and rng.random() < 0.85
         koperasi = services.koperasi_create(
@@ -508,8 +515,9 @@ def step_koperasi(demo: Demo) -> str | None:
                 else f"{plan.desa.get_level_display()} {plan.desa.name}"
             ),
             status=plan.status,
-            last_rat_on=_last_rat(rng, plan, demo.today),
+            last_rat_on=_last_rat(rng, plan, seed),
             stage_since=plan.founded_on,
+            status_since=plan.founded_on,
         )
         for stage, on in _stage_path(plan, rng):
             services.digital_stage_set(actor=actor, koperasi=koperasi, stage=stage, on=on)

@@ -166,6 +166,31 @@ class DigitalStageChange(models.Model):
         return f"{self.changed_on}: {self.from_stage or '—'} → {self.to_stage}"
 
 
+class StatusChange(models.Model):
+    """A koperasi's status from a date on; with the stage history it answers "as of any day"."""
+
+    koperasi = models.ForeignKey(Koperasi, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(_("status"), max_length=20, choices=KoperasiStatus.choices)
+    changed_on = models.DateField(_("tanggal"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["koperasi", "changed_on", "id"]
+        verbose_name = _("perubahan status")
+        verbose_name_plural = _("riwayat status")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=KoperasiStatus.values), name="statuschange_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.changed_on}: {self.status}"
+
+
 class AnnualTarget(models.Model):
     """The Dinas's yearly target for new digital koperasi."""
 

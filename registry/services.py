@@ -19,6 +19,7 @@ from registry.models import (
     Region,
     Role,
     RoleGrant,
+    StatusChange,
 )
 
 EDITABLE_FIELDS = (
@@ -68,6 +69,7 @@ def koperasi_create(
     desa: Region | None = None,
     stage: str = Koperasi.Stage.BELUM_DIGITAL,
     stage_since: dt.date | None = None,
+    status_since: dt.date | None = None,
     **fields: Any,
 ) -> Koperasi:
     """Register a koperasi; its digital journey starts at ``stage`` on ``stage_since``."""
@@ -96,6 +98,12 @@ def koperasi_create(
         actor=_user(actor),
         note=_("Terdaftar"),
     )
+    StatusChange.objects.create(
+        koperasi=koperasi,
+        status=koperasi.status,
+        changed_on=status_since or stage_since or koperasi.founded_on or local_today(),
+        actor=_user(actor),
+    )
     audit.record(
         actor=actor, action="koperasi.create", obj=koperasi, after=audit.snapshot(koperasi)
     )
@@ -103,8 +111,13 @@ def koperasi_create(
 
 
 @transaction.atomic
-def koperasi_update(*, actor: Any, koperasi: Koperasi, **changes: Any) -> Koperasi:
-    """Change a koperasi's registry data; the audit keeps only the fields that changed."""
+def koperasi_update(
+    *, actor: Any, koperasi: Koperasi, status_on: dt.date | None = None, **changes: Any
+) -> Koperasi:
+    """Change a koperasi's registry data; the audit keeps only the fields that changed.
+
+    A change of status is also kept, dated ``status_on`` (default today), in its history.
+    """
     _check_fields(changes)
     locked = Koperasi.objects.select_for_update().get(pk=koperasi.pk)
     before = audit.snapshot(locked)
@@ -114,6 +127,19 @@ def koperasi_update(*, actor: Any, koperasi: Koperasi, **changes: Any) -> Kopera
     locked.full_clean()
     locked.save()
     old, new = audit.changed(before, audit.snapshot(locked))
+    if "status" in new:
+        on = status_on or local_today(locked.timezone)
+        last = locked.status_changes.order_by("-changed_on", "-id").first()
+        if last is not None and on < last.changed_on:
+            raise RegistryError(
+                _("Tanggal perubahan status tidak boleh sebelum perubahan terakhir (%(d)s).")
+                % {"d": last.changed_on.strftime("%d/%m/%Y")}
+            )
+        if on > local_today(locked.timezone):
+            raise RegistryError(_("Tanggal perubahan status tidak boleh di masa depan."))
+        StatusChange.objects.create(
+            koperasi=locked, status=locked.status, changed_on=on, actor=_user(actor)
+        )
     if new:
         audit.record(actor=actor, action="koperasi.update", obj=locked, before=old, after=new)
     return locked

@@ -47,6 +47,8 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "loan_restructure_id": lambda k: _loan_restructure_of(k),
     "loan_writeoff_id": lambda k: _loan_writeoff_of(k),
     "loan_payroll_id": lambda k: _loan_payroll_of(k),
+    "visit_id": lambda k: _visit_of(k),
+    "follow_up_id": lambda k: _follow_up_of(k),
 }
 
 
@@ -168,6 +170,39 @@ def _staff_user_of(koperasi: Koperasi) -> int:
     user: Any = UserFactory(username=f"kasir.akun.{koperasi.code}")
     RoleGrant.objects.get_or_create(user=user, role=Role.KASIR, koperasi=koperasi)
     return int(user.pk)
+
+
+def _visit_of(koperasi: Koperasi) -> int:
+    """A visit with a photo (so that its photo answers 200 at home), and a follow-up."""
+    import datetime as dt
+
+    from dashboard.models import FollowUp, Visit
+    from tests.factories import UserFactory
+
+    found = Visit.objects.filter(koperasi=koperasi).order_by("pk").first()
+    if found is not None:
+        return int(found.pk)
+    mentor: Any = UserFactory(username=f"mentor-{uuid.uuid4().hex[:8]}")
+    visit = Visit.objects.create(
+        koperasi=koperasi,
+        consultant=mentor,
+        on=dt.date(2025, 1, 15),
+        kind=Visit.Kind.KUNJUNGAN,
+        topics="uji",
+        photo=b"\x89PNG\r\n\x1a\n",
+        photo_type="image/png",
+    )
+    FollowUp.objects.create(
+        koperasi=koperasi, visit=visit, description="uji", due_on=dt.date(2025, 2, 1)
+    )
+    return int(visit.pk)
+
+
+def _follow_up_of(koperasi: Koperasi) -> int:
+    from dashboard.models import FollowUp, Visit
+
+    visit = Visit.objects.get(pk=_visit_of(koperasi))
+    return int(FollowUp.objects.filter(visit=visit).first().pk)  # type: ignore[union-attr]
 
 
 def _loan_product_of(koperasi: Koperasi) -> int:
