@@ -158,6 +158,8 @@ AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The refusal of a stale form, in Indonesian inside the layout (kopdig/errors.py).
+CSRF_FAILURE_VIEW = "kopdig.errors.csrf_failure"
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "id"

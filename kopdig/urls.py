@@ -16,3 +16,8 @@ urlpatterns = [
     path("", include("savings.urls")),
     path("", include("loans.urls")),
 ]
+
+handler400 = "kopdig.errors.bad_request"
+handler403 = "kopdig.errors.permission_denied"
+handler404 = "kopdig.errors.page_not_found"
+handler500 = "kopdig.errors.server_error"
