@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ledger",
     "savings",
     "loans",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

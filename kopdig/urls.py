@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", home, name="home"),
+    path("", include("dashboard.urls")),
     path("", include("registry.urls")),
     path("", include("members.urls")),
     path("", include("ledger.urls")),

@@ -10,6 +10,5 @@ urlpatterns = [
     path("dinas/koperasi/<slug:kode>/", views.profile, name="profile"),
     path("dinas/koperasi/<slug:kode>/tahap/", views.stage_change, name="stage_change"),
     path("dinas/audit/", views.district_audit, name="district_audit"),
-    path("k/<slug:kode>/", views.staff_home, name="staff_home"),
     path("k/<slug:kode>/audit/", views.koperasi_audit, name="audit"),
 ]
