@@ -17,7 +17,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 PLAIN_500 = Path(__file__).resolve().parent / "templates" / "500.html"
-FALLBACK_500 = "<!doctype html><title>Kesalahan</title><p>Maaf, terjadi kesalahan di server. <a href='/'>Kembali ke beranda</a></p>"
+FALLBACK_500 = (
+    "<!doctype html><title>Kesalahan</title><p>Maaf, terjadi kesalahan di server. "
+    "<a href='/'>Kembali ke beranda</a></p>"
+)
 
 
 def _back(request: HttpRequest) -> str:

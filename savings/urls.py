@@ -2,8 +2,7 @@ from django.urls import path
 
 from savings import approval_views as approvals
 from savings import counter_views as kasir
-from savings import enrol_views
-from savings import views
+from savings import enrol_views, views
 from savings import void_views as voids
 
 app_name = "savings"

@@ -10,9 +10,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.models import AuditEvent
+from ledger import services as ledger
 from members.models import Member, MemberNumberFormat
 from registry.models import Koperasi, Region
-from ledger import services as ledger
 from tests.factories import MemberFactory, savings_products
 
 RINA_NIK = "5315054506900001"

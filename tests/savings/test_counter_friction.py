@@ -71,7 +71,7 @@ def test_every_error_of_a_money_form_at_once(counter: Any, member: Member) -> No
 
 @pytest.mark.parametrize(("asked", "paper"), [("58", "p58"), ("80", "p80"), ("x", "p80")])
 def test_receipt_for_thermal_paper(counter: Any, member: Member, asked: str, paper: str) -> None:
-    tx = account(member, Kind.SUKARELA).transactions.first()
+    tx = account(member, Kind.SUKARELA).transactions.get()
     page = counter.get(url("receipt", member.koperasi, transaction_id=tx.pk), {"kertas": asked})
     text = page.content.decode()
     assert f'class="receipt {paper}"' in text
@@ -81,7 +81,7 @@ def test_receipt_for_thermal_paper(counter: Any, member: Member, asked: str, pap
 
 
 def test_receipt_pdf_on_58_mm(counter: Any, member: Member) -> None:
-    tx = account(member, Kind.SUKARELA).transactions.first()
+    tx = account(member, Kind.SUKARELA).transactions.get()
     pdf = counter.get(
         url("receipt_pdf", member.koperasi, transaction_id=tx.pk), {"kertas": "58"}
     ).content
