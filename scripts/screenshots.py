@@ -81,6 +81,8 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("counter-search", args.kasir, f"{ks}cari/?q=maria"),
         ("counter-member", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$"),
         ("counter-join", args.kasir, f"{ks}anggota-baru/"),
+        ("beranda", args.pengurus, f"/k/{k}/"),
+        ("receipt", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$ >> {ks}struk/\d+/$"),
     ]
 
 
