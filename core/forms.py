@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import money as m
+from core.dates import tanggal
 from core import validators
 
 
@@ -92,7 +93,7 @@ class BoundedDateField(forms.DateField):
         if day is not None and not FIRST_DAY <= day <= LAST_DAY:
             raise forms.ValidationError(
                 _("Tanggal harus antara %(a)s dan %(b)s.")
-                % {"a": FIRST_DAY.strftime("%d/%m/%Y"), "b": LAST_DAY.strftime("%d/%m/%Y")},
+                % {"a": tanggal(FIRST_DAY), "b": tanggal(LAST_DAY)},
                 code="date_out_of_range",
             )
         return day
