@@ -10,8 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import money as m
-from core.dates import tanggal
 from core import validators
+from core.dates import tanggal
 
 
 class RupiahField(forms.CharField):
