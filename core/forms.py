@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import money as m
 from core import validators
+from core.dates import tanggal
 
 
 class RupiahField(forms.CharField):
@@ -75,3 +77,23 @@ class PhoneField(forms.CharField):
         if value in self.empty_values:
             return ""
         return validators.normalize_phone(value)
+
+
+# Dates a person may type into any Kopdig form: a wider range is a typing slip (9999-12-31),
+# and at the edges of the calendar date arithmetic (a month later, a year earlier) overflows.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+
+
+class BoundedDateField(forms.DateField):
+    """A date between :data:`FIRST_DAY` and :data:`LAST_DAY`, else a message (never a 500)."""
+
+    def to_python(self, value: Any) -> dt.date | None:
+        day = super().to_python(value)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Tanggal harus antara %(a)s dan %(b)s.")
+                % {"a": tanggal(FIRST_DAY), "b": tanggal(LAST_DAY)},
+                code="date_out_of_range",
+            )
+        return day

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import beranda_views, views
 
 app_name = "dashboard"
 
 urlpatterns = [
+    path("k/<slug:kode>/", beranda_views.beranda, name="beranda"),
     path("dinas/", views.home, name="home"),
     path("dinas/daftar/", views.district_list, name="district_list"),
     path("dinas/target/", views.targets, name="targets"),

@@ -189,6 +189,8 @@ AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The refusal of a stale form, in Indonesian inside the layout (kopdig/errors.py).
+CSRF_FAILURE_VIEW = "kopdig.errors.csrf_failure"
 
 # --- Headers --------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -14,12 +14,17 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", home, name="home"),
+    path("", include("dashboard.urls")),
     path("", include("registry.urls")),
     path("", include("members.urls")),
     path("", include("ledger.urls")),
     path("", include("savings.urls")),
     path("", include("loans.urls")),
     path("", include("closing.urls")),
-    path("", include("dashboard.urls")),
     path("api/v1/", api.urls),
 ]
+
+handler400 = "kopdig.errors.bad_request"
+handler403 = "kopdig.errors.permission_denied"
+handler404 = "kopdig.errors.page_not_found"
+handler500 = "kopdig.errors.server_error"

@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.forms import RupiahField
+from core.forms import BoundedDateField, RupiahField
 from core.money import ZERO, format_rupiah
 from ledger import reports, subledgers
 from ledger.models import Account, AccountClass, AccountRole, NormalSide
@@ -23,7 +23,7 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
 
 
 def _date_field(label: Any, *, required: bool = False) -> forms.DateField:
-    return forms.DateField(
+    return BoundedDateField(
         label=label, required=required, widget=DATE_INPUT, input_formats=DATE_FORMATS
     )
 

@@ -38,7 +38,9 @@ from registry.models import Koperasi
 
 MANUAL_KIND = "manual"
 
-# What the kinds that processes write mean to a person; an unknown kind shows as it is.
+# What the kinds of entry that processes write mean to a person. Every kind any app posts is
+# here (tests/ledger/test_kind_labels.py finds them in the code); one not listed shows as
+# "Transaksi lain", never as its code.
 KIND_LABELS: dict[str, Any] = {
     MANUAL_KIND: gettext_lazy("Jurnal umum (manual)"),
     "reversal": gettext_lazy("Pembalikan"),
@@ -47,7 +49,15 @@ KIND_LABELS: dict[str, Any] = {
     "savings.transfer": gettext_lazy("Pemindahbukuan simpanan"),
     "savings.cash_difference": gettext_lazy("Selisih kas"),
     "savings.join": gettext_lazy("Simpanan anggota baru"),
+    "savings.member_join": gettext_lazy("Anggota baru: simpanan pokok"),
+    "savings.member_exit": gettext_lazy("Anggota keluar: pengembalian simpanan"),
     "savings.interest": gettext_lazy("Bunga simpanan"),
+    "savings.interest_tax": gettext_lazy("PPh final bunga simpanan"),
+    "savings.tax_deposit": gettext_lazy("Setoran PPh ke kas negara"),
+    "savings.wajib_billing": gettext_lazy("Tagihan simpanan wajib"),
+    "savings.payroll": gettext_lazy("Potong gaji"),
+    "savings.opening_balance": gettext_lazy("Saldo awal simpanan"),
+    "savings.counter_day": gettext_lazy("Transaksi kasir harian"),
     "savings.berjangka_open": gettext_lazy("Pembukaan simpanan berjangka"),
     "savings.berjangka_break": gettext_lazy("Pencairan awal simpanan berjangka"),
     "savings.berjangka_mature": gettext_lazy("Jatuh tempo simpanan berjangka"),
@@ -61,7 +71,10 @@ _ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": 
 
 
 def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
+    label = KIND_LABELS.get(kind)
+    if label is None:
+        return _("Transaksi lain")
+    return str(label)
 
 
 def zone_name(tz_name: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import RupiahField
+from core.forms import BoundedDateField, RupiahField
 from loans.models import (
     Allocation,
     Charge,
@@ -32,7 +32,7 @@ def _percent(label: Any, help_text: Any = "", required: bool = False) -> forms.C
 
 
 class TermsForm(forms.Form):
-    effective_from = forms.DateField(label=_("Berlaku mulai"), widget=DATE)
+    effective_from = BoundedDateField(label=_("Berlaku mulai"), widget=DATE)
     method = forms.ChoiceField(label=_("Metode bunga"), choices=LoanMethod.choices)
     rate_percent = _percent(_("Bunga (persen)"), _("Contoh: 1,5"), required=True)
     rate_per = forms.ChoiceField(label=_("Bunga dihitung"), choices=RatePer.choices)

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BoundedDateField
 from members.models import Member
 from registry.models import Koperasi, Region
 
@@ -52,7 +53,7 @@ class MemberForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("16 digit, sesuai KTP."),
     )
-    birth_date = forms.DateField(label=_("Tanggal lahir"), widget=DATE)
+    birth_date = BoundedDateField(label=_("Tanggal lahir"), widget=DATE)
     gender = forms.ChoiceField(
         label=_("Jenis kelamin"), choices=Member.Gender.choices, widget=forms.RadioSelect
     )
@@ -73,7 +74,7 @@ class MemberForm(forms.Form):
         max_length=50,
         help_text=_("Misalnya suami, istri, anak."),
     )
-    join_date = forms.DateField(label=_("Tanggal masuk"), widget=DATE)
+    join_date = BoundedDateField(label=_("Tanggal masuk"), widget=DATE)
 
     def __init__(self, *args: Any, koperasi: Koperasi, editing: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
+import unicodedata
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -15,6 +17,12 @@ from savings.models import Account
 
 # Typing fewer digits than this into the search box does not search the NIK's tail.
 NIK_TAIL_MIN = 4
+# Member numbers are zero-padded to at most this many digits ("126" finds 00126).
+NUMBER_WIDTH_MAX = 10
+# How alike a typed word and a name's word must be to count as a misspelling (difflib ratio).
+FUZZY_CUTOFF = 0.75
+# Fewer direct matches than this and the search also looks for near spellings.
+FUZZY_WHEN_FEWER = 5
 
 
 def member_get(*, koperasi: Koperasi, member_id: int | str) -> Member:
@@ -70,6 +78,9 @@ def _search_condition(q: str) -> Q:
     if text.upper() != text:
         cond |= Q(number__startswith=text.upper())
     digits = re.sub(r"[\s.\-()+]", "", text)
+    if text.isdigit() and len(text) < NUMBER_WIDTH_MAX:
+        # The number typed without its leading zeros: exact lookups on the indexed column.
+        cond |= Q(number__in=[text.zfill(w) for w in range(len(text) + 1, NUMBER_WIDTH_MAX + 1)])
     if digits.isdigit():
         if len(digits) == 16:
             cond |= Q(nik=digits)
@@ -81,11 +92,42 @@ def _search_condition(q: str) -> Q:
     return cond
 
 
-def member_search(*, koperasi: Koperasi, q: str, limit: int = 20) -> list[Member]:
-    """The kasir's quick find: best matches first (exact number/NIK, then prefixes, then rest).
+def fold(text: str) -> str:
+    """Lower case without accents: "Joséfa" and "josefa" read the same."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
-    The number, name-prefix and phone conditions use the (koperasi, …) indexes; the name
-    "contains" and NIK-tail conditions scan only this koperasi's rows.
+
+def _near_spellings(*, koperasi: Koperasi, text: str, exclude: set[int]) -> list[Member]:
+    """Members whose name has, for every word typed, a word spelled alike (accents and case
+    ignored, a letter or two wrong). Plain Python over this koperasi's names (``difflib``), so
+    it works the same on SQLite and PostgreSQL; run only when the direct search finds little.
+    """
+    words = [w for w in fold(text).split() if len(w) >= 3 and not w.isdigit()]
+    if not words:
+        return []
+    names = list(Member.objects.filter(koperasi=koperasi).values_list("pk", "full_name"))
+    vocabulary = {w for _pk, name in names for w in fold(name).split()}
+    near = []
+    for word in words:
+        alike = {word, *difflib.get_close_matches(word, vocabulary, n=8, cutoff=FUZZY_CUTOFF)}
+        alike |= {v for v in vocabulary if v.startswith(word)}
+        near.append(alike)
+    ids = [
+        pk
+        for pk, name in names
+        if pk not in exclude and all(any(w in alike for w in fold(name).split()) for alike in near)
+    ]
+    return list(Member.objects.filter(pk__in=ids[:50]).select_related("desa"))
+
+
+def member_search(*, koperasi: Koperasi, q: str, limit: int = 20) -> list[Member]:
+    """The kasir's quick find: best matches first (exact number/NIK, then prefixes, then rest,
+    then names spelled alike).
+
+    The number (also without its leading zeros), name-prefix and phone conditions use the
+    (koperasi, …) indexes; the name "contains" and NIK-tail conditions scan only this
+    koperasi's rows; near spellings are looked for only when few rows match directly.
     """
     text = " ".join(q.split())
     if not text:
@@ -96,16 +138,27 @@ def member_search(*, koperasi: Koperasi, q: str, limit: int = 20) -> list[Member
         .select_related("desa")
         .order_by("number", "pk")[: limit * 3]
     )
+    near: set[int] = set()
+    if len(rows) < FUZZY_WHEN_FEWER:
+        alike = _near_spellings(koperasi=koperasi, text=text, exclude={m.pk for m in rows})
+        near = {m.pk for m in alike}
+        rows += alike
     lowered = text.lower()
     digits = re.sub(r"[\s.\-()+]", "", text)
 
     def rank(m: Member) -> tuple[int, int]:
-        if m.number == text or m.nik == digits:
+        if (
+            m.number == text
+            or m.nik == digits
+            or (text.isdigit() and m.number.lstrip("0") == text.lstrip("0"))
+        ):
             score = 0
         elif m.number.startswith(text) or m.name_search.startswith(lowered):
             score = 1
         elif any(word.startswith(lowered) for word in m.name_search.split()):
             score = 2
+        elif m.pk in near:
+            score = 4
         else:
             score = 3
         return score, int(m.status != Member.Status.AKTIF)

@@ -7,7 +7,6 @@ app_name = "members"
 urlpatterns = [
     path("k/<slug:kode>/anggota/", views.member_list, name="list"),
     path("k/<slug:kode>/anggota/cari/", views.member_quick_search, name="search"),
-    path("k/<slug:kode>/anggota/baru/", views.member_register, name="register"),
     path("k/<slug:kode>/anggota/nomor/", views.number_format, name="number_format"),
     path("k/<slug:kode>/anggota/ekspor.csv", views.export_csv, name="export_csv"),
     path("k/<slug:kode>/anggota/ekspor.xlsx", views.export_xlsx, name="export_xlsx"),

@@ -1,4 +1,10 @@
-"""Member pages under ``/k/<kode>/anggota/``: thin views over the services and selectors."""
+"""Member pages under ``/k/<kode>/anggota/``: thin views over the services and selectors.
+
+Registering a member is not here: a member joins with their savings accounts and the simpanan
+pokok charge, which the savings app owns, so the Anggota page's form is served by
+``savings.enrol_views`` (the one level that may use both apps); no page can make a member
+without accounts.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core.dates import business_date, local_today
+from core.dates import local_today
 from members import selectors, services
 from members.exports import export_rows, to_csv, to_xlsx
 from members.forms import MemberForm, NumberFormatForm, SearchForm
@@ -33,7 +39,7 @@ def _roles(request: HttpRequest) -> set[str]:
     return set(getattr(request, "roles", set()))
 
 
-def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+def page_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     roles = _roles(request)
     return {
         "k": request.koperasi,  # type: ignore[attr-defined]
@@ -63,7 +69,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "members/list.html",
-        _context(
+        page_context(
             request,
             form=form,
             page=page,
@@ -85,7 +91,7 @@ def member_quick_search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "members/_search_results.html",
-        _context(request, q=q, results=results, search_min=SEARCH_MIN),
+        page_context(request, q=q, results=results, search_min=SEARCH_MIN),
     )
 
 
@@ -102,11 +108,11 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
     return render(
         request,
         "members/detail.html",
-        _context(request, m=member, savings=savings, is_kasir=Role.KASIR in roles),
+        page_context(request, m=member, savings=savings, is_kasir=Role.KASIR in roles),
     )
 
 
-def _apply_errors(
+def apply_errors(
     form: Any, exc: services.MemberError, rename: dict[str, str] | None = None
 ) -> None:
     rename = rename or {}
@@ -118,42 +124,9 @@ def _apply_errors(
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _warn(request: HttpRequest, warnings: Iterable[str]) -> None:
+def warn_checks(request: HttpRequest, warnings: Iterable[str]) -> None:
     for warning in warnings:
         messages.warning(request, _("Periksa: %(w)s") % {"w": warning})
-
-
-@koperasi_view(*WRITERS)
-def member_register(request: HttpRequest) -> HttpResponse:
-    koperasi = request.koperasi  # type: ignore[attr-defined]
-    today = business_date(koperasi)
-    form = MemberForm(request.POST or None, koperasi=koperasi, initial={"join_date": today})
-    if request.method == "POST" and form.is_valid():
-        try:
-            member, warnings = services.member_register(
-                koperasi=koperasi, actor=request.user, **form.service_kwargs()
-            )
-        except services.MemberError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("%(name)s terdaftar sebagai anggota nomor %(number)s.")
-                % {"name": member.full_name, "number": member.number},
-            )
-            _warn(request, warnings)
-            return redirect("members:detail", kode=koperasi.code, member_id=member.pk)
-    return render(
-        request,
-        "members/form.html",
-        _context(
-            request,
-            form=form,
-            title=_("Daftarkan anggota baru"),
-            next_number=selectors.next_number_preview(koperasi=koperasi),
-        ),
-        status=200 if not form.errors else 400,
-    )
 
 
 @koperasi_view(*WRITERS)
@@ -169,15 +142,15 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
                 member=member, actor=request.user, **form.cleaned_data
             )
         except services.MemberError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Data anggota disimpan."))
-            _warn(request, warnings)
+            warn_checks(request, warnings)
             return redirect("members:detail", kode=koperasi.code, member_id=member.pk)
     return render(
         request,
         "members/form.html",
-        _context(
+        page_context(
             request,
             form=form,
             m=member,
@@ -215,14 +188,14 @@ def number_format(request: HttpRequest) -> HttpResponse:
                 koperasi=koperasi, actor=request.user, **form.cleaned_data
             )
         except services.MemberError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Format nomor anggota disimpan."))
             return redirect("members:list", kode=koperasi.code)
     return render(
         request,
         "members/number_format.html",
-        _context(
+        page_context(
             request,
             form=form,
             next_number=selectors.next_number_preview(koperasi=koperasi),

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BoundedDateField
 from registry.models import Koperasi
 from registry.selectors import kecamatan_choices
 
@@ -39,7 +40,7 @@ class RegistryFilterForm(forms.Form):
 class DigitalStageForm(forms.Form):
     stage = forms.ChoiceField(label=_("Tahap baru"), choices=Koperasi.Stage.choices)
     # A date input's value is always ISO (yyyy-mm-dd), whatever the language shown.
-    on = forms.DateField(
+    on = BoundedDateField(
         label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     note = forms.CharField(label=_("Catatan"), required=False, max_length=250)

@@ -10,7 +10,6 @@ urlpatterns = [
     path("dinas/koperasi/<slug:kode>/", views.profile, name="profile"),
     path("dinas/koperasi/<slug:kode>/tahap/", views.stage_change, name="stage_change"),
     path("dinas/audit/", views.district_audit, name="district_audit"),
-    path("k/<slug:kode>/", views.staff_home, name="staff_home"),
     path("k/<slug:kode>/audit/", views.koperasi_audit, name="audit"),
     path("k/<slug:kode>/pengguna/", user_views.staff_users, name="staff_users"),
     path("k/<slug:kode>/pengguna/<int:user_id>/", user_views.staff_user, name="staff_user"),

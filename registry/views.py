@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import selectors as audit_selectors
-from core.dates import business_date, local_today
+from core.dates import local_today
 from core.models import AuditEvent
 from registry import access, selectors, services
 from registry.forms import DigitalStageForm, RegistryFilterForm
@@ -31,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
         # The Dinas, and a konsultan who only mentors: the registry (their share of it).
         return redirect("registry:list")
     if len(own) == 1:
-        return redirect("registry:staff_home", kode=own[0].code)
+        return redirect("dashboard:beranda", kode=own[0].code)
     if own:
         return redirect("registry:choose")
     return render(request, "registry/no_role.html", status=403)
@@ -147,22 +147,6 @@ def stage_change(request: HttpRequest, kode: str) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, " ".join(str(e) for e in errors))
     return redirect("registry:profile", kode=koperasi.code)
-
-
-@access.koperasi_view()
-def staff_home(request: HttpRequest) -> HttpResponse:
-    koperasi = request.koperasi  # type: ignore[attr-defined]
-    return render(
-        request,
-        "registry/staff_home.html",
-        {
-            "k": koperasi,
-            "business_date": business_date(koperasi),
-            "roles": sorted(Role(r).label for r in request.roles),  # type: ignore[attr-defined]
-            "mentors": selectors.mentors_of(koperasi),
-            "nav_home": True,
-        },
-    )
 
 
 def _audit_page(request: HttpRequest, events: QuerySet[AuditEvent], title: str) -> HttpResponse:

@@ -5,6 +5,7 @@ Thin views: every write is a service call; money moves only inside an open cash 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.dates import business_date
@@ -30,6 +32,14 @@ from savings.services._common import rupiah
 
 WRITERS = (Role.KASIR, Role.PENGURUS)
 SEARCH_MIN = 2
+# Receipt papers: thermal rolls of 58 and 80 mm (what counters print on) and A6.
+PAPERS = [("58", _lazy("Termal 58 mm")), ("80", _lazy("Termal 80 mm")), ("a6", "A6")]
+
+
+def _paper(request: HttpRequest, default: str) -> str:
+    """The paper asked for (``?kertas=58``), or ``default`` for anything else."""
+    asked = request.GET.get("kertas", "")
+    return asked if asked in dict(PAPERS) else default
 
 
 def _k(request: HttpRequest) -> Any:
@@ -140,7 +150,9 @@ def counter(request: HttpRequest) -> HttpResponse:
     form = forms.SearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     results = (
-        member_selectors.member_search(koperasi=_k(request), q=q) if len(q) >= SEARCH_MIN else None
+        member_selectors.member_search(koperasi=_k(request), q=q)
+        if len(q) >= SEARCH_MIN or q.isdigit()
+        else None
     )
     context = _ctx(request, form=form, q=q, results=results, search_min=SEARCH_MIN)
     session = context["session"]
@@ -156,7 +168,9 @@ def search(request: HttpRequest) -> HttpResponse:
     """Live search for the counter (htmx): number, name, NIK or phone."""
     q = " ".join(request.GET.get("q", "").split())[:60]
     results = (
-        member_selectors.member_search(koperasi=_k(request), q=q) if len(q) >= SEARCH_MIN else None
+        member_selectors.member_search(koperasi=_k(request), q=q)
+        if len(q) >= SEARCH_MIN or q.isdigit()
+        else None
     )
     return render(request, "savings/_search_results.html", _ctx(request, q=q, results=results))
 
@@ -283,16 +297,25 @@ def _member_page(
     koperasi = _k(request)
     accounts = selectors.member_accounts(member=m)
     today = business_date(koperasi)
+    arrears = selectors.member_arrears(member=m)
     for account in accounts:
         account.minimum = selectors.minimum_of(account, today)  # type: ignore[attr-defined]
         account.matured = bool(  # type: ignore[attr-defined]
             account.maturity_date and account.maturity_date <= today
         )
+        account.owed = sum(  # type: ignore[attr-defined]
+            (o.outstanding for o in arrears if o.account_id == account.pk), Decimal(0)
+        )
+        account.owed_months = sum(  # type: ignore[attr-defined]
+            1 for o in arrears if o.account_id == account.pk
+        )
+        if account.kind == Kind.POKOK:
+            account.pokok_left = selectors.pokok_left(account, today)  # type: ignore[attr-defined]
     context = _ctx(
         request,
         m=m,
         accounts=accounts,
-        arrears=selectors.member_arrears(member=m),
+        arrears=arrears,
         key=forms.new_key(),
         error_account=error_at[0] if isinstance(error_at, tuple) else None,
         error_action=error_at[1] if isinstance(error_at, tuple) else error_at,
@@ -563,7 +586,7 @@ def receipt(request: HttpRequest, transaction_id: int) -> HttpResponse:
     context["pdf_url"] = reverse(
         "savings:receipt_pdf", kwargs={"kode": _k(request).code, "transaction_id": transaction_id}
     )
-    context.update(_ctx(request))
+    context.update(_ctx(request), paper=_paper(request, "80"), papers=PAPERS)
     return render(request, "savings/receipt.html", context)
 
 
@@ -572,6 +595,7 @@ def receipt_pdf(request: HttpRequest, transaction_id: int) -> HttpResponse:
     from weasyprint import HTML
 
     context = receipt_context(request, transaction_id)
+    context["paper"] = _paper(request, "a6")
     html = render_to_string("savings/receipt_print.html", context, request=request)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")

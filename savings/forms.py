@@ -15,7 +15,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import RupiahField
+from core.forms import BoundedDateField, RupiahField
 from members.forms import DATE, MemberForm
 from members.models import Member
 from savings.models import (
@@ -139,7 +139,7 @@ class ExitForm(KeyedForm):
         (Member.Status.MENINGGAL, _("Meninggal dunia (diserahkan kepada ahli waris)")),
     ]
     kind = forms.ChoiceField(label=_("Jenis"), choices=KIND_CHOICES, widget=forms.RadioSelect)
-    on = forms.DateField(label=_("Tanggal keluar/meninggal"), widget=DATE)
+    on = BoundedDateField(label=_("Tanggal keluar/meninggal"), widget=DATE)
     reason = forms.CharField(label=_("Alasan/keterangan"), required=False, max_length=250)
 
 
@@ -203,8 +203,8 @@ class SearchForm(forms.Form):
 
 
 class StatementForm(forms.Form):
-    start = forms.DateField(label=_("Dari"), widget=DATE)
-    end = forms.DateField(label=_("Sampai"), widget=DATE)
+    start = BoundedDateField(label=_("Dari"), widget=DATE)
+    end = BoundedDateField(label=_("Sampai"), widget=DATE)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -214,7 +214,7 @@ class StatementForm(forms.Form):
 
 
 class MonthEndForm(forms.Form):
-    on = forms.DateField(label=_("Tanggal akhir bulan"), widget=DATE)
+    on = BoundedDateField(label=_("Tanggal akhir bulan"), widget=DATE)
 
 
 class PayrollUploadForm(forms.Form):
@@ -222,7 +222,7 @@ class PayrollUploadForm(forms.Form):
     via = forms.ChoiceField(
         label=_("Dana diterima lewat"), choices=[("bank", _("Bank")), ("kas", _("Kas"))]
     )
-    value_date = forms.DateField(label=_("Tanggal"), widget=DATE)
+    value_date = BoundedDateField(label=_("Tanggal"), widget=DATE)
 
 
 class PayrollPostForm(forms.Form):
@@ -242,7 +242,7 @@ def _tenors(value: str) -> list[int]:
 
 
 class TermsForm(forms.Form):
-    effective_from = forms.DateField(label=_("Berlaku mulai"), widget=DATE)
+    effective_from = BoundedDateField(label=_("Berlaku mulai"), widget=DATE)
     rate_percent = forms.CharField(
         label=_percent_text(gettext_noop("Bunga per tahun (%%)")),
         required=False,
@@ -345,7 +345,7 @@ class TaxFilterForm(ListSearchForm):
 class TaxDepositForm(KeyedForm):
     """The deposit of one masa's withheld PPh, as printed on the bank's or post office's receipt."""
 
-    masa = forms.DateField(widget=forms.HiddenInput)
+    masa = BoundedDateField(widget=forms.HiddenInput)
     amount = RupiahField(label=_("Jumlah disetor"), allow_zero=False)
     ntpn = forms.CharField(
         label=_("NTPN"),
@@ -353,7 +353,7 @@ class TaxDepositForm(KeyedForm):
         help_text=_("16 huruf/angka pada bukti penerimaan negara."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
-    paid_on = forms.DateField(label=_("Tanggal setor"), widget=DATE)
+    paid_on = BoundedDateField(label=_("Tanggal setor"), widget=DATE)
     via = forms.ChoiceField(
         label=_("Dibayar dari"), choices=[("bank", _("Bank")), ("kas", _("Kas"))]
     )

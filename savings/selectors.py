@@ -387,6 +387,12 @@ def minimum_of(account: Account, on: dt.date) -> Decimal:
     return terms_in_force(account.product, on).min_balance
 
 
+def pokok_left(account: Account, on: dt.date) -> Decimal:
+    """What is still to pay into a pokok account (zero: paid up, the counter offers no
+    deposit)."""
+    return max(terms_in_force(account.product, on).pokok_amount - account.balance, Decimal(0))
+
+
 # --- voids (pembatalan) ------------------------------------------------------------------------
 
 

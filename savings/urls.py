@@ -2,7 +2,7 @@ from django.urls import path
 
 from savings import approval_views as approvals
 from savings import counter_views as kasir
-from savings import views
+from savings import enrol_views, views
 from savings import void_views as voids
 
 app_name = "savings"
@@ -11,6 +11,8 @@ S = "k/<slug:kode>/simpanan/"
 K = "k/<slug:kode>/kasir/"
 
 urlpatterns = [
+    # The Anggota page's "Daftarkan anggota" (see savings.enrol_views).
+    path("k/<slug:kode>/anggota/baru/", enrol_views.member_register, name="member_register"),
     path(S, views.home, name="home"),
     path(S + "produk/baru/", views.product_create, name="product_create"),
     path(S + "produk/<int:product_id>/", views.product, name="product"),

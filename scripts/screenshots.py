@@ -130,6 +130,8 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("loans-written-off", args.pengurus, f"{p}dihapusbukukan/"),
         ("loan-payroll", args.kasir, f"{p}potong-gaji/"),
         ("loan-payroll-batch", args.kasir, rf"{p}potong-gaji/ >> {p}potong-gaji/\d+/$"),
+        ("beranda", args.pengurus, f"/k/{k}/"),
+        ("receipt", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$ >> {ks}struk/\d+/$"),
     ]
 
 

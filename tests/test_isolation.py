@@ -29,7 +29,7 @@ def test_every_url_refuses_another_koperasis_data(
 ) -> None:
     client.force_login(staff_everything)
     routes = list(isolation.iter_routes())
-    assert any(r.name == "registry:staff_home" for r in routes)
+    assert any(r.name == "dashboard:beranda" for r in routes)
     assert isolation.walk(client, own=koperasi, other=other_koperasi) == []
 
 

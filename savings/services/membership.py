@@ -206,17 +206,8 @@ def member_join(
     by_product = {a.product_id: a for a in accounts}
     pokok_account = by_product[pokok_product.pk]
     if len(parts) > 1:
-        start = month_start(today)
-        Obligation.objects.bulk_create(
-            Obligation(
-                koperasi=koperasi,
-                account=pokok_account,
-                member=member,
-                kind=ObligationKind.POKOK,
-                period=add_months(start, i),
-                amount=part,
-            )
-            for i, part in enumerate(parts)
+        _pokok_charge(
+            koperasi=koperasi, member=member, account=pokok_account, parts=parts, on=today
         )
     locked = lock_accounts(koperasi, by_product_ids := [a.pk for a in accounts])
     del by_product_ids
@@ -266,6 +257,58 @@ def member_join(
         entry=entry,
         transactions=txs,
     )
+
+
+def _pokok_charge(
+    *, koperasi: Koperasi, member: Member, account: Account, parts: list[Decimal], on: dt.date
+) -> list[Obligation]:
+    """What the member owes on pokok, as obligations (one a month from ``on``'s month).
+
+    Pokok is recorded when paid (the module's ledger has no pokok receivable, as
+    :class:`~savings.models.Obligation` says), so the charge is rows, not an entry: the first
+    payment at the counter settles it and posts Dr kas / Cr simpanan pokok.
+    """
+    start = month_start(on)
+    return Obligation.objects.bulk_create(
+        Obligation(
+            koperasi=koperasi,
+            account=account,
+            member=member,
+            kind=ObligationKind.POKOK,
+            period=add_months(start, i),
+            amount=part,
+        )
+        for i, part in enumerate(parts)
+    )
+
+
+@transaction.atomic
+def member_enrol(*, koperasi: Koperasi, actor: Any, **member_fields: Any) -> JoinResult:
+    """Register a member without taking money (the Anggota page): the same accounts as
+    :func:`member_join` opens, and the whole simpanan pokok charged (in its instalments), to
+    be paid at the counter. No member is ever left without accounts.
+    """
+    today = business_date(koperasi)
+    pokok_product, others = _join_products(koperasi)
+    terms = terms_in_force(pokok_product, today)
+    parts = pokok_instalments(terms.pokok_amount, terms.pokok_instalments)
+    member, warnings = members.member_register(koperasi=koperasi, actor=actor, **member_fields)
+    accounts = [
+        open_account(member=member, product=p, actor=actor, on=today)
+        for p in [pokok_product, *others]
+    ]
+    charged = [p for p in parts if p > 0]
+    if charged:
+        _pokok_charge(
+            koperasi=koperasi, member=member, account=accounts[0], parts=charged, on=today
+        )
+    audit.record(
+        actor=actor,
+        action="savings.member_enrol",
+        obj=member,
+        after={"pokok_owed": str(sum(charged, ZERO)), "accounts": len(accounts)},
+    )
+    return JoinResult(member=member, warnings=warnings, accounts=accounts, entry=None)
 
 
 def exit_preview(*, member: Member, died: bool = False) -> dict[str, Any]:

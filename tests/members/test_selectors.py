@@ -52,7 +52,8 @@ def found(koperasi: Koperasi, q: str) -> list[str]:
 def test_search_by_number_exact_then_prefix(koperasi: Koperasi, people: dict) -> None:
     MemberFactory.create(koperasi=koperasi, number="000120")
     assert found(koperasi, "00012") == ["00012", "000120"]
-    assert found(koperasi, "0012") == ["00120"]
+    # "0012" is 00012 without a leading zero (first), and the prefix of 00120.
+    assert found(koperasi, "0012") == ["00012", "00120"]
     assert found(koperasi, "agt-2026") == ["AGT-2026-0001"]
 
 
@@ -125,3 +126,25 @@ def test_next_number_preview(koperasi: Koperasi) -> None:
     assert next_number_preview(koperasi=koperasi) == "00001"
     MemberFactory.create(koperasi=koperasi, number="00001")
     assert next_number_preview(koperasi=koperasi) == "00002"
+
+
+def test_search_finds_a_number_typed_without_its_leading_zeros(
+    koperasi: Koperasi, people: dict
+) -> None:
+    assert found(koperasi, "12")[0] == "00012"
+    assert found(koperasi, "120")[0] == "00120"
+    MemberFactory.create(koperasi=koperasi, number="00126", full_name="Agnes Nurak")
+    assert found(koperasi, "126") == ["00126"]
+
+
+@pytest.mark.parametrize("q", ["RINA", "rína marlína", "Rina Marlna", "rian marlina", "Marlinaa"])
+def test_search_ignores_case_accents_and_small_misspellings(
+    koperasi: Koperasi, people: dict, q: str
+) -> None:
+    assert found(koperasi, q)[0] == "00012"
+
+
+def test_near_spellings_come_after_direct_matches(koperasi: Koperasi, people: dict) -> None:
+    # Rina Marlina has the word; Marlinus is only spelled alike, so comes second.
+    assert found(koperasi, "Marlina") == ["00012", "00120"]
+    assert found(koperasi, "Zakarias") == []

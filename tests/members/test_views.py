@@ -10,9 +10,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.models import AuditEvent
+from ledger import services as ledger
 from members.models import Member, MemberNumberFormat
 from registry.models import Koperasi, Region
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, savings_products
 
 RINA_NIK = "5315054506900001"
 
@@ -31,7 +32,16 @@ def rina(koperasi: Koperasi) -> Member:
 
 
 def url(name: str, koperasi: Koperasi, **kwargs: Any) -> str:
+    if name == "register":  # the Anggota page's form, served by the savings app
+        return reverse("savings:member_register", kwargs={"kode": koperasi.code})
     return reverse(f"members:{name}", kwargs={"kode": koperasi.code, **kwargs})
+
+
+@pytest.fixture
+def savings_ready(koperasi: Koperasi, pengurus: Any) -> None:
+    """Registering opens savings accounts: the koperasi needs its chart and products."""
+    ledger.chart_setup(koperasi=koperasi, actor=pengurus)
+    savings_products(koperasi, pengurus)
 
 
 def form_data(**overrides: Any) -> dict[str, Any]:
@@ -56,6 +66,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
 # --- register ------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("savings_ready")
 def test_kasir_registers_a_member(client: Any, koperasi: Koperasi, kasir: Any) -> None:
     desa = Region.objects.filter(level=Region.Level.DESA, parent=koperasi.kecamatan).first()
     assert desa is not None
@@ -70,6 +81,7 @@ def test_kasir_registers_a_member(client: Any, koperasi: Koperasi, kasir: Any) -
     assert AuditEvent.objects.filter(action="members.register", actor=kasir).count() == 1
 
 
+@pytest.mark.usefixtures("savings_ready")
 def test_register_form_offers_the_next_number(
     client: Any, koperasi: Koperasi, kasir: Any, rina: Member
 ) -> None:
@@ -82,6 +94,7 @@ def test_register_form_offers_the_next_number(
     assert "Nomor otomatis berikutnya: <b>00013</b>" in response.content.decode()
 
 
+@pytest.mark.usefixtures("savings_ready")
 def test_nik_mismatch_warning_shown_after_saving(
     client: Any, koperasi: Koperasi, kasir: Any
 ) -> None:
@@ -93,6 +106,7 @@ def test_nik_mismatch_warning_shown_after_saving(
     assert 'class="msg warning"' in page
 
 
+@pytest.mark.usefixtures("savings_ready")
 def test_duplicate_nik_shows_indonesian_message_and_creates_nothing(
     client: Any, koperasi: Koperasi, kasir: Any, rina: Member
 ) -> None:
@@ -109,6 +123,7 @@ def test_duplicate_nik_shows_indonesian_message_and_creates_nothing(
     assert not MemberNumberFormat.objects.exists()
 
 
+@pytest.mark.usefixtures("savings_ready")
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [

@@ -277,7 +277,7 @@ def test_pengawas_and_pengurus_read_their_own_koperasis_audit(
 def test_kasir_may_not_read_the_audit(client: Client, kasir: Any, trail: None) -> None:
     login(client, kasir)
     assert client.get("/k/sinar-bajo/audit/").status_code == 403
-    assert 'href="/k/sinar-bajo/audit/"' not in html(client.get("/k/sinar-bajo/"))
+    assert 'href="/k/sinar-bajo/audit/"' not in html(client.get("/k/sinar-bajo/", follow=True))
 
 
 def test_dinas_admin_reads_the_whole_districts_audit(

@@ -1,0 +1,1 @@
+from tests.savings.conftest import books, member, products  # noqa: F401
