@@ -50,7 +50,7 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e17:
         return str(int(value))
     if isinstance(value, dt.datetime):
         return (
@@ -303,8 +303,8 @@ def phone_cell(value: Any) -> str | None:
     if is_empty(value):
         return None
     text = cell_text(value)
-    if isinstance(value, int | float) and not text.startswith("0") and text.startswith("8"):
-        text = "0" + text  # stored as a number, Excel dropped the leading 0
+    if re.fullmatch(r"8[1-9][0-9]{6,9}", text):
+        text = "0" + text  # stored as a number once, Excel dropped the leading 0
     try:
         return validators.normalize_phone(text)
     except ValidationError as exc:
@@ -368,3 +368,46 @@ def percent_cell(value: Any) -> Decimal | None:
     if not number.is_finite() or number < 0:
         raise CellError("percent_invalid", _("Persen harus angka nol atau lebih."))
     return number
+
+
+_GENDERS = {
+    "l": "L", "lk": "L", "laki laki": "L", "laki": "L", "pria": "L", "m": "L", "male": "L",
+    "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "w": "P", "f": "P", "female": "P",
+}  # fmt: skip
+
+
+def gender_cell(value: Any) -> str | None:
+    """``L`` or ``P`` from the ways a sheet writes it (L/P, Laki-laki/Perempuan, Pria/Wanita)."""
+    _check_formula(value)
+    if is_empty(value):
+        return None
+    key = " ".join(re.sub(r"[^a-z]+", " ", cell_text(value).lower()).split())
+    if key not in _GENDERS:
+        raise CellError(
+            "gender_invalid",
+            _("“%(value)s” bukan jenis kelamin; tulis L atau P.") % {"value": cell_text(value)},
+        )
+    return _GENDERS[key]
+
+
+_METHODS = {
+    "flat": "flat", "tetap": "flat", "flat rate": "flat",
+    "anuitas": "anuitas", "anuitet": "anuitas", "annuity": "anuitas",
+    "menurun": "menurun", "efektif": "menurun", "sliding": "menurun", "sliding rate": "menurun",
+    "saldo menurun": "menurun", "bunga menurun": "menurun", "declining": "menurun",
+}  # fmt: skip
+
+
+def method_cell(value: Any) -> str | None:
+    """A loan's interest method: ``flat``, ``anuitas`` or ``menurun``."""
+    _check_formula(value)
+    if is_empty(value):
+        return None
+    key = " ".join(re.sub(r"[^a-z]+", " ", cell_text(value).lower()).split())
+    if key not in _METHODS:
+        raise CellError(
+            "method_invalid",
+            _("“%(value)s” bukan metode bunga; tulis flat, anuitas atau menurun.")
+            % {"value": cell_text(value)},
+        )
+    return _METHODS[key]

@@ -253,3 +253,19 @@ def row_kind(row: Sequence[Any], header: Header) -> str:
         if len(filled[0]) > 25 or " " in filled[0] and not any(c.isdigit() for c in filled[0]):
             return "note"
     return "data"
+
+
+def find_mapped_header(
+    rows: Sequence[Sequence[Any]], kind: str, mapping: dict[str, str]
+) -> Header | None:
+    """The row holding most of a saved mapping's header texts (at least one), as the header."""
+    wanted = {norm(label) for label in mapping.values()}
+    best: Header | None = None
+    for index in range(min(len(rows), HEADER_SEARCH_ROWS)):
+        for two in (False, True) if index else (False,):
+            labels = _labels(rows, index, two)
+            columns, _missing = apply_mapping(labels, mapping)
+            hits = len({norm(labels[c]) for c in columns.values()} & wanted)
+            if hits and (best is None or hits * 2 - (1 if two else 0) > best.score):
+                best = Header(kind, index, 2 if two else 1, labels, columns, hits * 2 - two)
+    return best
