@@ -21,7 +21,7 @@ import codecs
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import IO, Any
 
@@ -53,6 +53,9 @@ class SheetInfo:
     rows: int
     columns: int
     cells: int
+    # xlsx cells holding an Excel error, which calamine reads as empty: (row, col) → "#REF!".
+    # :meth:`Workbook.rows` puts the error's text back, so that no reader takes it for a blank.
+    errors: dict[tuple[int, int], str] = field(default_factory=dict, compare=False)
 
 
 class Workbook:
@@ -113,8 +116,16 @@ class _CalamineBook(Workbook):
         # python-calamine yields rows from the first row but columns from the first used
         # column: pad them so that a cell's index is its column (A = 0) for the messages.
         pad = [""] * (grid.start[1] if grid.start else 0)
-        for row in grid.iter_rows():
-            yield pad + row if pad else row
+        errors: dict[int, dict[int, str]] = {}
+        for (row_index, col), text in next(s for s in self.sheets if s.name == name).errors.items():
+            errors.setdefault(row_index, {})[col] = text
+        for index, row in enumerate(grid.iter_rows()):
+            cells = pad + row if pad else row
+            if index in errors:
+                for col, text in errors[index].items():
+                    if col < len(cells):
+                        cells[col] = text
+            yield cells
 
     def close(self) -> None:
         try:
@@ -235,7 +246,9 @@ def open_workbook(
     else:
         grids = _xlsx_grids(data, limits)
         kind = "xlsx"
-    sheets = [SheetInfo(g.name, g.last_row + 1, g.last_col + 1, g.cells) for g in grids]
+    sheets = [
+        SheetInfo(g.name, g.last_row + 1, g.last_col + 1, g.cells, dict(g.errors)) for g in grids
+    ]
     return _CalamineBook(kind, sheets, limits, data)
 
 

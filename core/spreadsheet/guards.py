@@ -22,7 +22,7 @@ import re
 import struct
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 from django.utils.translation import gettext as _
@@ -44,6 +44,9 @@ class Grid:
     last_row: int = -1
     first_col: int | None = None
     last_col: int = -1
+    # Cells holding an Excel error (#REF!, #VALUE!…), which calamine reads as empty: (row, col)
+    # → the error's text. Capped: a sheet of errors is refused by its reader long before.
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def add(self, row: int, col: int, *, rows: int = 1, cols: int = 1) -> None:
         self.cells += rows * cols
@@ -211,6 +214,10 @@ def cell_ref(text: bytes) -> tuple[int, int]:
 
 # --- xlsx ---------------------------------------------------------------------------------------
 
+MAX_ERROR_CELLS = 10_000
+_ERROR_VALUE = re.compile(
+    rb"\s*(?:<(?:\w+:)?f[^>]*>[^<]*</(?:\w+:)?f>|<(?:\w+:)?f[^>]*/>)?\s*<(?:\w+:)?v>([^<]{1,20})</"
+)
 _XLSX_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(\s[^>]*)?/?>")
 
 
@@ -227,6 +234,10 @@ def xlsx_scanner(grid: Grid, limits: Limits) -> Callable[[Iterator[bytes]], None
                     else:
                         col += 1
                     grid.add(max(row, 0), col)
+                    if _attr(attrs, b"t") == b"e" and len(grid.errors) < MAX_ERROR_CELLS:
+                        value = _ERROR_VALUE.match(match.string, match.end())
+                        text = value.group(1).decode("utf-8", "replace") if value else "#ERROR!"
+                        grid.errors[(max(row, 0), col)] = text
                     if grid.cells % 65536 == 0:
                         check_grid(grid, limits)
                 elif kind == b"row":
