@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -344,12 +345,10 @@ def _mentors(koperasi: Koperasi) -> list[str]:
 @dinas_admin_only
 def assignments(request: HttpRequest) -> HttpResponse:
     User = get_user_model()
-    consultants = User.objects.filter(role_grants__role=Role.KONSULTAN).distinct().order_by(
-        "first_name", "username"
-    ) | User.objects.filter(is_active=True, role_grants__isnull=True)
-    consultants = User.objects.filter(pk__in=consultants.values("pk")).order_by(
-        "first_name", "username"
-    )
+    ids = User.objects.filter(
+        Q(role_grants__role=Role.KONSULTAN) | Q(is_active=True, role_grants__isnull=True)
+    ).values("pk")
+    consultants = User.objects.filter(pk__in=ids).order_by("first_name", "username")
     form = AssignForm(request.POST or None, consultants=consultants)
     if request.method == "POST":
         action = request.POST.get("action", "assign")

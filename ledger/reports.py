@@ -64,6 +64,18 @@ KIND_LABELS: dict[str, Any] = {
     "savings.void": gettext_lazy("Pembatalan transaksi simpanan"),
     "loans.disbursement": gettext_lazy("Pencairan pinjaman"),
     "loans.repayment": gettext_lazy("Angsuran pinjaman"),
+    "loans.disburse": gettext_lazy("Pencairan pinjaman"),
+    "loans.repay": gettext_lazy("Angsuran pinjaman"),
+    "loans.settle": gettext_lazy("Pelunasan dipercepat"),
+    "loans.void": gettext_lazy("Pembatalan transaksi pinjaman"),
+    "loans.restructure": gettext_lazy("Restrukturisasi pinjaman"),
+    "loans.writeoff": gettext_lazy("Hapus buku pinjaman"),
+    "loans.recover": gettext_lazy("Pemulihan pinjaman hapus buku"),
+    "loans.payroll": gettext_lazy("Angsuran potong gaji"),
+    "loans.netting": gettext_lazy("Pelunasan dari simpanan saat keluar"),
+    "loans.accrual": gettext_lazy("Akrual bunga pinjaman"),
+    "loans.accrual_reversal": gettext_lazy("Pembalikan bunga akrual"),
+    "loans.ppap": gettext_lazy("Pembentukan PPAP"),
     "migration.opening": gettext_lazy("Saldo awal migrasi"),
 }
 

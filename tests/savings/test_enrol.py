@@ -21,7 +21,7 @@ from tests.savings.books import assert_books_agree, gl, member_fields
 from tests.savings.conftest import account
 
 D = Decimal
-repair = importlib.import_module("savings.migrations.0010_repair_members_without_accounts").repair
+repair = importlib.import_module("savings.migrations.0011_repair_members_without_accounts").repair
 
 
 def _page_data(**extra: Any) -> dict[str, str]:

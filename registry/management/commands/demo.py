@@ -67,6 +67,6 @@ class Command(BaseCommand):
             "(Pengguna: membuat akun pengurus dan konsultan)."
         )
         self.stdout.write(f"Masuk dengan salah satu pengguna ini; kata sandi: {demo.DEMO_PASSWORD}")
-        width = max(len(user) for user, _ in context.logins)
+        width = max((len(user) for user, _ in context.logins), default=0)
         for user, role in context.logins:
             self.stdout.write(f"  {user.ljust(width)}  {role}")
