@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from migration.checks import check_book
 from migration.reading import read_workbook
 from tests.migration.workbooks import xlsx
 
-MEMBERS = [
+MEMBERS: list[list[Any]] = [
     ["No. Anggota", "Nama", "NIK", "Simp. Pokok", "Simp. Wajib", "Simp. Sukarela"],
     ["00126", "Yohanes", "5315012208900001", 100000, 600000, 50000],
     ["127", "Maria", "5315016508910002", 100000, 600000, 0],
     ["126", "Yohanes lagi", "5315011203850003", 100000, 0, 0],  # 00126 again
     ["128", "Kembar NIK", "5315016508910002", 100000, 0, 0],  # Maria's NIK
 ]
-SAVINGS = [
+SAVINGS: list[list[Any]] = [
     ["No. Anggota", "Jenis Simpanan", "Saldo"],
     ["126", "Simpanan Wajib", 600000],
     ["127", "Simpanan Wajib", 550000],  # the members sheet says 600.000
     ["999", "Simpanan Sukarela", 10000],  # nobody
 ]
-LOANS = [
+LOANS: list[list[Any]] = [
     [
         "No. Anggota",
         "No. Pinjaman",

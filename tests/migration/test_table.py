@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from migration.table import apply_mapping, find_header, match_columns, norm, row_kind
 
-MESSY_MEMBERS = [
+MESSY_MEMBERS: list[list[Any]] = [
     ["KOPERASI SIMPAN PINJAM SINAR HARAPAN BAJO", "", "", "", "", "", ""],
     ["DAFTAR ANGGOTA DAN SIMPANAN", "", "", "", "", "", ""],
     ["Per 31 Desember 2021", "", "", "", "", "", ""],
@@ -38,6 +40,7 @@ def test_header_found_under_titles_and_merged_cells():
 
 def test_rows_are_told_apart():
     header = find_header(MESSY_MEMBERS)
+    assert header is not None
     kinds = [row_kind(row, header) for row in MESSY_MEMBERS[header.row + 1 :]]
     assert kinds == ["data", "data", "blank", "total", "note", "note"]
 
@@ -56,23 +59,25 @@ def test_column_names_in_their_variants():
 
 
 def test_a_loans_sheet_is_recognised_as_loans():
-    rows = [
+    rows: list[list[Any]] = [
         ["DAFTAR PINJAMAN ANGGOTA"],
         ["No Agt", "Nama", "No. Pinjaman", "Tgl Pencairan", "Plafon", "JW", "Bunga", "Sisa Pokok"],
         ["00126", "Yohanes", "P-001", "22/03/2022", "10.000.000", 12, "1%", "5.000.000"],
     ]
     header = find_header(rows)
+    assert header is not None
     assert header.kind == "loans" and header.spreadsheet_row == 2
     assert header.columns["loan_number"] == 2 and header.columns["outstanding"] == 7
 
 
 def test_a_trial_balance_is_recognised():
-    rows = [
+    rows: list[list[Any]] = [
         ["NERACA SALDO", "", "", ""],
         ["Kode", "Nama Akun", "Debet", "Kredit"],
         ["1.1.01", "Kas", "2.500.000", ""],
     ]
     header = find_header(rows)
+    assert header is not None
     assert header.kind == "trial_balance"
     assert header.columns == {"code": 0, "account_name": 1, "debit": 2, "credit": 3}
 

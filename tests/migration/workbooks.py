@@ -30,7 +30,7 @@ def csv_bytes(rows: Sequence[Sequence[Any]], *, sep: str = ";", encoding: str = 
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
-MEMBERS = [
+MEMBERS: list[list[Any]] = [
     ["KOPERASI SIMPAN PINJAM SINAR HARAPAN BAJO"],
     ["DAFTAR ANGGOTA"],
     ["Per 31 Desember 2021"],
