@@ -167,7 +167,8 @@ class _Spec:
     settle_after: int = 0  # lunas_cepat: instalments paid before settling the rest
 
 
-def _round(amount: float, unit: int) -> D:
+def _round(amount: float | D, unit: int) -> D:
+    """Down to a whole ``unit``, never below one unit (a random draw or a rupiah amount)."""
     return D(max(unit, int(amount) // unit * unit))
 
 
@@ -261,7 +262,7 @@ class _Books:
         """Take money back from the bank when the day's disbursements need it."""
         short = needed + D(self.plan.float_kas) // 4 - self.kas_on(day)
         if short > 0:
-            amount = _round(float(short), 1_000_000) + D(1_000_000)
+            amount = _round(short, 1_000_000) + D(1_000_000)
             self._post(
                 day,
                 [Line(self.kas, debit=amount), Line(self.bank, credit=amount)],

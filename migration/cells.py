@@ -16,6 +16,7 @@ day first, the Indonesian default; a two-digit year is the latest year not after
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -138,7 +139,7 @@ def rupiah_cell(value: Any) -> Decimal | None:
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise _not_amount(value)
         exact = Decimal(repr(value))
         amount = exact.quantize(Decimal("0.01"))
@@ -254,10 +255,11 @@ def date_cell(
         serial = int(value)
         if not 1 <= serial <= 2_958_465:
             raise _not_date(value)
-        return _make(*(EXCEL_EPOCH + dt.timedelta(days=serial)).timetuple()[:3], raw=value)
+        found = EXCEL_EPOCH + dt.timedelta(days=serial)
+        return _make(found.year, found.month, found.day, value)
     text = " ".join(str(value).strip().lower().split())
     if re.fullmatch(r"\d{5}(?:\.0+)?", text):  # an Excel serial stored as text
-        return date_cell(int(float(text)), today=today)
+        return date_cell(int(text.partition(".")[0]), today=today)
     if match := _NUMERIC_DATE.match(text):
         a, b, c = match.groups()
         if len(a) == 4:  # ISO: 2022-03-22
