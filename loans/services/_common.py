@@ -148,3 +148,37 @@ def user_or_none(actor: Any) -> Any:
 def not_after(day: dt.date, today: dt.date) -> None:
     if day > today:
         raise LoansError(_("Tanggal tidak boleh setelah tanggal buku."), code="future")
+
+
+def refuse_request(request: Any, *, actor: Any, note: str, event: str, action: str) -> Any:
+    """Record a second person's refusal of a locked request (restructuring, write-off): its
+    status and decision, a LoanEvent ``event`` on the loan and the audit ``action``."""
+    from django.utils import timezone
+
+    from core.dates import business_date
+    from loans.models import LoanEvent, RequestStatus
+
+    request.status = RequestStatus.DITOLAK
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = (note or "")[:250]
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    loan = request.loan
+    LoanEvent.objects.create(
+        koperasi_id=request.koperasi_id,
+        loan=loan,
+        kind=event,
+        on=business_date(loan.koperasi),
+        actor=user_or_none(actor),
+        note=request.decision_note,
+        data={"request": request.pk},
+    )
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=request,
+        koperasi=loan.koperasi,
+        after={"loan": loan.number},
+        note=request.decision_note,
+    )
+    return request

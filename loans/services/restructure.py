@@ -52,7 +52,14 @@ from loans.models import (
     RequestStatus,
 )
 from loans.schedule import Frequency, RateBasis, build, period_rate
-from loans.services._common import ZERO, audit_tx, lock_loan, rupiah, user_or_none
+from loans.services._common import (
+    ZERO,
+    audit_tx,
+    lock_loan,
+    refuse_request,
+    rupiah,
+    user_or_none,
+)
 from loans.services.applications import FourEyes
 from loans.services.products import LoansError, percent_to_bp
 from loans.services.repayment import open_instalments
@@ -214,30 +221,13 @@ def loan_restructure_refuse(
 ) -> LoanRestructure:
     locked = _lock_request(request)
     _decider(locked, actor)
-    locked.status = RequestStatus.DITOLAK
-    locked.decided_by = actor
-    locked.decided_at = timezone.now()
-    locked.decision_note = (note or "")[:250]
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    loan = locked.loan
-    LoanEvent.objects.create(
-        koperasi_id=locked.koperasi_id,
-        loan=loan,
-        kind="restrukturisasi_ditolak",
-        on=business_date(loan.koperasi),
-        actor=user_or_none(actor),
-        note=locked.decision_note,
-        data={"request": locked.pk},
-    )
-    audit.record(
+    return refuse_request(
+        locked,
         actor=actor,
+        note=note,
+        event="restrukturisasi_ditolak",
         action="loans.restructure_refuse",
-        obj=locked,
-        koperasi=loan.koperasi,
-        after={"loan": loan.number},
-        note=locked.decision_note,
     )
-    return locked
 
 
 @transaction.atomic

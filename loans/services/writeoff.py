@@ -50,6 +50,7 @@ from loans.services._common import (
     check_limits,
     lock_loan,
     lock_session,
+    refuse_request,
     repeat,
     rupiah,
     user_or_none,
@@ -150,30 +151,9 @@ def _decider(request: LoanWriteOff, actor: Any) -> None:
 def loan_writeoff_refuse(*, request: LoanWriteOff, actor: Any, note: str = "") -> LoanWriteOff:
     req = _lock_request(request)
     _decider(req, actor)
-    req.status = RequestStatus.DITOLAK
-    req.decided_by = actor
-    req.decided_at = timezone.now()
-    req.decision_note = (note or "")[:250]
-    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    loan = req.loan
-    LoanEvent.objects.create(
-        koperasi_id=req.koperasi_id,
-        loan=loan,
-        kind="hapus_buku_ditolak",
-        on=business_date(loan.koperasi),
-        actor=user_or_none(actor),
-        note=req.decision_note,
-        data={"request": req.pk},
+    return refuse_request(
+        req, actor=actor, note=note, event="hapus_buku_ditolak", action="loans.writeoff_refuse"
     )
-    audit.record(
-        actor=actor,
-        action="loans.writeoff_refuse",
-        obj=req,
-        koperasi=loan.koperasi,
-        after={"loan": loan.number},
-        note=req.decision_note,
-    )
-    return req
 
 
 @transaction.atomic
