@@ -7,7 +7,10 @@
      engine what the service costs it, so service / raw measures the Python overhead only;
    - PostgreSQL "raw COPY": the service's own statements too (it sends batches by COPY), which
      is the fastest the engine takes the rows with its rules held: the floor (target ≥ 0.5).
-2. Single: interactive entries through ``post``, one transaction each.
+2. Single: interactive entries through ``post``, one transaction each, against the engine's
+   durable-commit floor measured in the same run: one single-row INSERT and COMMIT per
+   transaction into a plain table (on PostgreSQL each COMMIT waits for the WAL to reach the
+   disk, so the disk's flush rate caps any interactive posting, ours or a one-line INSERT).
 3. Balance read at 10 000 and at 1 000 000 postings. Both koperasi book the same volume a
    month (10 000 postings); the large one has 100 months of history, first all of it in one
    open (never closed) stretch, then with 99 months closed. A read costs at most the stored
@@ -272,7 +275,89 @@ def _single() -> None:
         "target ≥ 500",
     )
     figure("single post, per CPU-second of this process", SINGLE_ENTRIES / single.cpu, "entries/s")
+    # Kasir of several koperasi at once: each koperasi's chain takes one entry at a time, but
+    # the engine flushes the commits of different koperasi together.
+    threads = 8
+    per_thread = max(50, SINGLE_ENTRIES // threads)
+    books = [_koperasi(f"bench-single-{n}", dt.date(2026, 3, 16)) for n in range(threads)]
+    with timer() as together:
+        _at_once([_poster(k, actor, per_thread) for k in books])
+    figure(
+        f"single post, {threads} koperasi at once ({threads * per_thread:,})",
+        threads * per_thread / together.wall,
+        "entries/s",
+        "target ≥ 500",
+    )
+    floor = _commit_floor(SINGLE_ENTRIES)
+    figure("one-row INSERT + COMMIT each (durable-commit floor)", floor, "entries/s")
+    figure("single post / floor", SINGLE_ENTRIES / single.wall / floor, "")
     print(f"  ({load()})")
+
+
+def _poster(kop: Any, actor: Any, n: int) -> Callable[[], None]:
+    from ledger import services
+    from ledger.selectors import account_for_role
+
+    kas = account_for_role(koperasi=kop, role="kas")
+    sukarela = account_for_role(koperasi=kop, role="simpanan_sukarela")
+
+    def post_all() -> None:
+        for i in range(n):
+            amount = Decimal((i % 1999 + 1) * 1000)
+            services.post(
+                koperasi=kop,
+                lines=[services.Line(kas, debit=amount), services.Line(sukarela, credit=amount)],
+                kind="savings.deposit",
+                memo="Setoran tunai",
+                actor=actor,
+                idempotency_key=f"setoran-{i}",
+            )
+
+    return post_all
+
+
+def _at_once(jobs: list[Callable[[], None]]) -> None:
+    """Run the jobs in threads, each with its own database connection; raise the first error."""
+    import threading
+
+    from django.db import connection
+
+    errors: list[BaseException] = []
+
+    def run(job: Callable[[], None]) -> None:
+        try:
+            job()
+        except BaseException as exc:  # re-raised below, in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def _commit_floor(n: int) -> float:
+    """Transactions per second of the simplest durable write: one row INSERT, then COMMIT."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_commit_floor (id INTEGER PRIMARY KEY, amount BIGINT)")
+    try:
+        with timer() as t:
+            for i in range(n):
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(
+                        "INSERT INTO bench_commit_floor (id, amount) VALUES (%s, %s)", [i, i * 1000]
+                    )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE bench_commit_floor")
+    return n / t.wall
 
 
 # --- 3. balance read ------------------------------------------------------------------------
@@ -369,7 +454,9 @@ def _balances() -> None:
             figure(f"  ratio to the floor ({shape})", big / s, "", "target ≤ 2")
 
 
+PARTS = {"batch": _batch, "single": _single, "balances": _balances}
+
+
 def run() -> None:
-    _batch()
-    _single()
-    _balances()
+    for part in PARTS.values():
+        part()

@@ -243,11 +243,17 @@ class Account(models.Model):
 
     Status = AccountStatus
 
+    # No index of their own: ``savings_account_number`` (koperasi, number) and
+    # ``savings_acc_member`` (member, kind) lead with them, and every index is rewritten when a
+    # balance update cannot stay on its page (100 000 of them at a month end).
     koperasi = models.ForeignKey(
-        "registry.Koperasi", on_delete=models.PROTECT, related_name="savings_accounts"
+        "registry.Koperasi",
+        on_delete=models.PROTECT,
+        related_name="savings_accounts",
+        db_index=False,
     )
     member = models.ForeignKey(
-        "members.Member", on_delete=models.PROTECT, related_name="savings_accounts"
+        "members.Member", on_delete=models.PROTECT, related_name="savings_accounts", db_index=False
     )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="accounts")
     kind = models.CharField(_("jenis"), max_length=10, choices=Kind.choices)  # = product.kind
@@ -486,8 +492,13 @@ class Transaction(models.Model):
         related_name="transactions",
     )
     cash = MoneyField(_("kas"), default=Decimal("0"))  # into (+) or out of (−) the kasir's drawer
-    run = models.ForeignKey(
-        "MonthEndRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    run = models.ForeignKey(  # indexed by savings_tx_run (run, account)
+        "MonthEndRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # A void's movement: the movement it undoes (same kind, opposite amount); the original is
     # left as it was. No index: every index costs each insert, and voids are read by entry.

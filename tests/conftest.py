@@ -3,9 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from registry.models import Koperasi, Role
 from tests.factories import KoperasiFactory, staff_user
+
+# No time limit per example: speed is measured in bench/, never asserted by a test (hypothesis'
+# default 200 ms deadline fails a pure test on a loaded machine).
+settings.register_profile("kopdig", deadline=None)
+settings.load_profile("kopdig")
 
 
 @pytest.fixture

