@@ -148,7 +148,8 @@ def _apply_run(run: MonthEndRun) -> None:
     account cost PostgreSQL 9 s for 75 000 accounts, the join 1.4 s)."""
     account = connection.ops.quote_name(Account._meta.db_table)
     tx = connection.ops.quote_name(Transaction._meta.db_table)
-    sets, params = "balance = balance + m.total", [run.pk]
+    sets = "balance = balance + m.total"
+    params: list[object] = [run.pk]
     if run.step == MonthEndStep.BUNGA:
         sets += ", term_interest = term_interest + CASE WHEN kind = %s THEN m.total ELSE 0 END"
         params.insert(0, Kind.BERJANGKA.value)
