@@ -149,7 +149,7 @@ def _apply_run(run: MonthEndRun) -> None:
     account = connection.ops.quote_name(Account._meta.db_table)
     tx = connection.ops.quote_name(Transaction._meta.db_table)
     sets = "balance = balance + m.total"
-    params: list[object] = [run.pk]
+    params: list[int | str] = [run.pk]
     if run.step == MonthEndStep.BUNGA:
         sets += ", term_interest = term_interest + CASE WHEN kind = %s THEN m.total ELSE 0 END"
         params.insert(0, Kind.BERJANGKA.value)
