@@ -10,10 +10,12 @@ memory but all counted. Total rows are checked against the sum of the rows above
 from __future__ import annotations
 
 import datetime as dt
+import pickle
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.utils.translation import gettext as _
 
@@ -22,10 +24,12 @@ from migration import cells
 from migration.table import (
     FIELDS,
     HEADER_SEARCH_ROWS,
+    REPORT_SHEETS,
     Header,
     apply_mapping,
     find_header,
     find_mapped_header,
+    report_columns,
     row_kind,
 )
 
@@ -38,7 +42,7 @@ LIMITS = Limits(
     max_member_bytes=512 * 1024 * 1024,
     max_total_bytes=768 * 1024 * 1024,
 )
-MAX_PROBLEMS_KEPT = 5_000  # the rest are counted, and listed in the report workbook
+MAX_PROBLEMS_KEPT = 5_000  # the rest are counted, spilled to disk for the report workbook
 
 Parser = Callable[[Any], Any]
 
@@ -182,15 +186,38 @@ class ReadSheet:
 
 @dataclass
 class ReadBook:
+    """Every sheet read. ``problems`` holds the first :data:`MAX_PROBLEMS_KEPT` for a page or a
+    JSON answer; the rest are counted in ``problem_count`` and spilled to a temporary file, so
+    :meth:`all_problems` (the report workbook's list) gives every one without holding them."""
+
     filename: str
     sheets: list[ReadSheet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
+    _spill: IO[bytes] | None = field(default=None, repr=False, compare=False)
 
     def add(self, problem: Problem) -> None:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)
+            return
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile()  # closed when the book is collected
+        pickle.dump(problem, self._spill, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def all_problems(self) -> Iterator[Problem]:
+        """Every problem, in the order found: the kept ones, then the spilled ones."""
+        yield from self.problems
+        if self._spill is None:
+            return
+        self._spill.flush()
+        end = self._spill.tell()
+        self._spill.seek(0)
+        try:
+            while self._spill.tell() < end:
+                yield cast(Problem, pickle.load(self._spill))  # our own temporary file
+        finally:
+            self._spill.seek(end)
 
     def of_kind(self, kind: str) -> list[ReadSheet]:
         return [s for s in self.sheets if s.kind == kind]
@@ -337,8 +364,13 @@ def read_sheet(
     since: dict[str, Decimal] = {}
     number = header.row + 1  # 0-based index of the last header row → its row number
     tail = iter(head[header.row + 1 :])
+    # The report workbook's own columns ("Status Impor", "Keterangan Impor") are not data: a
+    # report imported again reads as the file it was made from.
+    ours = report_columns(header.labels)
     for row in _chain(tail, rows):
         number += 1
+        if ours:
+            row = [("" if col in ours else v) for col, v in enumerate(row)]
         what = row_kind(row, header)
         if what == "blank" or what == "note":
             continue
@@ -396,6 +428,8 @@ def read_workbook(
         if not workbook.sheets:
             raise SpreadsheetError(_("Berkas tidak berisi lembar."), code="no_sheet")
         for info in workbook.sheets:
+            if info.name in REPORT_SHEETS:
+                continue  # a report workbook imported again: its summary and problem list
             sheet = read_sheet(
                 workbook.rows(info.name),
                 info.name,

@@ -235,6 +235,24 @@ def apply_mapping(
     return columns, missing
 
 
+# The two columns the report workbook adds after a sheet's table (migration.report).
+REPORT_STATUS = "Status Impor"
+REPORT_NOTE = "Keterangan Impor"
+# …and its own sheets, which a report imported again skips (names, not translated, for that).
+REPORT_SHEETS = ("Ringkasan Impor", "Daftar Masalah")
+_REPORT = (norm(REPORT_STATUS), norm(REPORT_NOTE))
+
+
+def report_columns(labels: Sequence[str]) -> set[int]:
+    """The columns of a header that the report workbook added (a two-row header may have joined
+    a text above them), which a report imported again does not read."""
+    return {
+        col
+        for col, label in enumerate(labels)
+        if any(norm(label) == name or norm(label).endswith(" " + name) for name in _REPORT)
+    }
+
+
 def row_kind(row: Sequence[Any], header: Header) -> str:
     """``data``, ``blank``, ``total`` (a JUMLAH/TOTAL/Sub Total row) or ``note``."""
     texts = [cell_text(v) for v in row]
