@@ -24,7 +24,7 @@ from migration import cells
 from migration.table import (
     FIELDS,
     HEADER_SEARCH_ROWS,
-    REPORT_SHEETS,
+    SKIPPED_SHEETS,
     Header,
     apply_mapping,
     find_header,
@@ -428,8 +428,8 @@ def read_workbook(
         if not workbook.sheets:
             raise SpreadsheetError(_("Berkas tidak berisi lembar."), code="no_sheet")
         for info in workbook.sheets:
-            if info.name in REPORT_SHEETS:
-                continue  # a report workbook imported again: its summary and problem list
+            if info.name in SKIPPED_SHEETS:
+                continue  # a report's summary and problem list, a template's instructions
             sheet = read_sheet(
                 workbook.rows(info.name),
                 info.name,

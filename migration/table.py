@@ -240,6 +240,9 @@ REPORT_STATUS = "Status Impor"
 REPORT_NOTE = "Keterangan Impor"
 # …and its own sheets, which a report imported again skips (names, not translated, for that).
 REPORT_SHEETS = ("Ringkasan Impor", "Daftar Masalah")
+# The templates' instructions sheet (migration.templates_xlsx), skipped the same way.
+INSTRUCTIONS_SHEET = "Petunjuk"
+SKIPPED_SHEETS = (*REPORT_SHEETS, INSTRUCTIONS_SHEET)
 _REPORT = (norm(REPORT_STATUS), norm(REPORT_NOTE))
 
 
