@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any, cast
@@ -98,6 +98,21 @@ PARSERS: dict[str, dict[str, Parser]] = {
         "kind": cells.name_cell,
         "memo": cells.name_cell,
     },
+    "registry": {
+        "code": cells.code_cell,
+        "name": cells.name_cell,
+        "legal_number": cells.code_cell,
+        "legal_date": cells.date_cell,
+        "nik_koperasi": cells.koperasi_nik_cell,
+        "kind": cells.koperasi_kind_cell,
+        "kecamatan": cells.name_cell,
+        "desa": cells.name_cell,
+        "address": cells.name_cell,
+        "status": cells.koperasi_status_cell,
+        "founded_on": cells.date_cell,
+        "last_rat_on": cells.date_cell,
+        "stage": cells.digital_stage_cell,
+    },
 }
 # A record without these is rejected.
 NEEDED: dict[str, tuple[str, ...]] = {
@@ -106,6 +121,7 @@ NEEDED: dict[str, tuple[str, ...]] = {
     "loans": ("number", "loan_number", "disbursed_on", "principal", "tenor", "rate"),
     "trial_balance": ("account_name",),
     "transactions": ("number", "date", "amount"),
+    "registry": ("name", "kecamatan", "kind"),
 }
 MONEY = {
     kind: [n for n, p in fields.items() if p is cells.rupiah_cell]
@@ -320,6 +336,7 @@ def read_sheet(
     kind: str | None = None,
     mapping: dict[str, str] | None = None,
     today: dt.date,
+    candidates: Sequence[str] | None = None,
 ) -> ReadSheet:
     """One sheet's rows (streamed) into a :class:`ReadSheet`; problems go to ``book``."""
     head: list[list[Any]] = []
@@ -330,7 +347,7 @@ def read_sheet(
     if mapping and kind:
         header = find_mapped_header(head, kind, mapping)
     else:
-        header = find_header(head, [kind] if kind else None)
+        header = find_header(head, [kind] if kind else candidates)
     sheet = ReadSheet(name, header.kind if header else (kind or "unknown"), header)
     if header is None:
         if any(any(not cells.is_empty(v) for v in r) for r in head):
@@ -415,12 +432,14 @@ def read_workbook(
     kinds: dict[str, str] | None = None,
     today: dt.date | None = None,
     limits: Limits = LIMITS,
+    candidates: Sequence[str] | None = None,
 ) -> ReadBook:
     """Every sheet of a file, read. A file that cannot be opened raises ``SpreadsheetError``
     (its message says why); everything wrong inside it is a :class:`Problem`.
 
     ``mappings``: sheet name → (field → header text), a mapping the person confirmed or saved;
-    ``kinds``: sheet name → kind, when the person said what a sheet holds.
+    ``kinds``: sheet name → kind, when the person said what a sheet holds; ``candidates``: the
+    kinds a sheet may be found to hold (default :data:`migration.table.KOPERASI_KINDS`).
     """
     today = today or dt.date.today()
     book = ReadBook(filename)
@@ -437,6 +456,7 @@ def read_workbook(
                 kind=(kinds or {}).get(info.name),
                 mapping=(mappings or {}).get(info.name),
                 today=today,
+                candidates=candidates,
             )
             book.sheets.append(sheet)
     if not any(s.kind != "unknown" for s in book.sheets):

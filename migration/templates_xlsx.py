@@ -46,6 +46,7 @@ def _c(field: str, header: str, kind: str, help: Any = "", **kw: Any) -> Column:
     return Column(field, header, kind, help=help, **kw)
 
 
+DATE_HELP = gettext_lazy("Tanggal, misalnya 22/03/2015.")
 MEMBER_NO = gettext_lazy("Nomor anggota di buku lama; kunci agar impor ulang tidak menggandakan.")
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -111,6 +112,28 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("amount", "Nominal", MONEY, gettext_lazy("Rupiah, tanpa tanda minus."), required=True),
         _c("memo", "Uraian", NAME, width=30),
     ),
+    "registry": (
+        _c("code", "Kode Singkat", TEXT,
+           gettext_lazy("Kode di alamat halaman Kopdig; kosongkan untuk koperasi baru.")),
+        _c("name", "Nama Koperasi", NAME, required=True, width=32),
+        _c("legal_number", "Nomor Badan Hukum", TEXT, width=24),
+        _c("legal_date", "Tanggal Badan Hukum", DATE, DATE_HELP),
+        _c("nik_koperasi", "NIK Koperasi", TEXT,
+           gettext_lazy("10–20 angka, diketik sebagai teks.")),
+        _c("kind", "Jenis Koperasi", LIST, gettext_lazy("Pilih dari daftar."), required=True,
+           choices=("Simpan pinjam", "Konsumen", "Produsen", "Pemasaran", "Jasa", "Serba usaha")),
+        _c("kecamatan", "Kecamatan", NAME, gettext_lazy("Nama kecamatan di kabupaten ini."),
+           required=True),
+        _c("desa", "Desa/Kelurahan", NAME,
+           gettext_lazy("Harus berada di kecamatan yang disebut.")),
+        _c("address", "Alamat", NAME, width=30),
+        _c("status", "Status", LIST, choices=("Aktif", "Aktif belum RAT", "Tidak aktif",
+                                               "Dalam pembubaran", "Bubar")),
+        _c("founded_on", "Tanggal Berdiri", DATE, DATE_HELP),
+        _c("last_rat_on", "RAT Terakhir", DATE, gettext_lazy("Tanggal RAT terakhir.")),
+        _c("stage", "Tahap Digital", LIST, choices=("Belum digital", "Pendataan", "Migrasi data",
+                                                     "Digital", "Aktif digunakan"), width=18),
+    ),
 }  # fmt: skip
 
 KIND_NAMES = {
@@ -122,11 +145,6 @@ KIND_NAMES = {
     "registry": gettext_lazy("Daftar Koperasi"),
 }
 KOPERASI_KINDS = ("members", "savings", "loans", "trial_balance", "transactions")
-
-
-def register(kind: str, columns: Sequence[Column]) -> None:
-    """Another kind's template columns (the registry import adds its own)."""
-    COLUMNS[kind] = tuple(columns)
 
 
 def filename(kind: str) -> str:
