@@ -133,3 +133,85 @@ class SavedMapping(models.Model):
     def as_file(self) -> dict[str, object]:
         """The mapping as ``--mapping FILE`` takes it (JSON)."""
         return {"kinds": self.kinds, "mappings": self.mappings}
+
+
+MAX_UPLOAD_BYTES = 60 * 1024 * 1024  # migration.reading.LIMITS.max_bytes: checked before saving
+
+
+class UploadState(models.TextChoices):
+    UPLOADED = "uploaded", _("Diunggah")
+    PLANNING = "planning", _("Sedang diperiksa")
+    PLANNED = "planned", _("Rencana siap")
+    COMMITTING = "committing", _("Sedang diimpor")
+    COMMITTED = "committed", _("Diimpor")
+    FAILED = "failed", _("Gagal")
+
+
+class MigrationUpload(models.Model):
+    """A file a koperasi's staff or konsultan uploaded in the wizard, kept while it is mapped,
+    planned and committed (each a background job whose progress is polled from this row), with
+    the confirmed mapping, the last result's summary and its report workbook."""
+
+    State = UploadState
+    ACTIVE = (UploadState.PLANNING, UploadState.COMMITTING)
+
+    koperasi = models.ForeignKey(Koperasi, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(_("nama berkas"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(_("ukuran"))
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # What each sheet was found to hold when uploaded: [{name, kind, header_row, labels,
+    # columns: {field: column}}]; and what the person confirmed.
+    sheets = models.JSONField(default=list, blank=True)
+    kinds = models.JSONField(default=dict, blank=True)
+    mappings = models.JSONField(default=dict, blank=True)
+    accept_partial = models.BooleanField(default=False)
+    state = models.CharField(
+        _("keadaan"), max_length=12, choices=UploadState.choices, default=UploadState.UPLOADED
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    stage = models.CharField(_("sedang"), max_length=200, blank=True)
+    error = models.TextField(_("kesalahan"), blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    # The last plan or commit: its batch, its result (MigrationResult.as_json and more), and
+    # the report workbook written from it.
+    batch = models.ForeignKey(
+        MigrationBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    result = models.JSONField(default=dict, blank=True)
+    report = models.BinaryField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["koperasi", "-created_at", "-id"]
+        verbose_name = _("unggahan migrasi")
+        verbose_name_plural = _("unggahan migrasi")
+        indexes = [models.Index(fields=["koperasi", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=UploadState.values), name="migration_upload_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(size__lte=MAX_UPLOAD_BYTES), name="migration_upload_size_limit"
+            ),
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")) | Q(total=0),
+                name="migration_upload_done_le_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.done * 100 // self.total) if self.total else 0

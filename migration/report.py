@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import xlsxwriter
@@ -174,14 +174,45 @@ def write_report(source: bytes, filename: str, result_or_book: Any) -> bytes:
                 # A CSV's width was estimated from its first line, perhaps a title: measure.
                 width = max((len(r) for r in rows), default=0)
                 rows = source_book.rows(sheet.name)
-            _write_sheet(ws, f, sheet, rows, width, notes.get(sheet.name, {}))
+            _write_sheet(
+                ws, f, sheet, rows, width, notes.get(sheet.name, {}), _statuses(result_or_book)
+            )
     _write_problems(problems_ws, f, book, names)
     wb.close()
     return out.getvalue()
 
 
+# A migration result's row status (migration.services.result) → (text, style) in the report.
+def _result_status(status: str, dry_run: bool) -> tuple[str, str]:
+    return {
+        "imported": (_("Akan diimpor") if dry_run else _("Diimpor"), "ok"),
+        "already": (_("Sudah ada"), "other"),
+        "rejected": (_("Ditolak"), "rejected"),
+        "ignored": (_("Diabaikan"), "other"),
+    }.get(status, (status, "other"))
+
+
+def _statuses(result_or_book: Any) -> Callable[[str, int], tuple[str, str] | None]:
+    """Row → status from a migration result, or nothing for a bare ReadBook."""
+    status_of = getattr(result_or_book, "status_of", None)
+    dry_run = bool(getattr(result_or_book, "dry_run", True))
+    if not callable(status_of):
+        return lambda sheet, row: None
+
+    def lookup(sheet: str, row: int) -> tuple[str, str] | None:
+        found = status_of(sheet, row)
+        return None if found is None else _result_status(found, dry_run)
+
+    return lookup
+
+
 def _status(
-    sheet: ReadSheet, index: int, row: list[Any], rejected: set[int], has_notes: bool
+    sheet: ReadSheet,
+    index: int,
+    row: list[Any],
+    rejected: set[int],
+    has_notes: bool,
+    given: Callable[[str, int], tuple[str, str] | None],
 ) -> tuple[str, str]:
     """(text, style) of the row at 0-based ``index``."""
     header = sheet.header
@@ -198,6 +229,9 @@ def _status(
         return _("Catatan"), "other"
     if what == "total":
         return (_("Baris jumlah"), "warning" if has_notes else "other")
+    if (from_result := given(sheet.name, index + 1)) is not None:
+        text, style = from_result
+        return (text, "warning") if has_notes and style == "ok" else (text, style)
     if index + 1 in rejected:
         return _("Ditolak"), "rejected"
     return (_("Peringatan"), "warning") if has_notes else (_("OK"), "ok")
@@ -210,6 +244,7 @@ def _write_sheet(
     rows: Iterator[list[Any]],
     width: int,
     notes: dict[int, list[str]],
+    given: Callable[[str, int], tuple[str, str] | None],
 ) -> None:
     header = sheet.header
     if header is None:
@@ -233,7 +268,7 @@ def _write_sheet(
             ws.write_string(r, note_col, REPORT_NOTE, f.head)
             continue
         row_notes = notes.get(r + 1, [])
-        text, style = _status(sheet, r, row, rejected, bool(row_notes))
+        text, style = _status(sheet, r, row, rejected, bool(row_notes), given)
         ws.write_string(r, status_col, text, f.status[style])
         if row_notes:
             note = "; ".join(row_notes)

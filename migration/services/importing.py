@@ -1202,6 +1202,7 @@ def run_import(
     result = MigrationResult(
         filename=filename, sha256=source_sha256(source), dry_run=dry_run, migrated_on=on
     )
+    result.book = book
     records = sum(len(s.records) for s in book.sheets)
     ticker = _Ticker(progress, 2 * records + 1)
     run: _Import | None = None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
-from migration.reading import Problem
+from migration.reading import Problem, ReadBook
 
 if TYPE_CHECKING:
     from migration.models import MigrationBatch
@@ -108,6 +108,8 @@ class MigrationResult:
     refused: str = ""  # why a commit was not made (rows rejected), empty otherwise
     nothing_new: bool = False  # every row came in before: nothing was (or would be) written
     migrated_on: Any = None
+    # The workbook as read, every problem included (the report workbook lists them all).
+    book: ReadBook | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows_rejected(self) -> int:
