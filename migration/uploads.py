@@ -309,18 +309,20 @@ def run(upload_id: int, *, commit: bool, actor: Any) -> MigrationUpload:
     """The plan or the commit of an upload (called by the job, or in the foreground)."""
     upload = MigrationUpload.objects.select_related("koperasi").get(pk=upload_id)
     data = bytes(upload.content)
-    args = {
-        "filename": upload.filename,
-        "kinds": upload.kinds or None,
-        "mappings": upload.mappings or None,
-        "accept_partial": upload.accept_partial,
-        "progress": ProgressWriter(upload.pk),
-    }
+    kinds = upload.kinds or None
+    mappings = upload.mappings or None
+    progress = ProgressWriter(upload.pk)
     try:
         if commit:
-            result = services.commit(upload.koperasi, data, actor=actor, **args)
+            result = services.commit(
+                upload.koperasi, data, filename=upload.filename, actor=actor, kinds=kinds,
+                mappings=mappings, accept_partial=upload.accept_partial, progress=progress,
+            )  # fmt: skip
         else:
-            result = services.plan(upload.koperasi, data, actor=actor, **args)
+            result = services.plan(
+                upload.koperasi, data, filename=upload.filename, actor=actor, kinds=kinds,
+                mappings=mappings, accept_partial=upload.accept_partial, progress=progress,
+            )  # fmt: skip
         report = write_report(data, upload.filename, result)
     except ValidationError as exc:
         return _finish(upload, UploadState.FAILED, error=" ".join(exc.messages))

@@ -122,7 +122,7 @@ def registry_upload(request: HttpRequest) -> HttpResponse:
                         "data": base64.b64encode(data).decode(),
                     }
         else:
-            error = " ".join(e for errors in form.errors.values() for e in errors)
+            error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     context: dict[str, Any] = {
         "form": form,
         "result": result,
@@ -186,7 +186,7 @@ def wizard(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("migration:upload", kode=koperasi.code, migration_upload_id=made.pk)
         else:
-            error = " ".join(e for errors in form.errors.values() for e in errors)
+            error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     recent = (
         MigrationUpload.objects.filter(koperasi=koperasi)
         .defer("content", "report")

@@ -50,7 +50,7 @@ def test_plan_commit_and_again(koperasi):
     done = services.commit(
         koperasi, data, filename="buku-lama.xlsx", actor=None, accept_partial=True
     )
-    assert done.committed
+    assert done.committed and done.batch is not None
     report = write_report(data, "buku-lama.xlsx", done)
     assert [_statuses(report, "Anggota")[r] for r in (5, 7)] == ["Diimpor", "Ditolak"]
     summary = load_workbook(io.BytesIO(report))["Ringkasan Impor"]

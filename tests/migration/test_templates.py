@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -16,7 +17,7 @@ from migration.templates_xlsx import COLUMNS, KOPERASI_KINDS, template_xlsx
 
 TODAY = dt.date(2026, 12, 3)
 
-FILLED = {
+FILLED: dict[str, list[list[Any]]] = {
     "Anggota": [
         ["A-001", "Yohanes Jehaut", "5315012208900001", "Labuan Bajo", dt.date(1990, 8, 22), "L",
          "Jl. Soekarno Hatta", "Gorontalo", "081234567890", dt.date(2015, 3, 22), 100000,

@@ -70,9 +70,9 @@ def test_upload_map_plan_commit_report_and_revert(client: Client, pengurus, kope
     assert upload.state == MigrationUpload.State.PLANNED and Member.objects.count() == 0
     assert upload.result["created"]["members"] == 4 and upload.result["rows_rejected"] == 1
     assert SavedMapping.objects.get(koperasi=koperasi).name == "Buku induk lama"
-    page = client.get(f"{BASE}{upload.pk}/").content.decode()
-    assert "Rencana impor" in page and "Impor ke buku koperasi" in page
-    assert "sehingga digit terakhir NIK" in page  # the damaged NIK, explained
+    text = client.get(f"{BASE}{upload.pk}/").content.decode()
+    assert "Rencana impor" in text and "Impor ke buku koperasi" in text
+    assert "sehingga digit terakhir NIK" in text  # the damaged NIK, explained
 
     report = client.get(f"{BASE}{upload.pk}/laporan.xlsx")
     assert report.status_code == 200
@@ -85,16 +85,18 @@ def test_upload_map_plan_commit_report_and_revert(client: Client, pengurus, kope
     assert Member.objects.count() == 0
     client.post(f"{BASE}{upload.pk}/", {"step": "commit", "accept_partial": "on"})
     upload.refresh_from_db()
-    assert upload.state == MigrationUpload.State.COMMITTED and upload.batch.status == "committed"
+    batch = upload.batch
+    assert upload.state == MigrationUpload.State.COMMITTED
+    assert batch is not None and batch.status == "committed"
     assert Member.objects.filter(koperasi=koperasi).count() == 4
     assert "Hasil impor" in client.get(f"{BASE}{upload.pk}/").content.decode()
 
     history = client.get(BASE).content.decode()
-    assert f'data-batch="{upload.batch.pk}"' in history and "Batalkan" in history
-    done = client.post(f"{BASE}batch/{upload.batch.pk}/batal/", follow=True)
+    assert f'data-batch="{batch.pk}"' in history and "Batalkan" in history
+    done = client.post(f"{BASE}batch/{batch.pk}/batal/", follow=True)
     assert "Migrasi buku-lama.xlsx dibatalkan." in done.content.decode()
-    assert MigrationBatch.objects.get(pk=upload.batch.pk).status == BatchStatus.REVERTED
-    again = client.post(f"{BASE}batch/{upload.batch.pk}/batal/", follow=True)
+    assert MigrationBatch.objects.get(pk=batch.pk).status == BatchStatus.REVERTED
+    again = client.post(f"{BASE}batch/{batch.pk}/batal/", follow=True)
     assert "Hanya migrasi yang sudah diimpor" in again.content.decode()
 
 
