@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "savings",
     "loans",
     "closing",
+    "migration",
     "django_tasks",
     "django_tasks_db",
     "dashboard",

@@ -66,6 +66,8 @@ class AccountRole(models.TextChoices):
     PIUTANG_WAJIB = "piutang_simpanan_wajib", _("Piutang simpanan wajib")
     SELISIH_KAS = "selisih_kas", _("Selisih kas")
     MIGRASI = "kliring_migrasi", _("Kliring migrasi")
+    # What a migration's reconciliation could not explain, held for the pengurus to resolve.
+    SELISIH_MIGRASI = "selisih_migrasi", _("Selisih migrasi")
     PEMBULATAN = "pembulatan", _("Selisih pembulatan")
     SHU_BERJALAN = "shu_tahun_berjalan", _("SHU tahun berjalan")
     PENDAPATAN_LAIN = "pendapatan_lain", _("Pendapatan lain-lain")

@@ -413,3 +413,107 @@ def method_cell(value: Any) -> str | None:
             % {"value": cell_text(value)},
         )
     return _METHODS[key]
+
+
+# --- The Dinas's registry -------------------------------------------------------------------
+
+
+def koperasi_nik_cell(value: Any) -> str | None:
+    """A NIK koperasi: 10 to 20 digits (spaces and dots dropped), ``None`` for an empty cell."""
+    _check_formula(value)
+    if is_empty(value):
+        return None
+    if isinstance(value, float) and abs(value) >= 1e15:
+        raise CellError(
+            "nik_excel",
+            _(
+                "NIK koperasi ini disimpan Excel sebagai angka dan digit terakhirnya bisa hilang. "
+                "Ketik ulang di sel berformat Teks."
+            ),
+        )
+    digits = re.sub(r"[\s.\-]", "", cell_text(value))
+    if not digits.isdigit() or not 10 <= len(digits) <= 20:
+        raise CellError(
+            "nik_koperasi_invalid",
+            _("“%(value)s” bukan NIK koperasi: NIK koperasi terdiri dari 10–20 angka.")
+            % {"value": cell_text(value)},
+        )
+    return digits
+
+
+def _choice(value: Any, words: dict[str, str], code: str, message: str) -> str | None:
+    _check_formula(value)
+    if is_empty(value):
+        return None
+    key = " ".join(re.sub(r"[^a-z]+", " ", cell_text(value).lower()).split())
+    if key not in words:
+        raise CellError(code, message % {"value": cell_text(value)})
+    return words[key]
+
+
+_KOPERASI_KINDS = {
+    "simpan pinjam": "simpan_pinjam", "ksp": "simpan_pinjam", "koperasi simpan pinjam":
+    "simpan_pinjam", "kredit": "simpan_pinjam", "kopdit": "simpan_pinjam",
+    "koperasi kredit": "simpan_pinjam", "usp": "simpan_pinjam",
+    "konsumen": "konsumen", "koperasi konsumen": "konsumen",
+    "produsen": "produsen", "koperasi produsen": "produsen",
+    "pemasaran": "pemasaran", "koperasi pemasaran": "pemasaran",
+    "jasa": "jasa", "koperasi jasa": "jasa",
+    "serba usaha": "serba_usaha", "ksu": "serba_usaha", "koperasi serba usaha": "serba_usaha",
+}  # fmt: skip
+
+
+def koperasi_kind_cell(value: Any) -> str | None:
+    """A koperasi's kind (jenis): simpan pinjam, konsumen, produsen, pemasaran, jasa, serba
+    usaha (and KSP, Kopdit, KSU)."""
+    return _choice(
+        value,
+        _KOPERASI_KINDS,
+        "kind_invalid",
+        _(
+            "“%(value)s” bukan jenis koperasi; tulis Simpan pinjam, Konsumen, Produsen, "
+            "Pemasaran, Jasa atau Serba usaha."
+        ),
+    )
+
+
+_KOPERASI_STATUSES = {
+    "aktif": "aktif", "aktif belum rat": "aktif_belum_rat", "belum rat": "aktif_belum_rat",
+    "tidak aktif": "tidak_aktif", "pasif": "tidak_aktif", "non aktif": "tidak_aktif",
+    "nonaktif": "tidak_aktif",
+    "dalam pembubaran": "dalam_pembubaran", "pembubaran": "dalam_pembubaran",
+    "bubar": "bubar", "dibubarkan": "bubar",
+}  # fmt: skip
+
+
+def koperasi_status_cell(value: Any) -> str | None:
+    return _choice(
+        value,
+        _KOPERASI_STATUSES,
+        "status_invalid",
+        _(
+            "“%(value)s” bukan status koperasi; tulis Aktif, Aktif belum RAT, Tidak aktif, "
+            "Dalam pembubaran atau Bubar."
+        ),
+    )
+
+
+_STAGES = {
+    "belum digital": "belum_digital", "belum": "belum_digital", "manual": "belum_digital",
+    "pendataan": "pendataan",
+    "migrasi": "migrasi", "migrasi data": "migrasi",
+    "digital": "digital", "sudah digital": "digital",
+    "aktif digunakan": "aktif_digunakan",
+}  # fmt: skip
+
+
+def digital_stage_cell(value: Any) -> str | None:
+    return _choice(
+        value,
+        _STAGES,
+        "stage_invalid",
+        _(
+            "“%(value)s” bukan tahap digital; tulis Belum digital, Pendataan, Migrasi data, "
+            "Digital atau Aktif digunakan."
+        ),
+    )

@@ -10,10 +10,12 @@ memory but all counted. Total rows are checked against the sum of the rows above
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.utils.translation import gettext as _
 
@@ -22,10 +24,12 @@ from migration import cells
 from migration.table import (
     FIELDS,
     HEADER_SEARCH_ROWS,
+    SKIPPED_SHEETS,
     Header,
     apply_mapping,
     find_header,
     find_mapped_header,
+    report_columns,
     row_kind,
 )
 
@@ -38,7 +42,7 @@ LIMITS = Limits(
     max_member_bytes=512 * 1024 * 1024,
     max_total_bytes=768 * 1024 * 1024,
 )
-MAX_PROBLEMS_KEPT = 5_000  # the rest are counted, and listed in the report workbook
+MAX_PROBLEMS_KEPT = 5_000  # the rest are counted, spilled to disk for the report workbook
 
 Parser = Callable[[Any], Any]
 
@@ -94,6 +98,21 @@ PARSERS: dict[str, dict[str, Parser]] = {
         "kind": cells.name_cell,
         "memo": cells.name_cell,
     },
+    "registry": {
+        "code": cells.code_cell,
+        "name": cells.name_cell,
+        "legal_number": cells.code_cell,
+        "legal_date": cells.date_cell,
+        "nik_koperasi": cells.koperasi_nik_cell,
+        "kind": cells.koperasi_kind_cell,
+        "kecamatan": cells.name_cell,
+        "desa": cells.name_cell,
+        "address": cells.name_cell,
+        "status": cells.koperasi_status_cell,
+        "founded_on": cells.date_cell,
+        "last_rat_on": cells.date_cell,
+        "stage": cells.digital_stage_cell,
+    },
 }
 # A record without these is rejected.
 NEEDED: dict[str, tuple[str, ...]] = {
@@ -102,6 +121,7 @@ NEEDED: dict[str, tuple[str, ...]] = {
     "loans": ("number", "loan_number", "disbursed_on", "principal", "tenor", "rate"),
     "trial_balance": ("account_name",),
     "transactions": ("number", "date", "amount"),
+    "registry": ("name", "kecamatan", "kind"),
 }
 MONEY = {
     kind: [n for n, p in fields.items() if p is cells.rupiah_cell]
@@ -182,15 +202,38 @@ class ReadSheet:
 
 @dataclass
 class ReadBook:
+    """Every sheet read. ``problems`` holds the first :data:`MAX_PROBLEMS_KEPT` for a page or a
+    JSON answer; the rest are counted in ``problem_count`` and spilled to a temporary file, so
+    :meth:`all_problems` (the report workbook's list) gives every one without holding them."""
+
     filename: str
     sheets: list[ReadSheet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
+    _spill: IO[bytes] | None = field(default=None, repr=False, compare=False)
 
     def add(self, problem: Problem) -> None:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)
+            return
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile()  # closed when the book is collected
+        pickle.dump(problem, self._spill, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def all_problems(self) -> Iterator[Problem]:
+        """Every problem, in the order found: the kept ones, then the spilled ones."""
+        yield from self.problems
+        if self._spill is None:
+            return
+        self._spill.flush()
+        end = self._spill.tell()
+        self._spill.seek(0)
+        try:
+            while self._spill.tell() < end:
+                yield cast(Problem, pickle.load(self._spill))  # our own temporary file
+        finally:
+            self._spill.seek(end)
 
     def of_kind(self, kind: str) -> list[ReadSheet]:
         return [s for s in self.sheets if s.kind == kind]
@@ -293,6 +336,7 @@ def read_sheet(
     kind: str | None = None,
     mapping: dict[str, str] | None = None,
     today: dt.date,
+    candidates: Sequence[str] | None = None,
 ) -> ReadSheet:
     """One sheet's rows (streamed) into a :class:`ReadSheet`; problems go to ``book``."""
     head: list[list[Any]] = []
@@ -303,7 +347,7 @@ def read_sheet(
     if mapping and kind:
         header = find_mapped_header(head, kind, mapping)
     else:
-        header = find_header(head, [kind] if kind else None)
+        header = find_header(head, [kind] if kind else candidates)
     sheet = ReadSheet(name, header.kind if header else (kind or "unknown"), header)
     if header is None:
         if any(any(not cells.is_empty(v) for v in r) for r in head):
@@ -337,8 +381,13 @@ def read_sheet(
     since: dict[str, Decimal] = {}
     number = header.row + 1  # 0-based index of the last header row → its row number
     tail = iter(head[header.row + 1 :])
+    # The report workbook's own columns ("Status Impor", "Keterangan Impor") are not data: a
+    # report imported again reads as the file it was made from.
+    ours = report_columns(header.labels)
     for row in _chain(tail, rows):
         number += 1
+        if ours:
+            row = [("" if col in ours else v) for col, v in enumerate(row)]
         what = row_kind(row, header)
         if what == "blank" or what == "note":
             continue
@@ -383,12 +432,14 @@ def read_workbook(
     kinds: dict[str, str] | None = None,
     today: dt.date | None = None,
     limits: Limits = LIMITS,
+    candidates: Sequence[str] | None = None,
 ) -> ReadBook:
     """Every sheet of a file, read. A file that cannot be opened raises ``SpreadsheetError``
     (its message says why); everything wrong inside it is a :class:`Problem`.
 
     ``mappings``: sheet name → (field → header text), a mapping the person confirmed or saved;
-    ``kinds``: sheet name → kind, when the person said what a sheet holds.
+    ``kinds``: sheet name → kind, when the person said what a sheet holds; ``candidates``: the
+    kinds a sheet may be found to hold (default :data:`migration.table.KOPERASI_KINDS`).
     """
     today = today or dt.date.today()
     book = ReadBook(filename)
@@ -396,6 +447,8 @@ def read_workbook(
         if not workbook.sheets:
             raise SpreadsheetError(_("Berkas tidak berisi lembar."), code="no_sheet")
         for info in workbook.sheets:
+            if info.name in SKIPPED_SHEETS:
+                continue  # a report's summary and problem list, a template's instructions
             sheet = read_sheet(
                 workbook.rows(info.name),
                 info.name,
@@ -403,6 +456,7 @@ def read_workbook(
                 kind=(kinds or {}).get(info.name),
                 mapping=(mappings or {}).get(info.name),
                 today=today,
+                candidates=candidates,
             )
             book.sheets.append(sheet)
     if not any(s.kind != "unknown" for s in book.sheets):

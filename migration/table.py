@@ -105,7 +105,30 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "kind": ("jenis transaksi", "transaksi", "setor tarik", "kind", "d k"),
         "memo": ("keterangan", "uraian", "memo"),
     },
+    # The Dinas's own list of the district's koperasi (issue 11), read only when asked for.
+    "registry": {
+        "code": ("kode singkat", "kode koperasi", "kode"),
+        "name": ("nama koperasi", "nama", "koperasi", "name"),
+        "legal_number": ("nomor badan hukum", "no badan hukum", "no bh", "nomor bh",
+                         "badan hukum", "no ahu", "nomor ahu", "no sk badan hukum"),
+        "legal_date": ("tanggal badan hukum", "tgl badan hukum", "tgl bh", "tanggal bh",
+                       "tanggal ahu"),
+        "nik_koperasi": ("nik koperasi", "nik", "nomor induk koperasi", "no induk koperasi"),
+        "kind": ("jenis koperasi", "jenis", "jenis usaha", "kelompok koperasi"),
+        "kecamatan": ("kecamatan", "kec"),
+        "desa": ("desa", "kelurahan", "desa kelurahan", "desa kel", "kel desa"),
+        "address": ("alamat", "alamat koperasi", "alamat kantor"),
+        "status": ("status", "status koperasi", "keaktifan", "status keaktifan"),
+        "founded_on": ("tanggal berdiri", "tgl berdiri", "tanggal pendirian", "tgl pendirian"),
+        "last_rat_on": ("rat terakhir", "tanggal rat terakhir", "tgl rat terakhir", "tgl rat"),
+        "stage": ("tahap digital", "tahap digitalisasi", "status digital", "digitalisasi",
+                  "tahap"),
+    },
 }  # fmt: skip
+
+# Kinds a koperasi's workbook may hold, found without being asked for; "registry" only when
+# the Dinas imports its list (its "Nama" and "Desa" must not make a members sheet a registry).
+KOPERASI_KINDS = ("members", "savings", "loans", "trial_balance", "transactions")
 
 # What a sheet must have to be taken as that kind.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -114,6 +137,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "loans": ("number", "principal"),
     "trial_balance": ("account_name",),
     "transactions": ("number", "date", "amount"),
+    "registry": ("name", "kecamatan"),
 }
 
 _TOTAL = re.compile(r"^(sub ?total|grand ?total|total|jumlah|jml|total keseluruhan)\b")
@@ -209,7 +233,7 @@ def find_header(rows: Sequence[Sequence[Any]], kinds: Sequence[str] | None = Non
             continue
         for two in (False, True) if index else (False,):
             labels = _labels(rows, index, two)
-            for kind in kinds or FIELDS:
+            for kind in kinds or KOPERASI_KINDS:
                 columns = match_columns(labels, kind)
                 if not all(name in columns for name in REQUIRED[kind]):
                     continue
@@ -233,6 +257,27 @@ def apply_mapping(
         else:
             columns[name] = col
     return columns, missing
+
+
+# The two columns the report workbook adds after a sheet's table (migration.report).
+REPORT_STATUS = "Status Impor"
+REPORT_NOTE = "Keterangan Impor"
+# …and its own sheets, which a report imported again skips (names, not translated, for that).
+REPORT_SHEETS = ("Ringkasan Impor", "Daftar Masalah")
+# The templates' instructions sheet (migration.templates_xlsx), skipped the same way.
+INSTRUCTIONS_SHEET = "Petunjuk"
+SKIPPED_SHEETS = (*REPORT_SHEETS, INSTRUCTIONS_SHEET)
+_REPORT = (norm(REPORT_STATUS), norm(REPORT_NOTE))
+
+
+def report_columns(labels: Sequence[str]) -> set[int]:
+    """The columns of a header that the report workbook added (a two-row header may have joined
+    a text above them), which a report imported again does not read."""
+    return {
+        col
+        for col, label in enumerate(labels)
+        if any(norm(label) == name or norm(label).endswith(" " + name) for name in _REPORT)
+    }
 
 
 def row_kind(row: Sequence[Any], header: Header) -> str:

@@ -49,7 +49,40 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "loan_payroll_id": lambda k: _loan_payroll_of(k),
     "visit_id": lambda k: _visit_of(k),
     "follow_up_id": lambda k: _follow_up_of(k),
+    "migration_upload_id": lambda k: _migration_upload_of(k),
+    "migration_batch_id": lambda k: _migration_batch_of(k),
 }
+
+
+def _migration_upload_of(koperasi: Koperasi) -> int:
+    from migration.models import MigrationUpload
+
+    found = MigrationUpload.objects.filter(koperasi=koperasi).order_by("pk").first()
+    if found is None:
+        found = MigrationUpload.objects.create(
+            koperasi=koperasi,
+            filename="uji.xlsx",
+            sha256="0" * 64,
+            size=1,
+            content=b"x",
+            state=MigrationUpload.State.PLANNED,
+            report=b"PK",
+            sheets=[{"name": "Anggota", "kind": "members", "header_row": 1,
+                     "labels": ["No. Anggota", "Nama"], "columns": {}}],
+        )  # fmt: skip
+    return int(found.pk)
+
+
+def _migration_batch_of(koperasi: Koperasi) -> int:
+    from migration.models import BatchStatus, MigrationBatch
+
+    found = MigrationBatch.objects.filter(koperasi=koperasi).order_by("pk").first()
+    if found is None:
+        found = MigrationBatch.objects.create(
+            koperasi=koperasi, filename="uji.xlsx", sha256="0" * 64,
+            status=BatchStatus.COMMITTED,
+        )  # fmt: skip
+    return int(found.pk)
 
 
 def _loan_restructure_of(koperasi: Koperasi) -> int:

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
+
 from ledger.models import JournalEntry
 from ledger.services import Line, post
 from registry.models import Koperasi
@@ -36,24 +38,31 @@ def book_opening_balances(
     memo: str,
     movement_memo: str,
     arrears: Iterable[tuple[int, dt.date, Decimal]] = (),
+    accounts: QuerySet[Account] | None = None,
+    against_role: str = "kas",
 ) -> JournalEntry:
     """Post the opening entry on ``on`` for every account of ``koperasi`` as its row stands,
     and write each account's opening movement (no balance changes: the rows hold them).
 
     ``arrears`` are ``(wajib account id, month, amount)`` of months billed before ``on`` and
-    unpaid: each becomes an open obligation and a receivable (see the module docstring)."""
-    accounts = list(
-        Account.objects.filter(koperasi=koperasi)
+    unpaid: each becomes an open obligation and a receivable (see the module docstring).
+
+    ``accounts`` narrows the entry to some of the koperasi's accounts (a migration books only
+    the accounts it created); ``against_role`` is the account debited with the whole (cash for
+    balances counted in the drawer, ``kliring_migrasi`` for a migration)."""
+    chosen = Account.objects.filter(koperasi=koperasi) if accounts is None else accounts
+    rows = list(
+        chosen.filter(koperasi=koperasi)
         .order_by("pk")
         .values_list("pk", "product_id", "balance", "member_id", "kind")
     )
     totals: dict[int, Decimal] = {}
-    for _pk, product_id, balance, _member, _kind in accounts:
+    for _pk, product_id, balance, _member, _kind in rows:
         totals[product_id] = totals.get(product_id, ZERO) + balance
     owed: dict[int, Decimal] = {}
     obligations = []
     created = now()
-    by_pk = {row[0]: row for row in accounts}
+    by_pk = {row[0]: row for row in rows}
     for account_id, period, amount in arrears:
         _pk, product_id, _balance, member_id, account_kind = by_pk[account_id]
         if account_kind != Kind.WAJIB:
@@ -83,7 +92,7 @@ def book_opening_balances(
         account_id = products[pid].ledger_account_id
         credits[account_id] = credits.get(account_id, ZERO) + total
     ledger_accounts = {p.ledger_account_id: p.ledger_account for p in products.values()}
-    lines = [Line(role_account(koperasi, "kas"), debit=sum(totals.values(), ZERO))]
+    lines = [Line(role_account(koperasi, against_role), debit=sum(totals.values(), ZERO))]
     if owed:
         lines.append(
             Line(role_account(koperasi, "piutang_simpanan_wajib"), debit=sum(owed.values(), ZERO))
@@ -102,7 +111,7 @@ def book_opening_balances(
         BOOKED_FIELDS,
         (
             (koperasi.pk, pk, TxKind.SETORAN, balance, on, created, entry.pk, movement_memo, 0)
-            for pk, _product_id, balance, _member, _kind in accounts
+            for pk, _product_id, balance, _member, _kind in rows
             if balance
         ),
     )
