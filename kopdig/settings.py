@@ -149,6 +149,17 @@ TASKS = {
     }
 }
 
+# --- Notifications (the outbox: core/outbox.py, core/notify/backends.py) -------------------------
+# ``console`` prints each message (the default, the demo); ``http`` posts it as JSON to a
+# WhatsApp/SMS gateway at KOPDIG_NOTIFY_URL with the bearer token KOPDIG_NOTIFY_TOKEN.
+KOPDIG_NOTIFY = {
+    "BACKEND": os.environ.get("KOPDIG_NOTIFY_BACKEND", "console"),
+    "URL": os.environ.get("KOPDIG_NOTIFY_URL", ""),
+    "TOKEN": os.environ.get("KOPDIG_NOTIFY_TOKEN", ""),
+    "TIMEOUT": float(os.environ.get("KOPDIG_NOTIFY_TIMEOUT", "10")),
+    "MAX_ATTEMPTS": int(os.environ.get("KOPDIG_NOTIFY_MAX_ATTEMPTS", "8")),
+}
+
 # --- Auth -----------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
