@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "savings",
     "loans",
     "closing",
+    "notify",
     "django_tasks",
     "django_tasks_db",
     "dashboard",

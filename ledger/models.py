@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import MoneyField, money_range
@@ -139,6 +140,9 @@ class RoleMapping(models.Model):
         return f"{self.role} → {self.account_id}"
 
 
+SHORT_HASH = 12  # characters of an entry's hash printed on receipts as its verification code
+
+
 class EntryStatus(models.TextChoices):
     DRAFT = "draft", _("Draf")
     POSTED = "posted", _("Diposting")
@@ -221,7 +225,14 @@ class JournalEntry(models.Model):
                 condition=Q(status__in=EntryStatus.values), name="ledger_entry_status_valid"
             ),
         ]
-        indexes = [models.Index(fields=["koperasi", "value_date"], name="ledger_entry_date")]
+        indexes = [
+            models.Index(fields=["koperasi", "value_date"], name="ledger_entry_date"),
+            # A receipt's verification code (its entry's short hash) looked up on the
+            # koperasi's public check page (notify.selectors.receipt_by_code).
+            models.Index(
+                models.F("koperasi"), Substr("hash", 1, SHORT_HASH), name="ledger_entry_short_hash"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -229,7 +240,7 @@ class JournalEntry(models.Model):
     @property
     def short_hash(self) -> str:
         """The first 12 characters of the hash, printed on receipts."""
-        return self.hash[:12]
+        return self.hash[:SHORT_HASH]
 
 
 class EntrySequence(models.Model):
