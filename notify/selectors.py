@@ -9,9 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
-from django.db.models.functions import Substr
 
-from ledger.models import SHORT_HASH, EntryStatus, JournalEntry, Posting
+from ledger.models import SHORT_HASH, EntryStatus, JournalEntry, Posting, ShortHash
 from loans.models import LoanTransaction
 from loans.services import disbursement_figures
 from savings.models import Transaction
@@ -47,9 +46,10 @@ def receipt_by_code(*, koperasi: Any, code: str) -> CheckedReceipt | None:
     if not CODE.match(code):
         return None
     entry = (
-        JournalEntry.objects.annotate(code=Substr("hash", 1, SHORT_HASH))
+        JournalEntry.objects.annotate(code=ShortHash("hash"))
         .filter(koperasi=koperasi, code=code, status=EntryStatus.POSTED)
         .only("pk", "value_date", "hash")
+        .order_by("pk")
         .first()
     )
     if entry is None:
