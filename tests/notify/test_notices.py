@@ -135,3 +135,32 @@ def test_refusal_is_told(books: Koperasi, rina: Any) -> None:
         f"KSP Sinar Bajo: Maaf, pengajuan pinjaman *{loan.number[-4:]} sebesar Rp2.000.000 "
         "tidak disetujui. Keterangan di kantor koperasi."
     ]
+
+
+def test_staff_set_the_preference_on_the_member_page(
+    client: Any, books: Koperasi, rina: Any, kasir: Any, pengawas: Any
+) -> None:
+    from django.urls import reverse
+
+    from core.models import AuditEvent
+
+    url = reverse("members:notify_channel", kwargs={"kode": books.code, "member_id": rina.pk})
+    detail = reverse("members:detail", kwargs={"kode": books.code, "member_id": rina.pk})
+    client.force_login(kasir)
+    page = client.get(detail).content.decode()
+    assert 'name="channel"' in page and 'value="whatsapp" selected' in page
+    response = client.post(url, {"channel": "sms"}, follow=True)
+    assert "Pilihan pemberitahuan disimpan." in response.content.decode()
+    rina.refresh_from_db()
+    assert rina.notify_channel == "sms"
+    assert AuditEvent.objects.filter(action="members.notify_channel").count() == 1
+    # Bad input: a clear message, nothing changed.
+    response = client.post(url, {"channel": "merpati"}, follow=True)
+    assert "Pilih WhatsApp, SMS, atau tidak usah dikirimi pesan." in response.content.decode()
+    rina.refresh_from_db()
+    assert rina.notify_channel == "sms"
+    assert client.get(url).status_code == 405
+    # The pengawas reads it and cannot change it.
+    client.force_login(pengawas)
+    assert 'name="channel"' not in client.get(detail).content.decode()
+    assert client.post(url, {"channel": "none"}).status_code == 403
