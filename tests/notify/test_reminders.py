@@ -150,3 +150,30 @@ def test_unpaid_wajib_on_the_fifth(books: Koperasi, rina: Any, today: Any) -> No
         "KSP Sinar Bajo: Simpanan wajib 2 bulan belum dibayar, jumlah Rp100.000. "
         "Mohon dibayar di kasir."
     ]
+
+
+def test_demo_step_keeps_only_the_latest_history(books: Koperasi, rina: Any) -> None:
+    from core import outbox
+    from notify.demo import KEEP, step_outbox
+
+    for n in range(KEEP + 3):
+        outbox.notify_member(
+            member=rina,
+            koperasi=books,
+            kind="receipt",
+            template="loans.approved",
+            context={"loan": "*0001", "amount": "Rp1"},
+            dedupe_key=f"uji:{n}",
+        )
+    outbox.notify_member(
+        member=rina,
+        koperasi=books,
+        kind="reminder",
+        template="loans.due_today",
+        context={"loan": "*0001", "amount": "Rp1", "n": "1", "date": "01/01/2025"},
+        dedupe_key="pengingat",
+    )
+    assert step_outbox(None) is not None
+    kept = list(OutboxMessage.objects.order_by("pk").values_list("dedupe_key", flat=True))
+    assert kept == [f"uji:{n}" for n in range(3, KEEP + 3)] + ["pengingat"]
+    assert step_outbox(None) is None  # run again: nothing changes
