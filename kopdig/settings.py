@@ -160,6 +160,9 @@ KOPDIG_NOTIFY = {
     "TIMEOUT": float(os.environ.get("KOPDIG_NOTIFY_TIMEOUT", "10")),
     "MAX_ATTEMPTS": int(os.environ.get("KOPDIG_NOTIFY_MAX_ATTEMPTS", "8")),
 }
+# The public receipt check (/k/<kode>/cek/): look-ups per address per window (in the cache).
+KOPDIG_RECEIPT_CHECK_LIMIT = int(os.environ.get("KOPDIG_RECEIPT_CHECK_LIMIT", "30"))
+KOPDIG_RECEIPT_CHECK_WINDOW = int(os.environ.get("KOPDIG_RECEIPT_CHECK_WINDOW", "600"))
 
 # --- Auth -----------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
