@@ -65,6 +65,8 @@ class Member(models.Model):
         max_length=10,
         choices=NotifyChannel.choices,
         default=NotifyChannel.WHATSAPP,
+        # Also in the database: bulk loaders (the demo, the migration) insert rows by column.
+        db_default=NotifyChannel.WHATSAPP,
     )
     address = models.CharField(_("alamat"), max_length=250, blank=True)
     desa = models.ForeignKey(

@@ -5,40 +5,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_audit_append_only'),
-        ('members', '0002_name_search_generated'),
-        ('registry', '0004_status_history'),
+        ("core", "0002_audit_append_only"),
+        ("members", "0002_name_search_generated"),
+        ("registry", "0004_status_history"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=20, verbose_name='jenis')),
-                ('channel', models.CharField(choices=[('whatsapp', 'WhatsApp'), ('sms', 'SMS')], max_length=10, verbose_name='saluran')),
-                ('to', models.CharField(max_length=16, verbose_name='tujuan')),
-                ('template', models.CharField(max_length=40, verbose_name='templat')),
-                ('context', models.JSONField(default=dict, verbose_name='isi')),
-                ('dedupe_key', models.CharField(max_length=120)),
-                ('status', models.CharField(choices=[('pending', 'Menunggu'), ('sending', 'Sedang dikirim'), ('sent', 'Terkirim'), ('failed', 'Gagal')], default='pending', max_length=8, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='percobaan')),
-                ('next_attempt_at', models.DateTimeField(verbose_name='coba lagi pada')),
-                ('last_error', models.CharField(blank=True, max_length=500, verbose_name='galat terakhir')),
-                ('provider_ref', models.CharField(blank=True, max_length=100, verbose_name='nomor dari gateway')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='dibuat')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='terkirim pada')),
-                ('koperasi', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.koperasi', verbose_name='koperasi')),
-                ('member', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.member', verbose_name='anggota')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=20, verbose_name="jenis")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("whatsapp", "WhatsApp"), ("sms", "SMS")],
+                        max_length=10,
+                        verbose_name="saluran",
+                    ),
+                ),
+                ("to", models.CharField(max_length=16, verbose_name="tujuan")),
+                ("template", models.CharField(max_length=40, verbose_name="templat")),
+                ("context", models.JSONField(default=dict, verbose_name="isi")),
+                ("dedupe_key", models.CharField(max_length=120)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Menunggu"),
+                            ("sending", "Sedang dikirim"),
+                            ("sent", "Terkirim"),
+                            ("failed", "Gagal"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="percobaan")),
+                ("next_attempt_at", models.DateTimeField(verbose_name="coba lagi pada")),
+                (
+                    "last_error",
+                    models.CharField(blank=True, max_length=500, verbose_name="galat terakhir"),
+                ),
+                (
+                    "provider_ref",
+                    models.CharField(blank=True, max_length=100, verbose_name="nomor dari gateway"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="dibuat")),
+                (
+                    "sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="terkirim pada"),
+                ),
+                (
+                    "koperasi",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.koperasi",
+                        verbose_name="koperasi",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.member",
+                        verbose_name="anggota",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pesan keluar',
-                'verbose_name_plural': 'kotak keluar',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='outbox_due'), models.Index(fields=['member', '-created_at'], name='outbox_member')],
-                'constraints': [models.UniqueConstraint(fields=('koperasi', 'dedupe_key'), name='outbox_dedupe'), models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'sending', 'sent', 'failed'])), name='outbox_status_valid'), models.CheckConstraint(condition=models.Q(('channel__in', ['whatsapp', 'sms'])), name='outbox_channel_valid'), models.CheckConstraint(condition=models.Q(models.Q(('sent_at__isnull', False), ('status', 'sent')), models.Q(models.Q(('status', 'sent'), _negated=True), ('sent_at__isnull', True)), _connector='OR'), name='outbox_sent_at_iff_sent')],
+                "verbose_name": "pesan keluar",
+                "verbose_name_plural": "kotak keluar",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+                    models.Index(fields=["member", "-created_at"], name="outbox_member"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("koperasi", "dedupe_key"), name="outbox_dedupe"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["pending", "sending", "sent", "failed"])
+                        ),
+                        name="outbox_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("channel__in", ["whatsapp", "sms"])),
+                        name="outbox_channel_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("sent_at__isnull", False), ("status", "sent")),
+                            models.Q(
+                                models.Q(("status", "sent"), _negated=True),
+                                ("sent_at__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="outbox_sent_at_iff_sent",
+                    ),
+                ],
             },
         ),
     ]
