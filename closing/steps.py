@@ -86,6 +86,14 @@ STEPS: tuple[StepSpec, ...] = (
         DAILY,
         "savings_account",
     ),
+    # Last: it reads the arrears the steps above brought up to date.
+    StepSpec(
+        "pengingat_anggota",
+        _("Pengingat angsuran, tunggakan dan simpanan wajib ke anggota"),
+        "notify.reminders:send_reminders",
+        DAILY,
+        "loan",
+    ),
 )
 
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "loans",
     "closing",
     "migration",
+    "notify",
     "django_tasks",
     "django_tasks_db",
     "dashboard",
@@ -149,6 +150,20 @@ TASKS = {
         "BACKEND": os.environ.get("KOPDIG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# --- Notifications (the outbox: core/outbox.py, core/notify/backends.py) -------------------------
+# ``console`` prints each message (the default, the demo); ``http`` posts it as JSON to a
+# WhatsApp/SMS gateway at KOPDIG_NOTIFY_URL with the bearer token KOPDIG_NOTIFY_TOKEN.
+KOPDIG_NOTIFY = {
+    "BACKEND": os.environ.get("KOPDIG_NOTIFY_BACKEND", "console"),
+    "URL": os.environ.get("KOPDIG_NOTIFY_URL", ""),
+    "TOKEN": os.environ.get("KOPDIG_NOTIFY_TOKEN", ""),
+    "TIMEOUT": float(os.environ.get("KOPDIG_NOTIFY_TIMEOUT", "10")),
+    "MAX_ATTEMPTS": int(os.environ.get("KOPDIG_NOTIFY_MAX_ATTEMPTS", "8")),
+}
+# The public receipt check (/k/<kode>/cek/): look-ups per address per window (in the cache).
+KOPDIG_RECEIPT_CHECK_LIMIT = int(os.environ.get("KOPDIG_RECEIPT_CHECK_LIMIT", "30"))
+KOPDIG_RECEIPT_CHECK_WINDOW = int(os.environ.get("KOPDIG_RECEIPT_CHECK_WINDOW", "600"))
 
 # --- Auth -----------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("loans.urls")),
     path("", include("closing.urls")),
     path("", include("migration.urls")),
+    path("", include("notify.urls")),
     path("api/v1/", api.urls),
 ]
 

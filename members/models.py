@@ -31,9 +31,18 @@ class Gender(models.TextChoices):
     P = "P", _("Perempuan")
 
 
+class NotifyChannel(models.TextChoices):
+    """How a member wants receipts and reminders: the outbox's channels, or none (opt-out)."""
+
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SMS = "sms", _("SMS")
+    NONE = "none", _("Tidak usah")
+
+
 class Member(models.Model):
     Status = MemberStatus
     Gender = Gender
+    NotifyChannel = NotifyChannel
 
     koperasi = models.ForeignKey(
         Koperasi, on_delete=models.PROTECT, related_name="members", verbose_name=_("koperasi")
@@ -51,6 +60,14 @@ class Member(models.Model):
     birth_date = models.DateField(_("tanggal lahir"))
     gender = models.CharField(_("jenis kelamin"), max_length=1, choices=Gender.choices)
     phone = models.CharField(_("nomor HP"), max_length=16, blank=True)
+    notify_channel = models.CharField(
+        _("pemberitahuan lewat"),
+        max_length=10,
+        choices=NotifyChannel.choices,
+        default=NotifyChannel.WHATSAPP,
+        # Also in the database: bulk loaders (the demo, the migration) insert rows by column.
+        db_default=NotifyChannel.WHATSAPP,
+    )
     address = models.CharField(_("alamat"), max_length=250, blank=True)
     desa = models.ForeignKey(
         Region,
@@ -89,6 +106,10 @@ class Member(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(gender__in=Gender.values), name="member_gender_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(notify_channel__in=NotifyChannel.values),
+                name="member_notify_channel_valid",
             ),
             models.CheckConstraint(
                 condition=(Q(status=MemberStatus.AKTIF, left_on__isnull=True))

@@ -501,6 +501,31 @@ def member_update(*, member: Member, actor: Any, **changes: Any) -> tuple[Member
     return locked, _warnings(locked, nik_info)
 
 
+@transaction.atomic
+def set_notification_preference(*, member: Member, channel: str, actor: Any = None) -> Member:
+    """How the member wants receipts and reminders: ``whatsapp``, ``sms`` or ``none`` (no
+    messages at all). Staff set it on the member's page; the member in the members' app."""
+    if channel not in Member.NotifyChannel.values:
+        raise MemberError(
+            {"channel": [_("Pilih WhatsApp, SMS, atau tidak usah dikirimi pesan.")]},
+            code="channel",
+        )
+    locked = _lock(member)
+    before = locked.notify_channel
+    if before != channel:
+        locked.notify_channel = channel
+        locked.save(update_fields=["notify_channel", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="members.notify_channel",
+            obj=locked,
+            before={"notify_channel": before},
+            after={"notify_channel": channel},
+        )
+    member.notify_channel = channel
+    return locked
+
+
 def _end_membership(
     *, member: Member, actor: Any, on: Any, text: str, status: str, action: str, field: str
 ) -> Member:

@@ -13,4 +13,9 @@ urlpatterns = [
     path("k/<slug:kode>/anggota/<int:member_id>/", views.member_detail, name="detail"),
     path("k/<slug:kode>/anggota/<int:member_id>/ubah/", views.member_edit, name="edit"),
     path("k/<slug:kode>/anggota/<int:member_id>/berhenti/", views.member_end, name="end"),
+    path(
+        "k/<slug:kode>/anggota/<int:member_id>/pemberitahuan/",
+        views.member_notify_channel,
+        name="notify_channel",
+    ),
 ]

@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from core.dates import local_today
 from members import selectors, services
@@ -108,8 +108,33 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
     return render(
         request,
         "members/detail.html",
-        page_context(request, m=member, savings=savings, is_kasir=Role.KASIR in roles),
+        page_context(
+            request,
+            m=member,
+            savings=savings,
+            is_kasir=Role.KASIR in roles,
+            channels=member.NotifyChannel.choices,
+        ),
     )
+
+
+@require_POST
+@koperasi_view(*WRITERS)
+def member_notify_channel(request: HttpRequest, member_id: int) -> HttpResponse:
+    """How the member gets receipts and reminders (WhatsApp, SMS or none), set by the kasir or
+    a pengurus at the member's request."""
+    koperasi = request.koperasi  # type: ignore[attr-defined]
+    member = selectors.member_get(koperasi=koperasi, member_id=member_id)
+    try:
+        services.set_notification_preference(
+            member=member, channel=request.POST.get("channel", ""), actor=request.user
+        )
+    except services.MemberError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Pilihan pemberitahuan disimpan."))
+    return redirect("members:detail", kode=koperasi.code, member_id=member.pk)
 
 
 def apply_errors(

@@ -51,7 +51,20 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "follow_up_id": lambda k: _follow_up_of(k),
     "migration_upload_id": lambda k: _migration_upload_of(k),
     "migration_batch_id": lambda k: _migration_batch_of(k),
+    "receipt_code": lambda k: _receipt_code_of(k),
 }
+
+# Public pages of a koperasi (no sign-in; anyone may open any koperasi's): another koperasi's
+# code in the URL is no leak, but another koperasi's objects under ours still must be refused.
+PUBLIC_NAMES = {"notify:check", "notify:check_code"}
+
+
+def _receipt_code_of(koperasi: Koperasi) -> str:
+    """The verification code printed on a receipt of ``koperasi`` (a deposit's)."""
+    from savings.models import Transaction
+
+    tx = Transaction.objects.select_related("entry").get(pk=_savings_transaction_of(koperasi))
+    return str(tx.entry.short_hash)
 
 
 def _migration_upload_of(koperasi: Koperasi) -> int:
@@ -451,6 +464,6 @@ def _variants(route: Route, own: Koperasi, other: Koperasi) -> Iterator[tuple[di
         if "kode" in route.kwargs:
             kwargs["kode"] = own.code
         yield kwargs, True
-    if "kode" in route.kwargs:
+    if "kode" in route.kwargs and route.name not in PUBLIC_NAMES:
         # The other koperasi's code, with its own objects.
         yield {kw: OBJECT_MAKERS[kw](other) for kw in route.kwargs}, True

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from core import audit
 from core import money as m
 from core.dates import business_date
+from core.notify import notices
 from ledger import selectors as ledger_selectors
 from ledger.models import Account as LedgerAccount
 from ledger.models import AccountClass
@@ -437,6 +438,7 @@ def loan_approve(
         },
         note=note,
     )
+    notices.loan_decision(loan=locked)
     return locked
 
 
@@ -486,13 +488,15 @@ def loan_refuse(*, loan: Loan, actor: Any, note: str) -> Loan:
             _("Pengajuan diputuskan oleh orang lain, bukan yang memasukkannya."),
             code="four_eyes",
         )
-    return _decide(
+    refused = _decide(
         loan,
         actor=actor,
         note=note,
         status=LoanStatus.DITOLAK,
         allowed=(LoanStatus.DIAJUKAN,),
     )
+    notices.loan_decision(loan=refused)
+    return refused
 
 
 @transaction.atomic

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from core import money as m
 from core.books import books_text
 from core.dates import business_date
+from core.notify import notices
 from ledger import services as ledger
 from loans.models import (
     Allocation,
@@ -540,6 +541,7 @@ def _book(
         to_sukarela=plan.to_sukarela,
         lunas=lunas,
     )
+    notices.loan_receipt(tx=tx, amount=value, koperasi=koperasi)
     return tx
 
 

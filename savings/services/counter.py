@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core import audit
 from core.books import books_text
 from core.dates import business_date
+from core.notify import notices
 from ledger import services as ledger
 from ledger.models import JournalEntry
 from registry.models import Koperasi
@@ -237,6 +238,7 @@ def _move(
         books=books,
     )
     _audit_tx(actor, kind, tx, entry)
+    notices.savings_receipt(tx=tx, entry=entry, koperasi=booking.koperasi)
     return tx
 
 

@@ -1,0 +1,69 @@
+"""The koperasi's public receipt check: ``/k/<kode>/cek/`` (a form) and
+``/k/<kode>/cek/<receipt_code>/`` (the answer; the QR code on a receipt opens it).
+
+Public: no sign-in, on purpose (a member, or whoever the member shows a receipt to, checks it).
+It shows only what the receipt itself shows of the transaction (date, kind, amount, the
+account's last four characters) and nothing of the member; another koperasi's code, or a code
+that is no receipt, is "tidak ditemukan" (404), the same answer as a typo. Each address may
+look up ``KOPDIG_RECEIPT_CHECK_LIMIT`` codes per ``KOPDIG_RECEIPT_CHECK_WINDOW`` seconds
+(30 per 10 minutes by default; counted in the cache), so the codes cannot be guessed.
+"""
+
+from __future__ import annotations
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from notify import selectors
+from registry.models import Koperasi
+
+DEFAULT_LIMIT = 30
+DEFAULT_WINDOW = 600  # seconds
+
+
+def _koperasi(kode: str) -> Koperasi:
+    return get_object_or_404(Koperasi.objects.only("pk", "code", "name"), code=kode)
+
+
+def _allowed(request: HttpRequest) -> bool:
+    """Count this look-up against the address; ``False`` once it is over the limit."""
+    limit = int(getattr(settings, "KOPDIG_RECEIPT_CHECK_LIMIT", DEFAULT_LIMIT))
+    window = int(getattr(settings, "KOPDIG_RECEIPT_CHECK_WINDOW", DEFAULT_WINDOW))
+    key = f"kopdig:cek:{get_client_ip_address(request) or 'unknown'}"
+    if cache.add(key, 1, timeout=window):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window)
+        return True
+    return count <= limit
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def check(request: HttpRequest, kode: str) -> HttpResponse:
+    koperasi = _koperasi(kode)
+    typed = request.GET.get("kode", "")
+    code = selectors.clean_code(typed)
+    if code:
+        return redirect("notify:check_code", kode=koperasi.code, receipt_code=code)
+    context = {"koperasi": koperasi, "code": typed.strip()[:40]}
+    return render(request, "notify/check.html", context, status=404 if typed.strip() else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def check_code(request: HttpRequest, kode: str, receipt_code: str) -> HttpResponse:
+    koperasi = _koperasi(kode)
+    context = {"koperasi": koperasi, "code": selectors.clean_code(receipt_code)}
+    if not _allowed(request):
+        return render(request, "notify/check.html", {**context, "limited": True}, status=429)
+    found = selectors.receipt_by_code(koperasi=koperasi, code=receipt_code)
+    context["receipt"] = found
+    return render(request, "notify/check.html", context, status=200 if found else 404)
