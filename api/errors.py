@@ -1,4 +1,4 @@
-"""Every refusal of the API as JSON in Indonesian: ``{"detail": ..., "code": ..., "errors": [...]}``.
+"""Every refusal of the API as JSON in Indonesian: ``{"detail", "code", "errors"}``.
 
 Pydantic's messages are English, so each validation error is told again by its type."""
 

@@ -97,9 +97,9 @@ def token_issue_staff(
     try:
         user = authenticate(request, username=username, password=password)
     except AxesBackendPermissionDenied as exc:
-        raise _locked() from exc
+        raise _locked(request) from exc
     if getattr(request, "axes_locked_out", False):
-        raise _locked()
+        raise _locked(request)
     if user is None:
         raise _invalid_login()
     places = access.staff_koperasi(user)
@@ -128,6 +128,8 @@ def token_issue_staff(
             user_login_failed.send(
                 sender=__name__, credentials={"username": user.get_username()}, request=request
             )
+            if getattr(request, "axes_locked_out", False):
+                raise _locked(request)
             raise ApiError(
                 _("Kode salah atau sudah kedaluwarsa. Periksa jam ponsel Anda."),
                 code="totp_invalid",
@@ -142,7 +144,10 @@ def token_issue_staff(
     return token_create(koperasi=koperasi, user=user, device=device)
 
 
-def _locked() -> ApiError:
+def _locked(request: HttpRequest) -> ApiError:
+    # The refusal is this JSON, not django-axes's lockout page (its middleware answers with the
+    # page whenever the request is marked locked out).
+    request.axes_locked_out = False  # type: ignore[attr-defined]
     return ApiError(
         _("Terlalu banyak percobaan masuk yang gagal. Coba lagi 15 menit lagi."),
         code="locked",

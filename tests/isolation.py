@@ -372,9 +372,36 @@ def iter_routes(urlconf: Any = None) -> Iterator[Route]:
     yield from walk(get_resolver(urlconf).url_patterns, "", [])
 
 
-def walk(client: Client, *, own: Koperasi, other: Koperasi, urlconf: Any = None) -> list[str]:
-    """Return a line per leak or unfillable route; an empty list means isolation holds."""
+def api_headers(client: Client, own: Koperasi) -> dict[str, str]:
+    """The JSON API (``api:`` routes) answers bearer tokens, not the session: the signed-in
+    person gets a staff token for ``own`` (none when they hold no role there)."""
+    from django.contrib.auth import get_user_model
+
+    from api.services import token_create
+    from registry.access import KOPERASI_READERS, roles_in
+
+    user_id = client.session.get("_auth_user_id")
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    if user is None or not roles_in(user, own) & set(KOPERASI_READERS):
+        return {}
+    raw, _token = token_create(koperasi=own, user=user, device="isolation")
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def walk(
+    client: Client,
+    *,
+    own: Koperasi,
+    other: Koperasi,
+    urlconf: Any = None,
+    headers: dict[str, str] | None = None,
+) -> list[str]:
+    """Return a line per leak or unfillable route; an empty list means isolation holds.
+
+    ``headers`` go with every request to the JSON API (default: :func:`api_headers`)."""
     problems: list[str] = []
+    if headers is None:
+        headers = api_headers(client, own)
     for route in iter_routes(urlconf):
         namespace, _, name = route.name.rpartition(":")
         if namespace.split(":")[0] in SKIP_NAMESPACES or name in SKIP_NAMES:
@@ -390,8 +417,9 @@ def walk(client: Client, *, own: Koperasi, other: Koperasi, urlconf: Any = None)
             continue
         for kwargs, foreign in _variants(route, own, other):
             url = reverse(route.name, kwargs=kwargs, urlconf=urlconf)
+            extra = headers if namespace.split(":")[0] == "api" else {}
             for method in ("get", "post"):
-                response = getattr(client, method)(url)
+                response = getattr(client, method)(url, **extra)
                 body = (
                     response.content.decode(errors="replace")
                     if hasattr(response, "content")

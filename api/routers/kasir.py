@@ -30,7 +30,7 @@ from loans.models import Loan, LoanStatus, LoanTransaction
 from members import selectors as member_selectors
 from savings import selectors, services
 from savings.counter_views import SEARCH_MIN, receipt_context
-from savings.models import Account, CounterRequest, Kind
+from savings.models import CounterRequest, Withdrawable
 
 router = Router(auth=StaffToken(), tags=["kasir"])
 write = StaffToken(*WRITERS)
@@ -248,7 +248,7 @@ def member(request: HttpRequest, member_id: int) -> MemberOut:
             product=a.product.name,
             balance=money(a.balance),
             minimum_balance=money(selectors.minimum_of(a, today)),
-            withdrawable=a.kind in (Kind.SUKARELA,),
+            withdrawable=a.product.withdrawable == Withdrawable.ANY_TIME,
             wajib_arrears=money(sum((o.outstanding for o in arrears if o.account_id == a.pk), 0)),
             maturity_date=a.maturity_date,
         )
