@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 
 from api.services import token_create
 from members.models import Member
-from savings import services as savings
 
 D = Decimal
 
