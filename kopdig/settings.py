@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "closing",
     "django_tasks",
     "django_tasks_db",
+    "portal",
     "dashboard",
     "api",
 ]
