@@ -35,6 +35,9 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64)
     prefix = models.CharField(_("awalan"), max_length=12)
     device = models.CharField(_("perangkat"), max_length=100, blank=True)
+    # A member's token lives while the member's app login keeps this version ("keluar dari
+    # semua perangkat" in the app bumps it: portal.MemberLogin.session_version).
+    session_version = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(_("berlaku sampai"))

@@ -13,10 +13,11 @@ from core import money as m
 # Money out: rupiah with exactly two decimals, as a string ("1500000.00"), never a float.
 Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["1500000.00"])]
 # Money in: digits with at most two decimals ("1500000", "1500000.50").
+AMOUNT_PATTERN = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
 AmountIn = Annotated[
     str,
     Field(
-        pattern=r"^[0-9]{1,13}(\.[0-9]{1,2})?$",
+        pattern=AMOUNT_PATTERN,
         examples=["50000"],
         description="Rupiah, angka tanpa pemisah ribuan; titik untuk sen.",
     ),

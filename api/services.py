@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from api.models import ApiToken
 from core import audit
+from portal import selectors as portal_selectors
+from portal import services as portal_services
 from registry import access, user_services
 from registry.models import Koperasi
 
@@ -51,6 +53,10 @@ def token_create(
     *, koperasi: Koperasi, user: Any = None, member: Any = None, device: str = ""
 ) -> tuple[str, ApiToken]:
     """A new token for an owner already authenticated; the raw token is returned once."""
+    version = None
+    if member is not None:
+        login = portal_selectors.login_of(member_id=member.pk)
+        version = login.session_version if login is not None else 0
     raw = PREFIX + secrets.token_urlsafe(32)
     lifetime = MEMBER_TOKEN_LIFETIME if member is not None else STAFF_TOKEN_LIFETIME
     now = timezone.now()
@@ -61,6 +67,7 @@ def token_create(
         key_hash=_hash(raw),
         prefix=raw[:10],
         device=" ".join(device.split())[:100],
+        session_version=version,
         created_at=now,
         expires_at=now + lifetime,
     )
@@ -155,8 +162,18 @@ def _locked(request: HttpRequest) -> ApiError:
     )
 
 
-def token_issue_member(*, member: Any, device: str = "") -> tuple[str, ApiToken]:
-    """A token for a member already authenticated (phone and PIN) by ``portal``."""
+def token_issue_member(
+    *, request: HttpRequest, phone: str, pin: str, device: str = ""
+) -> tuple[str, ApiToken]:
+    """A token for a member's phone: phone and PIN checked by the app's own sign-in
+    (:func:`portal.services.authenticate`: its wrong-PIN lock and per-address rate limit)."""
+    try:
+        member = portal_services.authenticate(
+            phone=phone, pin=pin, ip=request.META.get("REMOTE_ADDR")
+        )
+    except portal_services.PortalError as exc:
+        status = {"pin_wrong": 401, "locked": 429, "rate_limited": 429}.get(str(exc.code), 422)
+        raise ApiError(" ".join(exc.messages), code=str(exc.code), status=status) from exc
     return token_create(koperasi=member.koperasi, member=member, device=device)
 
 
@@ -174,8 +191,12 @@ def token_check(raw: str) -> ApiToken | None:
         return None
     if token.user is not None and not token.user.is_active:
         return None
-    if token.member is not None and token.member.status != "aktif":
-        return None
+    if token.member is not None:
+        if token.member.status != "aktif":
+            return None
+        login = portal_selectors.login_of(member_id=token.member_id)
+        if login is None or login.session_version != token.session_version:
+            return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
@@ -187,6 +208,9 @@ def token_revoke(*, token: ApiToken, everywhere: bool = False) -> int:
     """Sign this phone out (or every phone of the token's owner); returns how many tokens."""
     now = timezone.now()
     tokens = ApiToken.objects.filter(revoked_at__isnull=True)
+    if everywhere and token.member is not None:
+        # The app's web sessions too (and so every member token, by their version).
+        portal_services.logout_everywhere(member=token.member)
     if everywhere:
         owner = {"user": token.user} if token.user_id else {"member": token.member}
         tokens = tokens.filter(**owner)

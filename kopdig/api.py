@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from api import errors
 from api.routers.kasir import router as kasir_router
+from api.routers.member import router as member_router
 from api.routers.tokens import router as token_router
 from dashboard.api import router as district_router
 
@@ -24,3 +25,4 @@ errors.install(api)
 api.add_router("/district/", district_router)
 api.add_router("/token/", token_router)
 api.add_router("/kasir/", kasir_router)
+api.add_router("/anggota/", member_router)

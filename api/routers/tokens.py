@@ -26,6 +26,12 @@ class StaffLoginIn(Schema):
     device: str = Field("", max_length=100)
 
 
+class MemberLoginIn(Schema):
+    phone: str = Field(..., min_length=1, max_length=20, examples=["081234560001"])
+    pin: str = Field(..., min_length=1, max_length=12)
+    device: str = Field("", max_length=100)
+
+
 class TokenOut(Schema):
     token: str = Field(
         ..., description="Ditampilkan sekali; kirim sebagai 'Authorization: Bearer …'."
@@ -66,6 +72,20 @@ def staff_token(request: HttpRequest, payload: StaffLoginIn) -> Status[TokenOut]
         koperasi_code=payload.koperasi,
         totp_code=payload.totp,
         device=payload.device,
+    )
+    return Status(201, _out(raw, token))
+
+
+@router.post(
+    "/anggota",
+    response={201: TokenOut, 401: Error, 422: Error, 429: Error},
+    url_name="token_member",
+)
+def member_token(request: HttpRequest, payload: MemberLoginIn) -> Status[TokenOut]:
+    """A member's phone signs in with the phone number and PIN set at activation (the app's
+    own lock after wrong PINs and its rate limit apply)."""
+    raw, token = services.token_issue_member(
+        request=request, phone=payload.phone, pin=payload.pin, device=payload.device
     )
     return Status(201, _out(raw, token))
 
