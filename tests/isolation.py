@@ -406,6 +406,8 @@ def walk(
         namespace, _, name = route.name.rpartition(":")
         if namespace.split(":")[0] in SKIP_NAMESPACES or name in SKIP_NAMES:
             continue
+        if route.name.startswith(MEMBER_API):
+            continue  # a member's token only: walked by walk_member
         if not name:
             problems.append(f"an unnamed URL pattern with kwargs {route.kwargs}: name it")
             continue
@@ -432,6 +434,44 @@ def walk(
                     )
                 elif not foreign and other.name in body:
                     problems.append(f"{method.upper()} {url} ({route.name}) shows {other.name!r}")
+    return problems
+
+
+# The member's own API (api/routers/member.py): a member token, the member's records only.
+MEMBER_API = "api:member_"
+# Ids a member may read whatever member made them: the koperasi's own loan products.
+MEMBER_SHARED = {"loan_product_id"}
+
+
+def walk_member(
+    client: Client, *, member: Any, headers: dict[str, str], other: Koperasi
+) -> list[str]:
+    """Every route of the member's API, tried with ids made by ``OBJECT_MAKERS`` for ``other``
+    (another koperasi, or the member's own, where the makers' objects belong to other members):
+    each must answer 403, 404 or 405. The caller makes sure ``member`` owns none of them."""
+    problems: list[str] = []
+    routes = [r for r in iter_routes() if r.name.startswith(MEMBER_API)]
+    if not routes:
+        return ["no member API routes found"]
+    same_koperasi = other.pk == member.koperasi_id
+    for route in routes:
+        if not route.kwargs:
+            continue
+        if same_koperasi and set(route.kwargs) <= MEMBER_SHARED:
+            continue  # the koperasi's products: every member's to read
+        missing = [kw for kw in route.kwargs if kw not in OBJECT_MAKERS]
+        if missing:
+            problems.append(f"{route.name}: no OBJECT_MAKERS entry for {missing}")
+            continue
+        kwargs = {kw: OBJECT_MAKERS[kw](other) for kw in route.kwargs}
+        url = reverse(route.name, kwargs=kwargs)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, **headers)
+            if response.status_code not in REFUSED:
+                problems.append(
+                    f"{method.upper()} {url} ({route.name}) answered {response.status_code} "
+                    "for another member's ids"
+                )
     return problems
 
 
