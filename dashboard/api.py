@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import SessionAuth
 
+from api.schemas import Error
 from dashboard import selectors
 from registry import access
 from registry.models import Koperasi
@@ -25,6 +26,8 @@ class DinasSession(SessionAuth):
 
 
 router = Router(auth=DinasSession(csrf=False), tags=["district"])
+# Documented refusals (bodies from api.errors): not signed in as Dinas, a malformed date.
+REFUSALS = {401: Error, 422: Error}
 
 
 class YearOut(Schema):
@@ -72,7 +75,7 @@ def _per(per: dt.date | None) -> dt.date:
     return selectors.parse_per(per.isoformat() if per else None)
 
 
-@router.get("/summary", response=SummaryOut, url_name="district_summary")
+@router.get("/summary", response={200: SummaryOut, **REFUSALS}, url_name="district_summary")
 def summary(request: HttpRequest, per: dt.date | None = None) -> dict[str, Any]:
     day = _per(per)
     d = selectors.district(Koperasi.objects.all(), day)
@@ -99,13 +102,15 @@ def summary(request: HttpRequest, per: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-@router.get("/funnel", response=list[StageOut], url_name="district_funnel")
+@router.get("/funnel", response={200: list[StageOut], **REFUSALS}, url_name="district_funnel")
 def funnel(request: HttpRequest, per: dt.date | None = None) -> list[dict[str, Any]]:
     d = selectors.district(Koperasi.objects.all(), _per(per))
     return [{"stage": s, "label": label, "count": n} for s, label, n in d.funnel]
 
 
-@router.get("/koperasi", response=list[KoperasiOut], url_name="district_koperasi")
+@router.get(
+    "/koperasi", response={200: list[KoperasiOut], **REFUSALS}, url_name="district_koperasi"
+)
 def koperasi(request: HttpRequest, per: dt.date | None = None) -> list[dict[str, Any]]:
     rows = selectors.koperasi_at(Koperasi.objects.all(), _per(per))
     return [

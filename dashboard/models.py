@@ -222,6 +222,10 @@ class MemberAppActivity(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
     on = models.DateField(_("tanggal"))
     actions = models.PositiveIntegerField(_("jumlah tindakan"), default=1)
+    # Written by the portal: sign-ins that day, and the names of the screens opened (each once,
+    # e.g. ["beranda", "pinjaman"]); never an amount or an account of the member.
+    logins = models.PositiveIntegerField(_("jumlah masuk"), default=0)
+    screens = models.JSONField(_("layar dibuka"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("aktivitas aplikasi anggota")

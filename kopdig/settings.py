@@ -70,7 +70,9 @@ INSTALLED_APPS = [
     "notify",
     "django_tasks",
     "django_tasks_db",
+    "portal",
     "dashboard",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -418,13 +418,42 @@ def iter_routes(urlconf: Any = None) -> Iterator[Route]:
     yield from walk(get_resolver(urlconf).url_patterns, "", [])
 
 
-def walk(client: Client, *, own: Koperasi, other: Koperasi, urlconf: Any = None) -> list[str]:
-    """Return a line per leak or unfillable route; an empty list means isolation holds."""
+def api_headers(client: Client, own: Koperasi) -> dict[str, str]:
+    """The JSON API (``api:`` routes) answers bearer tokens, not the session: the signed-in
+    person gets a staff token for ``own`` (none when they hold no role there)."""
+    from django.contrib.auth import get_user_model
+
+    from api.services import token_create
+    from registry.access import KOPERASI_READERS, roles_in
+
+    user_id = client.session.get("_auth_user_id")
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    if user is None or not roles_in(user, own) & set(KOPERASI_READERS):
+        return {}
+    raw, _token = token_create(koperasi=own, user=user, device="isolation")
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def walk(
+    client: Client,
+    *,
+    own: Koperasi,
+    other: Koperasi,
+    urlconf: Any = None,
+    headers: dict[str, str] | None = None,
+) -> list[str]:
+    """Return a line per leak or unfillable route; an empty list means isolation holds.
+
+    ``headers`` go with every request to the JSON API (default: :func:`api_headers`)."""
     problems: list[str] = []
+    if headers is None:
+        headers = api_headers(client, own)
     for route in iter_routes(urlconf):
         namespace, _, name = route.name.rpartition(":")
         if namespace.split(":")[0] in SKIP_NAMESPACES or name in SKIP_NAMES:
             continue
+        if route.name.startswith(MEMBER_API):
+            continue  # a member's token only: walked by walk_member
         if not name:
             problems.append(f"an unnamed URL pattern with kwargs {route.kwargs}: name it")
             continue
@@ -436,8 +465,9 @@ def walk(client: Client, *, own: Koperasi, other: Koperasi, urlconf: Any = None)
             continue
         for kwargs, foreign in _variants(route, own, other):
             url = reverse(route.name, kwargs=kwargs, urlconf=urlconf)
+            extra = headers if namespace.split(":")[0] == "api" else {}
             for method in ("get", "post"):
-                response = getattr(client, method)(url)
+                response = getattr(client, method)(url, **extra)
                 body = (
                     response.content.decode(errors="replace")
                     if hasattr(response, "content")
@@ -450,6 +480,44 @@ def walk(client: Client, *, own: Koperasi, other: Koperasi, urlconf: Any = None)
                     )
                 elif not foreign and other.name in body:
                     problems.append(f"{method.upper()} {url} ({route.name}) shows {other.name!r}")
+    return problems
+
+
+# The member's own API (api/routers/member.py): a member token, the member's records only.
+MEMBER_API = "api:member_"
+# Ids a member may read whatever member made them: the koperasi's own loan products.
+MEMBER_SHARED = {"loan_product_id"}
+
+
+def walk_member(
+    client: Client, *, member: Any, headers: dict[str, str], other: Koperasi
+) -> list[str]:
+    """Every route of the member's API, tried with ids made by ``OBJECT_MAKERS`` for ``other``
+    (another koperasi, or the member's own, where the makers' objects belong to other members):
+    each must answer 403, 404 or 405. The caller makes sure ``member`` owns none of them."""
+    problems: list[str] = []
+    routes = [r for r in iter_routes() if r.name.startswith(MEMBER_API)]
+    if not routes:
+        return ["no member API routes found"]
+    same_koperasi = other.pk == member.koperasi_id
+    for route in routes:
+        if not route.kwargs:
+            continue
+        if same_koperasi and set(route.kwargs) <= MEMBER_SHARED:
+            continue  # the koperasi's products: every member's to read
+        missing = [kw for kw in route.kwargs if kw not in OBJECT_MAKERS]
+        if missing:
+            problems.append(f"{route.name}: no OBJECT_MAKERS entry for {missing}")
+            continue
+        kwargs = {kw: OBJECT_MAKERS[kw](other) for kw in route.kwargs}
+        url = reverse(route.name, kwargs=kwargs)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, **headers)
+            if response.status_code not in REFUSED:
+                problems.append(
+                    f"{method.upper()} {url} ({route.name}) answered {response.status_code} "
+                    "for another member's ids"
+                )
     return problems
 
 

@@ -30,6 +30,9 @@ def test_every_url_refuses_another_koperasis_data(
     client.force_login(staff_everything)
     routes = list(isolation.iter_routes())
     assert any(r.name == "dashboard:beranda" for r in routes)
+    assert {"api:kasir_member", "api:kasir_deposit", "api:kasir_loan_repay"} <= {
+        r.name for r in routes
+    }
     assert isolation.walk(client, own=koperasi, other=other_koperasi) == []
 
 
@@ -82,3 +85,34 @@ def test_walker_demands_a_maker_for_new_kwargs(
         client, own=koperasi, other=other_koperasi, urlconf="tests_unknown_urls"
     )
     assert problems == ["barang: no OBJECT_MAKERS entry for ['barang_id'] (tests/isolation.py)"]
+
+
+def test_a_member_token_reaches_only_the_members_own_records(
+    client: Any, koperasi: Koperasi, other_koperasi: Koperasi, kasir: Any
+) -> None:
+    """Another member's account, transaction, loan or receipt, in the member's koperasi or
+    another, is a 404 to the member's API token (the member holds savings only, so every
+    loan the walk finds is someone else's)."""
+    from api.services import token_create
+    from portal import services as portal
+    from tests.factories import MemberFactory, savings_account
+
+    member = MemberFactory.create(koperasi=koperasi, phone="+6281234567009")
+    own_account = savings_account(koperasi, member=member)
+    code = portal.issue_activation_code(member=member, actor=kasir)
+    portal.activate(
+        phone=member.phone, member_number=member.number, code=code, pin="258147", pin_again="258147"
+    )
+    raw, _token = token_create(koperasi=koperasi, member=member)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    own = client.get(f"/api/v1/anggota/rekening/{own_account.pk}/mutasi", **headers)
+    assert own.status_code == 200
+    names = {r.name for r in isolation.iter_routes()}
+    assert {
+        "api:member_mutations",
+        "api:member_loan",
+        "api:member_receipt",
+        "api:member_loan_receipt",
+    } <= names
+    for other in (koperasi, other_koperasi):
+        assert isolation.walk_member(client, member=member, headers=headers, other=other) == []
