@@ -22,12 +22,12 @@ import datetime as dt
 import os
 import random
 import statistics
-import threading
 import time
 from decimal import Decimal
 from typing import Any
 
 from bench import figure, koperasi, timer
+from bench._counter import Run, kasir_client, kasir_run, report, write_floor
 
 SCALE = float(os.environ.get("KOPDIG_BENCH_SCALE", "1"))
 MEMBERS = max(250, int(25_000 * SCALE))
@@ -281,103 +281,6 @@ def bench_month_end() -> None:
     figure("month end again (posts nothing)", again() * 1000, "ms")
 
 
-def _kasir_run(
-    koperasi: Any, users: list[Any], sukarela: list[int], think: tuple[float, float], tag: str
-) -> tuple[list[float], list[float], float, int]:
-    """Every kasir posts deposits from its own thread; returns wall and CPU seconds per request,
-    the elapsed time and the failures.
-
-    Server time is measured around Django's request handler (``ClientHandler``, the test
-    client's twin of ``WSGIHandler``): from the WSGI environ in to the response out, which is
-    what a WSGI server would log. Each request is what the kasir's browser sends: the form
-    urlencoded, with its CSRF token (checked). The test client's own work (encoding the form,
-    decoding the response) is left out."""
-    from django.db import connection
-    from django.test.client import ClientHandler
-    from django.urls import reverse
-
-    served = threading.local()
-    handler_call = ClientHandler.__call__
-
-    def timed(self: Any, environ: Any) -> Any:
-        started, cpu_started = time.perf_counter(), time.thread_time()
-        try:
-            return handler_call(self, environ)
-        finally:
-            served.wall = time.perf_counter() - started
-            served.cpu = time.thread_time() - cpu_started
-
-    ClientHandler.__call__ = timed  # type: ignore[method-assign]
-
-    times: list[float] = []
-    cpu: list[float] = []
-    failures: list[int] = []
-    barrier = threading.Barrier(len(users))
-    lock = threading.Lock()
-
-    def kasir(n: int) -> None:
-        client = _kasir_client(users[n], koperasi)
-        own = sukarela[n :: len(users)]
-        rng = random.Random(f"{tag}{n}")
-        walls, cpus = [], []
-        barrier.wait()
-        for i in range(DEPOSITS_EACH):
-            if think[1]:
-                time.sleep(rng.uniform(*think))
-            url = reverse(
-                "savings:deposit",
-                kwargs={"kode": koperasi.code, "savings_account_id": own[i % len(own)]},
-            )
-            data = {
-                "amount": f"{rng.randrange(10, 500) * 1000}",
-                "memo": "",
-                "idempotency_key": f"{tag}-{n}-{i}",
-            }
-            response = _post_form(client, url, data)
-            walls.append(served.wall)
-            cpus.append(served.cpu)
-            if response.status_code != 302:
-                failures.append(response.status_code)
-        with lock:
-            times.extend(walls)
-            cpu.extend(cpus)
-        connection.close()
-
-    threads = [threading.Thread(target=kasir, args=(n,)) for n in range(len(users))]
-    try:
-        with timer() as total:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-    finally:
-        ClientHandler.__call__ = handler_call  # type: ignore[method-assign]
-    return sorted(times), sorted(cpu), total(), len(failures)
-
-
-def _kasir_client(user: Any, koperasi: Any) -> Any:
-    """A logged-in kasir's browser that has opened the counter (which sets the CSRF cookie)."""
-    from django.test import Client
-    from django.urls import reverse
-
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    client.get(reverse("savings:counter", kwargs={"kode": koperasi.code}))
-    return client
-
-
-def _post_form(client: Any, url: str, data: dict[str, str]) -> Any:
-    """POST ``data`` as a browser posts the counter's form: urlencoded, with the CSRF token."""
-    from urllib.parse import urlencode
-
-    token = client.cookies["csrftoken"].value
-    return client.post(
-        url,
-        urlencode({**data, "csrfmiddlewaretoken": token}),
-        content_type="application/x-www-form-urlencoded",
-    )
-
-
 def _statements(koperasi: Any, user: Any, account_id: int) -> int:
     """How many SQL statements one deposit request runs (session and login included)."""
     from django.db import connection
@@ -395,6 +298,12 @@ def _statements(koperasi: Any, user: Any, account_id: int) -> int:
         response = client.post(url, {"amount": "1000", "memo": "", "idempotency_key": "statements"})
     assert response.status_code == 302, response.status_code
     return len(queries)
+
+
+RUNS = (
+    ("busy counter: each kasir 0.5-2 s between requests", (0.5, 2.0), "busy"),
+    ("saturation: no pause between requests", (0.0, 0.0), "flat"),
+)
 
 
 def bench_http_deposit() -> None:
@@ -424,25 +333,55 @@ def bench_http_deposit() -> None:
     baseline = statistics.median(probes) * 1000
     figure("baseline: one ORM primary-key query", baseline, "ms CPU")
     figure("SQL statements per deposit request", _statements(koperasi, users[0], sukarela[0]))
-    runs = (
-        ("busy counter: each kasir 0.5-2 s between deposits", (0.5, 2.0), "busy"),
-        ("saturation: no pause between deposits", (0.0, 0.0), "flat"),
+    floor = write_floor(
+        Account._meta.db_table, "balance", sukarela, threads=KASIR, each=DEPOSITS_EACH
     )
-    for label, think, tag in runs:
+    figure("floor: one row updated per transaction, raw SQL, p95", floor, "ms", f"{KASIR} at once")
+    for label, think, tag in RUNS:
         times, cpu, elapsed, failed = _kasir_run(koperasi, users, sukarela, think, tag)
-        p95 = times[int(len(times) * 0.95) - 1] * 1000
-        figure(
-            f"deposit page, {KASIR} kasir at once, {label}",
-            len(times),
-            "requests",
-            f"{failed} failed; {len(times) / elapsed:.1f} deposits/s",
+        run = Run(times, cpu, elapsed, failed)
+        report(label, run, kasir=KASIR, floor_ms=floor, what="deposit")
+        median_cpu = statistics.median(run.cpu) * 1000
+        figure("  median CPU / one ORM primary-key query", median_cpu / baseline, "×")
+
+
+def _kasir_client(user: Any, koperasi: Any) -> Any:
+    """A logged-in kasir's browser that has opened the counter (which sets the CSRF cookie)."""
+    from django.urls import reverse
+
+    return kasir_client(user, reverse("savings:counter", kwargs={"kode": koperasi.code}))
+
+
+def _kasir_run(
+    koperasi: Any, users: list[Any], sukarela: list[int], think: tuple[float, float], tag: str
+) -> tuple[list[float], list[float], float, int]:
+    """Every kasir posts deposits on their own members' sukarela (:func:`bench._counter.kasir_run`);
+    returns server wall and CPU seconds per request, the elapsed time and the failures."""
+    from django.urls import reverse
+
+    def request_for(n: int, i: int, rng: random.Random) -> tuple[str, dict[str, str]]:
+        own = sukarela[n :: len(users)]
+        url = reverse(
+            "savings:deposit",
+            kwargs={"kode": koperasi.code, "savings_account_id": own[i % len(own)]},
         )
-        figure("  median server time", statistics.median(times) * 1000, "ms")
-        figure("  p95 server time", p95, "ms", "target ≤ 50 ms")
-        median_cpu = statistics.median(cpu) * 1000
-        figure(
-            "  median CPU per request", median_cpu, "ms", f"{median_cpu / baseline:.0f} × baseline"
-        )
+        data = {
+            "amount": f"{rng.randrange(10, 500) * 1000}",
+            "memo": "",
+            "idempotency_key": f"{tag}-{n}-{i}",
+        }
+        return url, data
+
+    run = kasir_run(
+        users,
+        request_for,
+        counter_url="",
+        each=DEPOSITS_EACH,
+        think=think,
+        tag=tag,
+        client=lambda user: _kasir_client(user, koperasi),
+    )
+    return run.times, run.cpu, run.elapsed, run.failures
 
 
 PARTS = {"month_end": bench_month_end, "deposit": bench_http_deposit}

@@ -1,8 +1,15 @@
 """What the loan money services share: locks, the kasir's session, repeats, the audit record.
 
-Lock order, the same for every loan write: the loan row, then the member's savings accounts it
-moves (:func:`savings.services._common.lock_account`), then the kasir's session, then the books
-(:func:`ledger.services.lock_books`, which also tells whether the idempotency key was used).
+**Lock order**, the same for every loan write, so that no two writers deadlock on PostgreSQL:
+
+1. the member's savings accounts it moves (:func:`savings.services._common.lock_account`; several
+   by id) — a member's exit locks them all first and then nets the loans;
+2. the loans, by id (:func:`lock_loan`; the close of business locks the loans of a step in id
+   order, :mod:`loans.services.closing`);
+3. the kasir's session (:func:`lock_session`);
+4. the loans' instalments;
+5. the books last (:func:`ledger.services.lock_books`, which also tells whether the idempotency
+   key was used).
 """
 
 from __future__ import annotations

@@ -33,17 +33,15 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import F, Min, Q
+from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
 
 from core import audit
 from core.books import books_text
 from core.dates import business_date, tanggal
-from core.money import ZERO, to_sen
+from core.money import from_sen
 from core.steps import StepFailure, StepOutcome
 from ledger.selectors import account_for_role
 from ledger.services import Line, post
@@ -55,6 +53,7 @@ from loans.models import (
     Kolektibilitas,
     Loan,
     LoanEvent,
+    LoanProductTerms,
     LoanSettings,
     LoanStatus,
     LoanTransaction,
@@ -131,6 +130,10 @@ def ppap_rates(settings: LoanSettings) -> arrears.PpapRates:
 
 # --- shared pieces -----------------------------------------------------------------------------
 
+LOANS = Loan._meta.db_table
+TERMS = LoanProductTerms._meta.db_table
+INSTALMENTS = Instalment._meta.db_table
+
 
 def _user_id(actor: Any) -> int | None:
     return int(actor.pk) if getattr(actor, "is_authenticated", False) else None
@@ -165,6 +168,63 @@ def _failure(loan_id: int, exc: Exception) -> StepFailure:
     return StepFailure(loan_id, message)
 
 
+# Reading in bulk: plain SQL, amounts as the columns hold them (integer sen), dates as ISO text on
+# SQLite (``CAST``: the driver's date parser costs more than the rest of the row) and as dates on
+# PostgreSQL; :func:`_date` makes either a date, :func:`_day` the day in the same form.
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _col_date(column: str) -> str:
+    return f"CAST({column} AS TEXT)" if connection.vendor == "sqlite" else column
+
+
+def _day(day: dt.date) -> Any:
+    return day.isoformat() if connection.vendor == "sqlite" else day
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def _lock(alias: str) -> str:
+    """The row lock a step takes on the loans it reads (PostgreSQL; SQLite has one writer).
+
+    **Lock order** (the same for every loan write, see :mod:`loans.services._common`): a step
+    locks its loans in id order *before* it reads their instalments and before it posts (which
+    locks the books last). A repayment under way holds its loan: the step waits for it and then
+    reads what it left; a repayment that comes later waits for the step. Either way each day's
+    accrual, denda and grade is worked out on the loan as it is, and counted once."""
+    if not connection.features.has_select_for_update:
+        return ""
+    no_key = "NO KEY " if connection.features.has_select_for_no_key_update else ""
+    return f" FOR {no_key}UPDATE OF {alias}"
+
+
+def _only(column: str, only: Iterable[int] | None) -> tuple[str, list[int]]:
+    if only is None:
+        return "", []
+    ids = sorted({int(i) for i in only})
+    if not ids:
+        return " AND 1 = 0", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` sen rounded half-up (away from zero) to the whole rupiah, in
+    sen: :func:`core.money.quantize` with ``ROUND_HALF_UP`` and ``unit=RUPIAH``, on integers."""
+    if numerator < 0:
+        return -_half_up(-numerator, denominator)
+    unit = 100 * denominator
+    return (2 * numerator + unit) // (2 * unit) * 100
+
+
 def _book(
     *,
     koperasi: Koperasi,
@@ -174,13 +234,13 @@ def _book(
     kind: str,
     memo: str,
     lines: Sequence[Line],
-    movements: Sequence[tuple[int, Decimal]],
+    movements: Sequence[tuple[int, int]],
     field: str,
     tx_kind: str,
     tx_memo: str,
 ) -> int:
-    """Post one entry, write a LoanTransaction per loan moving ``field`` by its amount, and add
-    them to the loans' ``field`` in SQL. Returns the entry id."""
+    """Post one entry, write a LoanTransaction per loan moving ``field`` by its amount (integer
+    sen), and add them to the loans' ``field`` in SQL. Returns the entry id."""
     entry = post(
         koperasi=koperasi,
         lines=lines,
@@ -195,39 +255,49 @@ def _book(
     actor_id = _user_id(actor)
     column = {"accrued": "accrued_interest", "allowance": "allowance"}[field]
     position = TX_FIELDS.index(field)
+    template: list[Any] = [
+        koperasi.pk, 0, tx_kind, day, created, entry.pk, 0, 0, 0, 0, 0, 0, 0, tx_memo, actor_id,
+    ]  # fmt: skip
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:  # every value as SQLite stores it already: one executemany, no per-value work
+        template[3] = connection.ops.adapt_datefield_value(day)
+        template[4] = connection.ops.adapt_datetimefield_value(created)
     rows = []
     for loan_id, amount in movements:
-        row: list[Any] = [
-            koperasi.pk,
-            loan_id,
-            tx_kind,
-            day,
-            created,
-            entry.pk,
-            ZERO,
-            ZERO,
-            ZERO,
-            ZERO,
-            ZERO,
-            ZERO,
-            ZERO,
-            tx_memo,
-            actor_id,
-        ]
+        row = template.copy()
+        row[1] = loan_id
         row[position] = amount
         rows.append(row)
-    insert_rows(LoanTransaction, TX_FIELDS, rows)
+    if sqlite:
+        table = connection.ops.quote_name(LoanTransaction._meta.db_table)
+        names = _tx_columns()
+        marks = ", ".join(["%s"] * len(TX_FIELDS))
+        with connection.cursor() as cursor:
+            # Names from the model's metadata, quoted; every value is a parameter.
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+    else:
+        insert_rows(LoanTransaction, TX_FIELDS, rows)
     _add(column, movements)
     return int(entry.pk)
 
 
-def _add(column: str, movements: Sequence[tuple[int, Decimal]]) -> None:
-    """Add each loan's amount to its ``column`` in SQL (an increment, so a repayment written
-    meanwhile is kept): one ``UPDATE … FROM unnest`` per chunk on PostgreSQL, ``executemany`` on
-    SQLite (in-process, where that is as fast as it gets)."""
-    table = connection.ops.quote_name(Loan._meta.db_table)
+def _tx_columns() -> str:
+    names = []
+    for name in TX_FIELDS:
+        field = LoanTransaction._meta.get_field(name.removesuffix("_id"))
+        assert isinstance(field, models.Field)
+        names.append(connection.ops.quote_name(str(field.column)))
+    return ", ".join(names)
+
+
+def _add(column: str, movements: Sequence[tuple[int, int]]) -> None:
+    """Add each loan's amount (sen) to its ``column`` in SQL (an increment: the step holds the
+    loans' rows, and adding keeps whatever a writer before it left): one ``UPDATE … FROM
+    unnest`` per chunk on PostgreSQL, ``executemany`` on SQLite (in-process, where that is as
+    fast as it gets)."""
+    table = connection.ops.quote_name(LOANS)
     col = connection.ops.quote_name(column)
-    pairs = [(to_sen(amount), loan_id) for loan_id, amount in movements]
+    pairs = [(amount, loan_id) for loan_id, amount in movements]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Names from the model's metadata, quoted; the values are array parameters.
@@ -245,11 +315,8 @@ def _add(column: str, movements: Sequence[tuple[int, Decimal]]) -> None:
             )
 
 
-def _loans(koperasi: Koperasi, only: Iterable[int] | None) -> Any:
-    loans = Loan.objects.filter(koperasi=koperasi, status=LoanStatus.AKTIF)
-    if only is not None:
-        loans = loans.filter(pk__in=list(only))
-    return loans
+def _sum(movements: Sequence[tuple[int, int]]) -> int:
+    return sum(amount for _loan, amount in movements)
 
 
 # --- 1. accrual ---------------------------------------------------------------------------------
@@ -259,49 +326,60 @@ def _period(frequency: str, due: dt.date) -> dt.date:
     return due - dt.timedelta(days=7) if frequency == "mingguan" else add_months(due, -1)
 
 
+WINDOW = dt.timedelta(days=35)
+
+
 @transaction.atomic
 def accrue_interest(
     *, koperasi: Koperasi, day: dt.date, actor: Any, only: Iterable[int] | None = None
 ) -> StepOutcome:
-    """Accrue the day's interest of every Lancar loan whose terms accrue (see the module doc)."""
+    """Accrue the day's interest of every Lancar loan whose terms accrue (see the module doc).
+
+    Reads the loans (locked), then per loan only what the day needs: the current instalment (the
+    first due on or after ``day``, within 35 days) and the due date of the one before it (within
+    35 days before ``day``; else the period starts at disbursement or one period back)."""
     _check_day(koperasi, day)
     outcome = StepOutcome()
+    where, ids = _only("l.id", only)
+    found = _fetch(
+        f"SELECT l.id, {_col_date('l.disbursed_on')}, l.frequency, {_col_date('l.maturity_date')} "  # noqa: S608
+        f"FROM {LOANS} l JOIN {TERMS} t ON t.id = l.terms_id "
+        "WHERE l.koperasi_id = %s AND l.status = %s AND t.accrues = %s AND l.kolektibilitas = %s "
+        f"AND l.grade_override = '' AND l.disbursed_on < %s{where} ORDER BY l.id{_lock('l')}",
+        [koperasi.pk, LoanStatus.AKTIF, True, Kolektibilitas.LANCAR, _day(day), *ids],
+    )
     done = _done_today(koperasi, LoanTxKind.AKRUAL, day)
-    loans = {
-        pk: (disbursed, frequency, maturity)
-        for pk, disbursed, frequency, maturity in _loans(koperasi, only)
-        .filter(
-            terms__accrues=True,
-            kolektibilitas=Kolektibilitas.LANCAR,
-            grade_override="",
-            disbursed_on__lt=day,
-        )
-        .values_list("pk", "disbursed_on", "frequency", "maturity_date")
-        .iterator(chunk_size=BATCH)
-        if pk not in done
-    }
     outcome.done += len(done)
-    # Each loan's instalments around the day: the current one and the one before it.
-    near: dict[int, list[tuple[dt.date, Decimal, Decimal]]] = defaultdict(list)
-    window = Instalment.objects.filter(
-        koperasi=koperasi,
-        superseded=False,
-        due_date__gte=day - dt.timedelta(days=35),
-        due_date__lt=day + dt.timedelta(days=35),
-    ).values_list("loan_id", "due_date", "interest_due", "interest_paid")
-    for loan_id, due, interest, paid in window.iterator(chunk_size=BATCH):
-        if loan_id in loans:
-            near[loan_id].append((due, interest, paid))
-    movements: list[tuple[int, Decimal]] = []
+    loans = {row[0]: row[1:] for row in found if row[0] not in done}
+    today = _day(day)
+    current: dict[int, tuple[Any, int, int]] = {}
+    previous: dict[int, Any] = {}
+    for loan_id, due, interest, paid in _fetch(
+        f"SELECT loan_id, {_col_date('due_date')}, interest_due, interest_paid "  # noqa: S608
+        f"FROM {INSTALMENTS} WHERE koperasi_id = %s AND superseded = %s "
+        "AND due_date >= %s AND due_date < %s",
+        [koperasi.pk, False, _day(day - WINDOW), _day(day + WINDOW)],
+    ):
+        if loan_id not in loans:
+            continue
+        if due >= today:
+            now_row = current.get(loan_id)
+            if now_row is None or (due, interest, paid) < now_row:
+                current[loan_id] = (due, interest, paid)
+        elif loan_id not in previous or due > previous[loan_id]:
+            previous[loan_id] = due
+    movements: list[tuple[int, int]] = []
     for loan_id, (disbursed, frequency, maturity) in loans.items():
         try:
-            amount = _accrual(day, disbursed, frequency, maturity, near.get(loan_id, []))
+            amount = _accrual(
+                day, disbursed, frequency, maturity, current.get(loan_id), previous.get(loan_id)
+            )
         except (LoansError, ArithmeticError, ValueError, TypeError) as exc:
             outcome.failures.append(_failure(loan_id, exc))
             continue
         if amount > 0:
             movements.append((loan_id, amount))
-    total = sum((a for _l, a in movements), ZERO)
+    total = from_sen(_sum(movements))
     if movements:
         entry_id = _book(
             koperasi=koperasi,
@@ -328,31 +406,65 @@ def accrue_interest(
     return outcome
 
 
+def _accrued_to(interest: int, start: dt.date, end: dt.date, day: dt.date) -> int:
+    """:func:`loans.arrears.accrued_to` in integer sen."""
+    if day <= start:
+        return 0
+    if day >= end:
+        return interest
+    return _half_up(interest * (day - start).days, (end - start).days)
+
+
 def _accrual(
     day: dt.date,
-    disbursed: dt.date,
+    disbursed: Any,
     frequency: str,
-    maturity: dt.date | None,
-    rows: list[tuple[dt.date, Decimal, Decimal]],
-) -> Decimal:
-    rows.sort()
-    current = next((r for r in rows if r[0] >= day), None)
+    maturity: Any,
+    current: tuple[Any, int, int] | None,
+    previous: Any,
+) -> int:
+    """The day's accrual of one loan, in sen (:func:`loans.arrears.accrual_for_day`)."""
     if current is None:
-        if maturity is None or maturity >= day:
+        end = _date(maturity)
+        if end is None or end >= day:
             raise LoansError(_("Jadwal angsuran pinjaman ini tidak ditemukan."))
-        return ZERO  # past maturity: every instalment's interest was accrued by its due date
-    due, interest, paid = current
+        return 0  # past maturity: every instalment's interest was accrued by its due date
+    due_text, interest, paid = current
     if paid >= interest:
-        return ZERO  # paid ahead: recognised when it was paid
-    before = [r[0] for r in rows if r[0] < due]
-    start = before[-1] if before else max(disbursed, _period(frequency, due))
-    return arrears.accrual_for_day(interest, start, due, day)
+        return 0  # paid ahead: recognised when it was paid
+    due = _date(due_text)
+    assert due is not None
+    if previous is not None:
+        start = _date(previous)
+    else:
+        opened = _date(disbursed)
+        assert opened is not None
+        start = max(opened, _period(frequency, due))
+    assert start is not None
+    return _accrued_to(interest, start, due, day) - _accrued_to(
+        interest, start, due, day - dt.timedelta(days=1)
+    )
 
 
 # --- 2. denda -----------------------------------------------------------------------------------
 
+_UNPAID_SQL = "(i.principal_paid < i.principal_due OR i.interest_paid < i.interest_due)"
 
-_UNPAID = Q(principal_paid__lt=F("principal_due")) | Q(interest_paid__lt=F("interest_due"))
+
+def _denda(
+    row: tuple[Any, ...], day: dt.date, terms: arrears.DendaTerms, amount: int, cap_bp: int | None
+) -> int:
+    """:func:`loans.arrears.denda_for_day` of one instalment row, in sen (``amount``: the terms'
+    fixed denda in sen)."""
+    due, p_due, i_due, p_paid, i_paid, denda = row
+    unpaid = p_due - p_paid + i_due - i_paid
+    if not terms.charges or unpaid <= 0 or not arrears.is_denda_day(_date(due), day, terms):  # type: ignore[arg-type]
+        return 0
+    charge = _half_up(unpaid * terms.bp, 10_000) if terms.kind == "persen" else amount
+    if cap_bp is not None:
+        cap = _half_up((p_due + i_due) * cap_bp, 10_000)
+        charge = min(charge, max(0, cap - denda))
+    return max(charge, 0)
 
 
 @transaction.atomic
@@ -362,84 +474,60 @@ def charge_denda(
     """Charge the day's denda on every overdue instalment of active loans, by its terms."""
     _check_day(koperasi, day)
     outcome = StepOutcome()
-    rows = (
-        Instalment.objects.filter(
-            koperasi=koperasi,
-            superseded=False,
-            due_date__lt=day,
-            loan__status=LoanStatus.AKTIF,
+    where, ids = _only("i.loan_id", only)
+    overdue = (
+        f"FROM {INSTALMENTS} i JOIN {LOANS} l ON l.id = i.loan_id "
+        f"JOIN {TERMS} t ON t.id = l.terms_id "
+        "WHERE i.koperasi_id = %s AND i.superseded = %s AND i.due_date < %s "
+        f"AND {_UNPAID_SQL} AND (i.denda_through IS NULL OR i.denda_through < %s) "
+        f"AND l.status = %s AND NOT (t.denda_bp = 0 AND t.denda_amount = 0){where}"
+    )
+    params = [koperasi.pk, False, _day(day), _day(day), LoanStatus.AKTIF, *ids]
+    if _lock("l"):
+        # The loans first, in id order (see _lock), then their instalments as they are now.
+        _fetch(
+            f"SELECT l.id FROM {LOANS} l WHERE l.id IN (SELECT i.loan_id {overdue}) "  # noqa: S608
+            f"ORDER BY l.id{_lock('l')}",
+            params,
         )
-        .filter(_UNPAID)
-        .filter(Q(denda_through__isnull=True) | Q(denda_through__lt=day))
-        .exclude(loan__terms__denda_bp=0, loan__terms__denda_amount=0)
+    found = _fetch(
+        f"SELECT i.id, i.loan_id, {_col_date('i.due_date')}, i.principal_due, "
+        "i.interest_due, i.principal_paid, i.interest_paid, i.denda_due, t.denda_per, "
+        "t.denda_kind, t.denda_bp, t.denda_amount, t.denda_grace_days, t.denda_cap_bp " + overdue,
+        params,
     )
-    if only is not None:
-        rows = rows.filter(loan_id__in=list(only))
-    found = rows.values_list(
-        "pk",
-        "loan_id",
-        "due_date",
-        "principal_due",
-        "interest_due",
-        "principal_paid",
-        "interest_paid",
-        "denda_due",
-        "loan__terms__denda_per",
-        "loan__terms__denda_kind",
-        "loan__terms__denda_bp",
-        "loan__terms__denda_amount",
-        "loan__terms__denda_grace_days",
-        "loan__terms__denda_cap_bp",
-    )
-    updates: list[tuple[Decimal, dt.date, int]] = []
-    charged: set[int] = set()
+    updates: list[tuple[int, int, int, int]] = []  # instalment, loan, denda before, charge
     failed: set[int] = set()
-    total = ZERO
     terms_cache: dict[tuple[Any, ...], arrears.DendaTerms] = {}
-    for pk, loan_id, due, p_due, i_due, p_paid, i_paid, denda, *t in found.iterator(
-        chunk_size=BATCH
-    ):
+    for pk, loan_id, *row, per, kind, bp, fixed, grace, cap_bp in found:
         if loan_id in failed:
             continue
-        key = tuple(t)
+        key = (per, kind, bp, fixed, grace, cap_bp)
         terms = terms_cache.get(key)
         if terms is None:
-            terms = terms_cache[key] = arrears.DendaTerms(*t)  # type: ignore[arg-type]
+            terms = terms_cache[key] = arrears.DendaTerms(
+                per, kind, bp, from_sen(fixed), grace, cap_bp
+            )
         try:
-            row = arrears.Row(due, p_due, i_due, p_paid, i_paid, denda)
-            amount = arrears.denda_for_day(row, day, terms)
+            amount = _denda(tuple(row), day, terms, fixed, cap_bp)
         except (ArithmeticError, ValueError, TypeError) as exc:
             failed.add(loan_id)
             outcome.failures.append(_failure(loan_id, exc))
             continue
         if amount > 0:
-            updates.append((denda + amount, day, pk))
-            charged.add(loan_id)
-            total += amount
-    if failed:
-        updates = [u for u in updates if u[2] not in failed]
-    update_rows(Instalment, ("denda_due", "denda_through"), updates)
-    outcome.done = len(charged - failed)
-    outcome.total = total
+            updates.append((pk, loan_id, row[5], amount))
+    kept = [u for u in updates if u[1] not in failed]
+    update_rows(
+        Instalment,
+        ("denda_due", "denda_through"),
+        [(before + amount, day, pk) for pk, _loan, before, amount in kept],
+    )
+    outcome.done = len({u[1] for u in kept})
+    outcome.total = from_sen(sum(u[3] for u in kept))
     return outcome
 
 
 # --- 3. arrears and kolektibilitas --------------------------------------------------------------
-
-_LOAN_FIELDS = (
-    "pk",
-    "frequency",
-    "tenor",
-    "maturity_date",
-    "kolektibilitas",
-    "grade_since",
-    "grade_override",
-    "override_reason",
-    "days_past_due",
-    "restructured_count",
-    "on_time_streak",
-    "accrued_interest",
-)
 
 
 def _label(grade: Grade) -> str:
@@ -454,22 +542,31 @@ def update_arrears(
     *, koperasi: Koperasi, day: dt.date, actor: Any, only: Iterable[int] | None = None
 ) -> StepOutcome:
     """Days past due and kolektibilitas of every active loan on ``day``; a grade change leaves a
-    LoanEvent, and a loan that is not (or no longer) Lancar has its accrued interest reversed."""
+    LoanEvent, and a loan that is not (or no longer) Lancar has its accrued interest reversed.
+
+    The loans are read (and locked) first, then the oldest unpaid instalment of each in one
+    grouped query; only a restructured loan's schedule is read whole (its on-time streak)."""
     _check_day(koperasi, day)
     outcome = StepOutcome()
     limits = thresholds(loan_settings(koperasi))
-    oldest_rows = (
-        Instalment.objects.filter(koperasi=koperasi, superseded=False, due_date__lt=day)
-        .filter(_UNPAID)
-        .values("loan_id")
-        .annotate(oldest=Min("due_date"))
-        .values_list("loan_id", "oldest")
-        .order_by()
+    where, ids = _only("id", only)
+    loans = _fetch(
+        "SELECT id, frequency, tenor, "  # noqa: S608
+        f"{_col_date('maturity_date')}, kolektibilitas, {_col_date('grade_since')}, "
+        "grade_override, override_reason, days_past_due, restructured_count, on_time_streak, "
+        f"accrued_interest FROM {LOANS} WHERE koperasi_id = %s AND status = %s{where} "
+        f"ORDER BY id{_lock(LOANS)}",
+        [koperasi.pk, LoanStatus.AKTIF, *ids],
     )
-    if only is not None:
-        oldest_rows = oldest_rows.filter(loan_id__in=list(only))
-    oldest = dict(oldest_rows.iterator(chunk_size=BATCH))
-    loans = list(_loans(koperasi, only).values_list(*_LOAN_FIELDS).iterator(chunk_size=BATCH))
+    where, ids = _only("i.loan_id", only)
+    oldest = dict(
+        _fetch(
+            f"SELECT i.loan_id, MIN({_col_date('i.due_date')}) FROM {INSTALMENTS} i "  # noqa: S608
+            "WHERE i.koperasi_id = %s AND i.superseded = %s AND i.due_date < %s "
+            f"AND {_UNPAID_SQL}{where} GROUP BY i.loan_id",
+            [koperasi.pk, False, _day(day), *ids],
+        )
+    )
     restructured = [r[0] for r in loans if r[9]]
     history: dict[int, list[arrears.Row]] = defaultdict(list)
     for loan_id, *values in (
@@ -483,8 +580,9 @@ def update_arrears(
         history[loan_id].append(arrears.Row(*values))  # type: ignore[arg-type]
     changes: list[tuple[Any, ...]] = []
     events: list[LoanEvent] = []
-    reverse: list[tuple[int, Decimal]] = []
+    reverse: list[tuple[int, int]] = []
     user = actor if getattr(actor, "is_authenticated", False) else None
+    lancar_up_to = {f: limits.days(f)[0] for f in ("bulanan", "mingguan")}
     for (
         pk,
         freq,
@@ -501,18 +599,27 @@ def update_arrears(
     ) in loans:
         old_streak = streak
         try:
+            since = _date(since)
             first = oldest.get(pk)
-            days = 0 if first is None else (day - first).days
-            if restr:
-                streak = arrears.on_time_streak(history.get(pk, []), day)
-            state = arrears.LoanState(
-                freq, tenor, maturity, Grade(grade), since, override, bool(restr), streak
-            )
-            new = arrears.computed_grade(days, state, day, limits)
-            new_override, new_reason = override, reason
-            if override == GradeOverride.DIRAGUKAN and arrears.long_in_diragukan(since, day):
-                new_override, new_reason = GradeOverride.MACET, _AUTO_MACET
+            days = 0 if first is None else (day - _date(first)).days  # type: ignore[operator]
             was = arrears.effective(grade, override)
+            new_override, new_reason = override, reason
+            if (
+                not override
+                and not restr
+                and tenor != 1
+                and days <= lancar_up_to.get(freq, limits.days(freq)[0])
+            ):
+                new = Grade.LANCAR  # what computed_grade gives: the common case, without a state
+            else:
+                if restr:
+                    streak = arrears.on_time_streak(history.get(pk, []), day)
+                state = arrears.LoanState(
+                    freq, tenor, _date(maturity), Grade(grade), since, override, bool(restr), streak
+                )
+                new = arrears.computed_grade(days, state, day, limits)
+                if override == GradeOverride.DIRAGUKAN and arrears.long_in_diragukan(since, day):
+                    new_override, new_reason = GradeOverride.MACET, _AUTO_MACET
             now_grade = arrears.effective(new, new_override)
         except (ArithmeticError, ValueError, TypeError, KeyError) as exc:
             outcome.failures.append(_failure(pk, exc))
@@ -550,7 +657,7 @@ def update_arrears(
     )
     LoanEvent.objects.bulk_create(events, batch_size=1000)
     if reverse:
-        total = -sum((a for _l, a in reverse), ZERO)
+        total = from_sen(-_sum(reverse))
         outcome.entry_ids.append(
             _book(
                 koperasi=koperasi,
@@ -595,22 +702,27 @@ def book_ppap(
     if not is_month_end(day):
         return outcome
     rates = ppap_rates(loan_settings(koperasi))
-    done = _done_today(koperasi, LoanTxKind.PPAP, day)
-    loans = Loan.objects.filter(koperasi=koperasi).filter(
-        Q(status=LoanStatus.AKTIF) | Q(allowance__gt=0)
+    where, ids = _only("id", only)
+    found = _fetch(
+        "SELECT id, status, outstanding_principal, kolektibilitas, grade_override, allowance "  # noqa: S608
+        f"FROM {LOANS} WHERE koperasi_id = %s AND (status = %s OR allowance > 0){where} "
+        f"ORDER BY id{_lock(LOANS)}",
+        [koperasi.pk, LoanStatus.AKTIF, *ids],
     )
-    if only is not None:
-        loans = loans.filter(pk__in=list(only))
-    movements: list[tuple[int, Decimal]] = []
-    for pk, status, outstanding, grade, override, allowance in loans.values_list(
-        "pk", "status", "outstanding_principal", "kolektibilitas", "grade_override", "allowance"
-    ).iterator(chunk_size=BATCH):
+    done = _done_today(koperasi, LoanTxKind.PPAP, day)
+    movements: list[tuple[int, int]] = []
+    rate_of: dict[tuple[str, str], int] = {}
+    for pk, status, outstanding, grade, override, allowance in found:
         if pk in done:
             outcome.done += 1
             continue
         try:
-            base = outstanding if status == LoanStatus.AKTIF else ZERO
-            required = arrears.ppap_required(base, arrears.effective(grade, override), rates)
+            bp = rate_of.get((grade, override))
+            if bp is None:
+                bp = rate_of[(grade, override)] = rates.bp(arrears.effective(grade, override))
+            base = outstanding if status == LoanStatus.AKTIF else 0
+            # arrears.ppap_required, in sen.
+            required = _half_up(base * bp, 10_000) if base > 0 else 0
         except (ArithmeticError, ValueError, TypeError) as exc:
             outcome.failures.append(_failure(pk, exc))
             continue
@@ -619,8 +731,8 @@ def book_ppap(
         outcome.done += 1
     if not movements:
         return outcome
-    up = sum((a for _l, a in movements if a > 0), ZERO)
-    down = -sum((a for _l, a in movements if a < 0), ZERO)
+    up = from_sen(sum(a for _l, a in movements if a > 0))
+    down = from_sen(-sum(a for _l, a in movements if a < 0))
     expense = account_for_role(koperasi=koperasi, role="beban_penyisihan_pinjaman")
     allowance_account = account_for_role(koperasi=koperasi, role="penyisihan_pinjaman")
     if up > down:

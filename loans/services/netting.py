@@ -9,6 +9,12 @@ account for the principal, accrued loan interest then interest income for the in
 income for denda and penalty — and returns the total, which the exit deducts from the refund
 (and refuses the exit when the savings do not cover it). Once the entry is posted, each loan gets
 a movement of kind ``netting`` with its allocations, and becomes lunas.
+
+**Lock order**: the exit has locked the member's savings accounts; this hook then locks the
+member's loans by id (and their instalments), and the exit's entry locks the books last. Every
+loan write that also moves the member's savings takes them in the same order (a repayment from
+sukarela locks the sukarela before the loan; :mod:`loans.services._common`), so an exit and a
+repayment of the same member wait for each other instead of deadlocking.
 """
 
 from __future__ import annotations
@@ -37,8 +43,10 @@ def exit_netting(member: Member, booking: Booking, on: dt.date) -> Decimal:
     """Net every running loan of ``member`` against the exit's refund (see the module doc)."""
     total = ZERO
     loans = list(Loan.objects.filter(member_id=member.pk, status=LoanStatus.AKTIF).order_by("pk"))
-    for loan in loans:
+    for loan in loans:  # by id, after the member's savings accounts (the exit locked them)
         locked = lock_loan(loan)
+        if locked.status != LoanStatus.AKTIF:
+            continue  # settled by a repayment that held it first: nothing left to net
         rows = open_instalments(locked, lock=True)
         quote = quote_of(locked, rows, on)
         plan = plan_payment(locked, rows, quote.total, on, settle=True)

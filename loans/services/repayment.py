@@ -373,6 +373,20 @@ def _fully_paid(row: Instalment) -> bool:
     return _principal_owed(row) == 0 and _interest_owed(row) == 0
 
 
+def _needs_sukarela(loan: Loan, via: str) -> bool:
+    return via == "sukarela" or loan.terms.excess_to_sukarela
+
+
+def _lock_sukarela(loan: Loan, via: str, actor: Any, on: dt.date) -> SavingsAccount:
+    sukarela = sukarela_of(loan.member, actor=actor, on=on, create=via == "kas")
+    if sukarela is None:
+        raise LoansError(
+            _("%(name)s belum punya simpanan sukarela.") % {"name": loan.member.full_name},
+            code="no_sukarela",
+        )
+    return lock_account(sukarela)
+
+
 def _book(
     *,
     loan: Loan,
@@ -396,17 +410,12 @@ def _book(
     if via == "kas" and value != value.to_integral_value():
         raise LoansError(_("Uang tunai dalam rupiah bulat."), code="cash_sen")
     check_limits(koperasi.pk, value, actor=actor, confirmed=confirmed, approved_by=approved_by)
+    # Lock order (loans.services._common): the member's sukarela, then the loan, the session,
+    # the instalments, the books — as a member's exit does (savings, then loans).
+    sukarela = _lock_sukarela(loan, via, actor, on) if _needs_sukarela(loan, via) else None
     locked = lock_loan(loan)
-    sukarela: SavingsAccount | None = None
-    terms = locked.terms
-    if via == "sukarela" or terms.excess_to_sukarela:
-        sukarela = sukarela_of(locked.member, actor=actor, on=on, create=via == "kas")
-        if sukarela is None:
-            raise LoansError(
-                _("%(name)s belum punya simpanan sukarela.") % {"name": locked.member.full_name},
-                code="no_sukarela",
-            )
-        sukarela = lock_account(sukarela)
+    if sukarela is None and _needs_sukarela(locked, via):
+        sukarela = _lock_sukarela(locked, via, actor, on)  # terms changed meanwhile (rare)
     locked_session = lock_session(session, koperasi.pk) if via == "kas" else None
     rows = open_instalments(locked, lock=True)
     books = ledger.lock_books(koperasi=koperasi, value_date=on, idempotency_key=idempotency_key)
