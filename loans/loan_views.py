@@ -281,6 +281,8 @@ def loan_repay(request: HttpRequest, loan_id: int) -> HttpResponse:
         due=services.amount_due(loan, today),
         next_row=next_row,
         quote=services.loan_payoff_quote(loan=loan, on=today),
+        # The last period before its due date: the quote settles it, not the instalment.
+        final_quote=services.final_instalment_quote(loan=loan, on=today),
         key=request.POST.get("key") or uuid.uuid4().hex,
         values=request.POST,
     )
