@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.dates import business_date
+from core.money import format_rupiah as rupiah
 from loans import services
 from loans.models import (
     InstalmentMovement,
@@ -36,6 +37,7 @@ from members.models import Member
 from registry.access import koperasi_view
 from registry.models import Role
 from savings.models import Account as SavingsAccount
+from savings.models import CounterRequest
 from savings.services import approvals
 from savings.services.counter import open_session
 
@@ -221,20 +223,66 @@ def loan_disburse(request: HttpRequest, loan_id: int) -> HttpResponse:
         key=uuid.uuid4().hex,
     )
     if request.method == "POST":
+        via = request.POST.get("via", "kas")
+        key = _key(request)
         try:
             tx = services.loan_disburse(
                 loan=loan,
                 actor=request.user,
-                via=request.POST.get("via", "kas"),
+                via=via,
                 session=session,
-                idempotency_key=_key(request),
+                idempotency_key=key,
                 confirmed=request.POST.get("confirmed") == "on",
+            )
+        except approvals.NeedsApproval:
+            return _ask_approval(
+                request, CounterRequest.Action.LOAN_DISBURSE, loan, session, via, key
             )
         except ValidationError as exc:
             context["error"] = _error(exc)
         else:
             return redirect("loans:receipt", kode=koperasi.code, loan_tx_id=tx.pk)
     return render(request, "loans/loan_disburse.html", context)
+
+
+def _ask_approval(
+    request: HttpRequest,
+    action: str,
+    loan: Loan,
+    session: Any,
+    via: str,
+    key: str,
+    amount: Any = None,
+) -> HttpResponse:
+    """Above the approval threshold: the counter's queue (the savings one) holds the loan's
+    action for a pengurus; nothing is posted."""
+    try:
+        pending = services.loan_counter_request(
+            action=action,
+            loan=loan,
+            amount=amount,
+            via=via,
+            session=session if via == "kas" else None,
+            actor=request.user,
+            idempotency_key=key,
+        )
+    except ValidationError as exc:
+        messages.error(request, _error(exc))
+    else:
+        messages.warning(
+            request,
+            _(
+                "%(what)s %(n)s sebesar %(amt)s menunggu persetujuan pengurus (permintaan no. "
+                "%(r)s); belum ada uang yang dicatat."
+            )
+            % {
+                "what": pending.get_action_display(),
+                "n": loan.number,
+                "amt": rupiah(pending.amount),
+                "r": pending.pk,
+            },
+        )
+    return redirect("loans:loan", kode=_k(request).code, loan_id=loan.pk)
 
 
 @koperasi_view(*WRITERS)
@@ -301,6 +349,19 @@ def loan_repay(request: HttpRequest, loan_id: int) -> HttpResponse:
                 tx = services.loan_settle_early(amount=request.POST.get("amount") or None, **kwargs)
             else:
                 tx = services.loan_repay(amount=request.POST.get("amount", ""), **kwargs)
+        except approvals.NeedsApproval:
+            action = (
+                CounterRequest.Action.LOAN_SETTLE if settle else CounterRequest.Action.LOAN_REPAY
+            )
+            return _ask_approval(
+                request,
+                action,
+                loan,
+                session,
+                kwargs["via"],
+                kwargs["idempotency_key"],
+                amount=request.POST.get("amount") or None,
+            )
         except approvals.NeedsConfirmation as exc:
             context["error"] = _error(exc)
             context["needs_confirm"] = True

@@ -45,6 +45,7 @@ from loans.services.products import (
     product_terms_set,
     product_update,
 )
+from loans.services.counter_requests import loan_counter_request
 from loans.services.repayment import (
     LoanClosed,
     Overpayment,
@@ -109,6 +110,7 @@ __all__ = [
     "RelatedPartyLimit",
     "amount_due",
     "final_instalment_quote",
+    "loan_counter_request",
     "cap_warning_of",
     "disbursement_figures",
     "effective_rate_of",
