@@ -31,6 +31,7 @@ from loans.services.applications import (
     schedule_of,
     settings_of,
 )
+from loans.services.counter_requests import loan_counter_request
 from loans.services.disbursement import disbursement_figures, loan_disburse
 from loans.services.netting import exit_netting
 from loans.services.payroll import LoanPayrollError, loan_payroll_post, loan_payroll_preview
@@ -45,7 +46,6 @@ from loans.services.products import (
     product_terms_set,
     product_update,
 )
-from loans.services.counter_requests import loan_counter_request
 from loans.services.repayment import (
     LoanClosed,
     Overpayment,

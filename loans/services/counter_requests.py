@@ -96,9 +96,7 @@ def _url_of(request: CounterRequest) -> str:
     from django.urls import reverse
 
     _model, _sep, pk = request.result.partition(":")
-    return reverse(
-        "loans:receipt", kwargs={"kode": request.koperasi.code, "loan_tx_id": int(pk)}
-    )
+    return reverse("loans:receipt", kwargs={"kode": request.koperasi.code, "loan_tx_id": int(pk)})
 
 
 HANDLER = approvals.ActionHandler(post=_post, result_of=_result_of, url_of=_url_of)

@@ -33,7 +33,6 @@ from savings.models import (
     CounterLimits,
     CounterRequest,
     RequestStatus,
-    Transaction,
 )
 from savings.services._common import SavingsError, amount_of, rupiah
 
