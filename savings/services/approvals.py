@@ -272,7 +272,7 @@ def request_approve(*, request: CounterRequest, actor: Any) -> Any:
         )
         return posted
     account = Account.objects.select_related("product", "member", "koperasi").get(
-        pk=locked.account_id
+        pk=int(locked.account_id or 0)
     )
     key = f"persetujuan:{locked.pk}"
     common: dict[str, Any] = {"actor": locked.maker, "idempotency_key": key, "memo": locked.memo}
