@@ -83,7 +83,20 @@ def _member_view(member: Member) -> dict[str, Any]:
     arrears = sum(
         (services.amount_due(loan, today) for loan in loans if loan.is_active), Decimal(0)
     )
-    return {"member": member, "savings": savings, "member_loans": loans, "arrears": arrears}
+    return {
+        "member": member,
+        "savings": savings,
+        "member_loans": loans,
+        "arrears": arrears,
+        # Kemampuan bayar: a month of the running loans' instalments, and the koperasi's share.
+        "instalments": services.instalments_of(member),
+        "capacity_percent": services.Capacity(
+            income=Decimal(0),
+            share_bp=services.settings_of(member.koperasi).capacity_bp,
+            existing=Decimal(0),
+            proposed=Decimal(0),
+        ).share_percent,
+    }
 
 
 @koperasi_view(*WRITERS)
@@ -117,11 +130,15 @@ def loan_apply(request: HttpRequest) -> HttpResponse:
                 related_party=request.POST.get("related_party") == "on",
                 officer=request.user,
                 actor=request.user,
+                income=request.POST.get("income") or None,
             )
         except ValidationError as exc:
             context["error"] = _error(exc)
         else:
             messages.success(request, _("Pengajuan %(n)s dicatat.") % {"n": loan.number})
+            capacity = services.capacity_of(loan)
+            if capacity is not None and capacity.over:
+                messages.warning(request, capacity.message())
             return redirect("loans:loan", kode=koperasi.code, loan_id=loan.pk)
         income = request.POST.get("income", "")
         context["income"] = income
@@ -140,7 +157,12 @@ def approvals_queue(request: HttpRequest) -> HttpResponse:
     for loan in pending:
         warning = services.cap_warning_of(loan)
         rows.append(
-            {"loan": loan, "warning": warning, "own": loan.applied_by_id == request.user.pk}
+            {
+                "loan": loan,
+                "warning": warning,
+                "capacity": services.capacity_of(loan),
+                "own": loan.applied_by_id == request.user.pk,
+            }
         )
     voids = LoanVoidRequest.objects.filter(
         koperasi=koperasi, status=LoanVoidStatus.MENUNGGU
@@ -206,6 +228,7 @@ def loan_detail(request: HttpRequest, loan_id: int) -> HttpResponse:
             quote=quote,
             rate=services.effective_rate_of(loan),
             figures=services.disbursement_figures(loan),
+            capacity=services.capacity_of(loan) if loan.status == LoanStatus.DIAJUKAN else None,
         ),
     )
 

@@ -17,11 +17,14 @@ Everything a caller needs is re-exported here (``from loans import services``).
 
 from loans.services._common import IdempotencyConflict
 from loans.services.applications import (
+    Capacity,
     FourEyes,
     RateCapNotAcknowledged,
     RelatedPartyLimit,
     cap_warning_of,
+    capacity_of,
     effective_rate_of,
+    instalments_of,
     loan_apply,
     loan_approve,
     loan_cancel,
@@ -80,6 +83,9 @@ from loans.services.writeoff import (
 )
 
 __all__ = [
+    "Capacity",
+    "capacity_of",
+    "instalments_of",
     "LoanPayrollError",
     "loan_payroll_post",
     "loan_payroll_preview",
