@@ -9,6 +9,7 @@ class LoansConfig(AppConfig):
 
     def ready(self) -> None:
         from ledger import subledgers
+        from loans.services import counter_requests
         from loans.services.netting import exit_netting
         from loans.subledger import LOANS, drawer_cash
         from savings.services import drawer, register_exit_netting
@@ -16,3 +17,4 @@ class LoansConfig(AppConfig):
         subledgers.register(LOANS)
         drawer.register_cash_source("loans", drawer_cash)
         register_exit_netting(exit_netting)
+        counter_requests.register()

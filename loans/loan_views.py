@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.dates import business_date
+from core.money import format_rupiah as rupiah
 from loans import services
 from loans.models import (
     InstalmentMovement,
@@ -36,6 +37,7 @@ from members.models import Member
 from registry.access import koperasi_view
 from registry.models import Role
 from savings.models import Account as SavingsAccount
+from savings.models import CounterRequest
 from savings.services import approvals
 from savings.services.counter import open_session
 
@@ -81,7 +83,20 @@ def _member_view(member: Member) -> dict[str, Any]:
     arrears = sum(
         (services.amount_due(loan, today) for loan in loans if loan.is_active), Decimal(0)
     )
-    return {"member": member, "savings": savings, "member_loans": loans, "arrears": arrears}
+    return {
+        "member": member,
+        "savings": savings,
+        "member_loans": loans,
+        "arrears": arrears,
+        # Kemampuan bayar: a month of the running loans' instalments, and the koperasi's share.
+        "instalments": services.instalments_of(member),
+        "capacity_percent": services.Capacity(
+            income=Decimal(0),
+            share_bp=services.settings_of(member.koperasi).capacity_bp,
+            existing=Decimal(0),
+            proposed=Decimal(0),
+        ).share_percent,
+    }
 
 
 @koperasi_view(*WRITERS)
@@ -115,11 +130,15 @@ def loan_apply(request: HttpRequest) -> HttpResponse:
                 related_party=request.POST.get("related_party") == "on",
                 officer=request.user,
                 actor=request.user,
+                income=request.POST.get("income") or None,
             )
         except ValidationError as exc:
             context["error"] = _error(exc)
         else:
             messages.success(request, _("Pengajuan %(n)s dicatat.") % {"n": loan.number})
+            capacity = services.capacity_of(loan)
+            if capacity is not None and capacity.over:
+                messages.warning(request, capacity.message())
             return redirect("loans:loan", kode=koperasi.code, loan_id=loan.pk)
         income = request.POST.get("income", "")
         context["income"] = income
@@ -138,7 +157,12 @@ def approvals_queue(request: HttpRequest) -> HttpResponse:
     for loan in pending:
         warning = services.cap_warning_of(loan)
         rows.append(
-            {"loan": loan, "warning": warning, "own": loan.applied_by_id == request.user.pk}
+            {
+                "loan": loan,
+                "warning": warning,
+                "capacity": services.capacity_of(loan),
+                "own": loan.applied_by_id == request.user.pk,
+            }
         )
     voids = LoanVoidRequest.objects.filter(
         koperasi=koperasi, status=LoanVoidStatus.MENUNGGU
@@ -204,6 +228,7 @@ def loan_detail(request: HttpRequest, loan_id: int) -> HttpResponse:
             quote=quote,
             rate=services.effective_rate_of(loan),
             figures=services.disbursement_figures(loan),
+            capacity=services.capacity_of(loan) if loan.status == LoanStatus.DIAJUKAN else None,
         ),
     )
 
@@ -221,20 +246,66 @@ def loan_disburse(request: HttpRequest, loan_id: int) -> HttpResponse:
         key=uuid.uuid4().hex,
     )
     if request.method == "POST":
+        via = request.POST.get("via", "kas")
+        key = _key(request)
         try:
             tx = services.loan_disburse(
                 loan=loan,
                 actor=request.user,
-                via=request.POST.get("via", "kas"),
+                via=via,
                 session=session,
-                idempotency_key=_key(request),
+                idempotency_key=key,
                 confirmed=request.POST.get("confirmed") == "on",
+            )
+        except approvals.NeedsApproval:
+            return _ask_approval(
+                request, CounterRequest.Action.LOAN_DISBURSE, loan, session, via, key
             )
         except ValidationError as exc:
             context["error"] = _error(exc)
         else:
             return redirect("loans:receipt", kode=koperasi.code, loan_tx_id=tx.pk)
     return render(request, "loans/loan_disburse.html", context)
+
+
+def _ask_approval(
+    request: HttpRequest,
+    action: str,
+    loan: Loan,
+    session: Any,
+    via: str,
+    key: str,
+    amount: Any = None,
+) -> HttpResponse:
+    """Above the approval threshold: the counter's queue (the savings one) holds the loan's
+    action for a pengurus; nothing is posted."""
+    try:
+        pending = services.loan_counter_request(
+            action=action,
+            loan=loan,
+            amount=amount,
+            via=via,
+            session=session if via == "kas" else None,
+            actor=request.user,
+            idempotency_key=key,
+        )
+    except ValidationError as exc:
+        messages.error(request, _error(exc))
+    else:
+        messages.warning(
+            request,
+            _(
+                "%(what)s %(n)s sebesar %(amt)s menunggu persetujuan pengurus (permintaan no. "
+                "%(r)s); belum ada uang yang dicatat."
+            )
+            % {
+                "what": pending.get_action_display(),
+                "n": loan.number,
+                "amt": rupiah(pending.amount),
+                "r": pending.pk,
+            },
+        )
+    return redirect("loans:loan", kode=_k(request).code, loan_id=loan.pk)
 
 
 @koperasi_view(*WRITERS)
@@ -281,6 +352,8 @@ def loan_repay(request: HttpRequest, loan_id: int) -> HttpResponse:
         due=services.amount_due(loan, today),
         next_row=next_row,
         quote=services.loan_payoff_quote(loan=loan, on=today),
+        # The last period before its due date: the quote settles it, not the instalment.
+        final_quote=services.final_instalment_quote(loan=loan, on=today),
         key=request.POST.get("key") or uuid.uuid4().hex,
         values=request.POST,
     )
@@ -299,6 +372,19 @@ def loan_repay(request: HttpRequest, loan_id: int) -> HttpResponse:
                 tx = services.loan_settle_early(amount=request.POST.get("amount") or None, **kwargs)
             else:
                 tx = services.loan_repay(amount=request.POST.get("amount", ""), **kwargs)
+        except approvals.NeedsApproval:
+            action = (
+                CounterRequest.Action.LOAN_SETTLE if settle else CounterRequest.Action.LOAN_REPAY
+            )
+            return _ask_approval(
+                request,
+                action,
+                loan,
+                session,
+                kwargs["via"],
+                kwargs["idempotency_key"],
+                amount=request.POST.get("amount") or None,
+            )
         except approvals.NeedsConfirmation as exc:
             context["error"] = _error(exc)
             context["needs_confirm"] = True

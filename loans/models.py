@@ -463,6 +463,8 @@ class Loan(models.Model):
     override_reason = models.CharField(
         _("alasan kolektibilitas manual"), max_length=250, blank=True
     )
+    # The member's monthly income declared on the application (kemampuan bayar); empty: none.
+    declared_income = MoneyField(_("penghasilan sebulan"), null=True, blank=True)
     # A restructured loan keeps its grade until this many instalments in a row are paid on time.
     restructured_count = models.PositiveSmallIntegerField(_("kali direstrukturisasi"), default=0)
     on_time_streak = models.PositiveSmallIntegerField(_("angsuran tepat waktu berturut"), default=0)
@@ -486,6 +488,7 @@ class Loan(models.Model):
                 "allowance",
                 "written_off",
                 "recovered",
+                "declared_income",
             ),
             models.UniqueConstraint(fields=["koperasi", "number"], name="loans_loan_number"),
             _choice("status", LoanStatus, "loans_loan_status_valid"),
@@ -822,6 +825,9 @@ class LoanSettings(models.Model):
     related_party_limit_bp = models.PositiveIntegerField(default=1_000)
     # Per-member maximum for other borrowers (BMPP); empty: none.
     member_limit = MoneyField(_("batas pinjaman per anggota"), null=True, blank=True)
+    # Repayment capacity: all of a member's instalments (a month's worth) at most this share of
+    # the declared monthly income (basis points; 3333 ≈ a third); above it the page warns.
+    capacity_bp = models.PositiveIntegerField(_("batas angsuran dari penghasilan"), default=3_333)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -841,7 +847,8 @@ class LoanSettings(models.Model):
                 & Q(ppap_kurang_lancar_bp__lte=10_000)
                 & Q(ppap_diragukan_bp__lte=10_000)
                 & Q(ppap_macet_bp__lte=10_000)
-                & Q(related_party_limit_bp__lte=10_000),
+                & Q(related_party_limit_bp__lte=10_000)
+                & Q(capacity_bp__lte=10_000),
                 name="loans_settings_rates_range",
             ),
         ]

@@ -81,13 +81,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     is_pengurus = Role.PENGURUS in getattr(request, "roles", set())
     if not is_pengurus:
         rows = rows.filter(maker_id=request.user.pk)
+    decided = list(rows.exclude(status=RequestStatus.PENDING).order_by("-decided_at")[:50])
+    for row in decided:  # a loan's request links to the loan receipt its handler names
+        row.result_url = services.result_url(row)  # type: ignore[attr-defined]
     return render(
         request,
         "savings/approvals.html",
         _ctx(
             request,
             pending=rows.filter(status=RequestStatus.PENDING).order_by("created_at"),
-            decided=rows.exclude(status=RequestStatus.PENDING).order_by("-decided_at")[:50],
+            decided=decided,
             is_pengurus=is_pengurus,
             refuse_form=RefuseForm(),
         ),

@@ -857,12 +857,27 @@ class CounterRequest(models.Model):
         DEPOSIT = "setoran", _("Setoran")
         WITHDRAW = "penarikan", _("Penarikan")
         TRANSFER = "pindah_buku", _("Pindah buku")
+        # Counter actions of a higher app (loans), posted by the handler it registers
+        # (:func:`savings.services.approvals.register_action`); ``subject`` names what they move.
+        LOAN_DISBURSE = "pencairan", _("Pencairan pinjaman")
+        LOAN_REPAY = "angsuran", _("Angsuran pinjaman")
+        LOAN_SETTLE = "pelunasan", _("Pelunasan pinjaman")
 
     koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
     action = models.CharField(_("jenis"), max_length=12, choices=Action.choices)
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("rekening")
+        Account,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rekening"),
+        null=True,
+        blank=True,
     )
+    # Another app's object the request moves ("loans.Loan:12"), its words for the queue
+    # (number and member) and, once posted, its result ("loans.LoanTransaction:34").
+    subject = models.CharField(max_length=60, blank=True)
+    subject_label = models.CharField(max_length=160, blank=True)
+    result = models.CharField(max_length=60, blank=True)
     target = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -907,8 +922,12 @@ class CounterRequest(models.Model):
                 name="savings_request_decided_by_checker",
             ),
             models.CheckConstraint(
-                condition=Q(transaction__isnull=True) | Q(status=RequestStatus.APPROVED),
+                condition=Q(transaction__isnull=True, result="") | Q(status=RequestStatus.APPROVED),
                 name="savings_request_posts_when_approved",
+            ),
+            models.CheckConstraint(
+                condition=Q(account__isnull=False) | ~Q(subject=""),
+                name="savings_request_has_subject",
             ),
         ]
 

@@ -17,11 +17,14 @@ Everything a caller needs is re-exported here (``from loans import services``).
 
 from loans.services._common import IdempotencyConflict
 from loans.services.applications import (
+    Capacity,
     FourEyes,
     RateCapNotAcknowledged,
     RelatedPartyLimit,
     cap_warning_of,
+    capacity_of,
     effective_rate_of,
+    instalments_of,
     loan_apply,
     loan_approve,
     loan_cancel,
@@ -31,6 +34,7 @@ from loans.services.applications import (
     schedule_of,
     settings_of,
 )
+from loans.services.counter_requests import loan_counter_request
 from loans.services.disbursement import disbursement_figures, loan_disburse
 from loans.services.netting import exit_netting
 from loans.services.payroll import LoanPayrollError, loan_payroll_post, loan_payroll_preview
@@ -50,6 +54,7 @@ from loans.services.repayment import (
     Overpayment,
     PayoffQuote,
     amount_due,
+    final_instalment_quote,
     loan_payoff_quote,
     loan_repay,
     loan_settle_early,
@@ -78,6 +83,9 @@ from loans.services.writeoff import (
 )
 
 __all__ = [
+    "Capacity",
+    "capacity_of",
+    "instalments_of",
     "LoanPayrollError",
     "loan_payroll_post",
     "loan_payroll_preview",
@@ -107,6 +115,8 @@ __all__ = [
     "RateCapNotAcknowledged",
     "RelatedPartyLimit",
     "amount_due",
+    "final_instalment_quote",
+    "loan_counter_request",
     "cap_warning_of",
     "disbursement_figures",
     "effective_rate_of",

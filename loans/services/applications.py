@@ -12,7 +12,8 @@ acknowledgement, recorded in the audit trail. Every step writes a :class:`LoanEv
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -138,6 +139,104 @@ def cap_warning_of(loan: Loan) -> rates.CapWarning | None:
     return rates.cap_warning(effective_rate_of(loan))
 
 
+# A month holds 52/12 weeks: a weekly instalment counts this many times in a month's capacity.
+WEEKS_PER_MONTH = Decimal(52) / Decimal(12)
+
+
+def _monthly(instalment: Decimal, frequency: str) -> Decimal:
+    if frequency == "mingguan":
+        return m.quantize(instalment * WEEKS_PER_MONTH, rounding=ROUND_HALF_UP, unit=m.RUPIAH)
+    return instalment
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Kemampuan bayar: a month's instalments against the share of the declared income the
+    koperasi allows (``LoanSettings.capacity_bp``). Above it the application and the approver
+    see a warning; it is the approver's judgement, not a refusal."""
+
+    income: Decimal
+    share_bp: int
+    existing: Decimal  # a month of the member's other running loans' instalments
+    proposed: Decimal  # a month of the new loan's largest instalment
+
+    @property
+    def limit(self) -> Decimal:
+        return m.quantize(self.income * self.share_bp / 10_000, rounding=ROUND_DOWN, unit=m.RUPIAH)
+
+    @property
+    def available(self) -> Decimal:
+        return max(self.limit - self.existing, m.ZERO)
+
+    @property
+    def over(self) -> bool:
+        return self.proposed > self.available
+
+    @property
+    def share_percent(self) -> str:
+        return format(Decimal(self.share_bp) / 100, "f").rstrip("0").rstrip(".").replace(".", ",")
+
+    def message(self) -> str:
+        return _(
+            "Angsuran %(p)s sebulan di atas kemampuan bayar: %(s)s%% dari penghasilan %(i)s "
+            "adalah %(l)s, sudah terpakai %(e)s untuk pinjaman lain, tersisa %(a)s."
+        ) % {
+            "p": rupiah(self.proposed),
+            "s": self.share_percent,
+            "i": rupiah(self.income),
+            "l": rupiah(self.limit),
+            "e": rupiah(self.existing),
+            "a": rupiah(self.available),
+        }
+
+
+def instalments_of(member: Member, *, exclude: Loan | None = None) -> Decimal:
+    """A month of the member's running loans' instalments: each loan's next unpaid scheduled
+    instalment (weekly ones times 52/12)."""
+    from loans.models import Instalment
+
+    total = m.ZERO
+    loans = Loan.objects.filter(member=member, status=LoanStatus.AKTIF)
+    if exclude is not None:
+        loans = loans.exclude(pk=exclude.pk)
+    for loan in loans:
+        row = (
+            Instalment.objects.filter(loan=loan, superseded=False, paid_on__isnull=True)
+            .order_by("number")
+            .first()
+        )
+        if row is not None:
+            total += _monthly(row.principal_due + row.interest_due, loan.frequency)
+    return total
+
+
+def repayment_capacity(
+    *, member: Member, income: Decimal, proposed: Decimal, frequency: str, exclude: Loan | None
+) -> Capacity:
+    return Capacity(
+        income=income,
+        share_bp=settings_of(member.koperasi).capacity_bp,
+        existing=instalments_of(member, exclude=exclude),
+        proposed=_monthly(proposed, frequency),
+    )
+
+
+def capacity_of(loan: Loan) -> Capacity | None:
+    """The loan's largest scheduled instalment against its member's declared income (None when
+    no income was declared)."""
+    if loan.declared_income is None:
+        return None
+    schedule = schedule_of(loan)
+    largest = max((row.principal + row.interest for row in schedule), default=m.ZERO)
+    return repayment_capacity(
+        member=loan.member,
+        income=loan.declared_income,
+        proposed=largest,
+        frequency=loan.frequency,
+        exclude=loan,
+    )
+
+
 def _is(user: Any, koperasi_id: int, role: str) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -202,10 +301,13 @@ def loan_apply(
     officer: Any = None,
     actor: Any,
     on: dt.date | None = None,
+    income: Any = None,
 ) -> Loan:
     """Enter a loan application (status ``diajukan``) with the terms in force on ``on``.
 
-    ``rate_percent`` may lower the product's rate for this loan, never raise it."""
+    ``rate_percent`` may lower the product's rate for this loan, never raise it. ``income``
+    (the member's declared monthly income) is kept for the repayment capacity
+    (:func:`capacity_of`): above it the loan is entered with a warning, not refused."""
     on = on or business_date(koperasi)
     if product.koperasi_id != koperasi.pk or member.koperasi_id != koperasi.pk:
         raise LoansError(_("Anggota atau produk milik koperasi lain."), code="other_koperasi")
@@ -218,6 +320,9 @@ def loan_apply(
         )
     terms = terms_in_force(product, on)
     amount = _amount(principal, _("Pokok pinjaman"))
+    declared = None
+    if income not in (None, ""):
+        declared = _amount(income, _("Penghasilan sebulan"))
     n = _count(tenor, _("Jangka waktu"))
     g = _count(grace or 0, _("Masa tenggang"))
     if n < 1:
@@ -302,8 +407,19 @@ def loan_apply(
         officer=officer,
         applied_on=on,
         applied_by=actor,
+        declared_income=declared,
     )
-    _event(loan, "diajukan", on=on, actor=actor, principal=str(amount), tenor=n)
+    capacity = capacity_of(loan)
+    over = capacity is not None and capacity.over
+    _event(
+        loan,
+        "diajukan",
+        on=on,
+        actor=actor,
+        principal=str(amount),
+        tenor=n,
+        **({"above_capacity": str(capacity.proposed)} if capacity and over else {}),
+    )
     audit.record(
         actor=actor,
         action="loans.apply",
@@ -317,6 +433,8 @@ def loan_apply(
             "grace": g,
             "rate_bp": rate_bp,
             "related_party": loan.related_party,
+            "income": str(declared) if declared is not None else None,
+            "above_capacity": over,
         },
     )
     return loan

@@ -81,7 +81,9 @@ def loan_disburse(
     """Pay out an approved loan. ``via="kas"`` needs the kasir's open ``session`` and a drawer
     holding the cash; ``via="sukarela"`` credits the member's sukarela account. A repeat of
     ``idempotency_key`` returns the first result. The counter's limits apply to what is paid
-    out; the loan's own approval by a pengurus who is not the kasir counts as the approval."""
+    out in cash (above the approval threshold a pengurus approves it through the counter's
+    queue: :mod:`loans.services.counter_requests`); into sukarela the loan's own approval by a
+    pengurus who is not the kasir counts as the approval."""
     check_via(via)
     koperasi = loan.koperasi
     on = on or business_date(koperasi)
@@ -90,7 +92,13 @@ def loan_disburse(
     locked = lock_loan(loan)
     figures = disbursement_figures(locked)
     net = figures["net"]
-    if approved_by is None and locked.approved_by_id not in (None, getattr(actor, "pk", None)):
+    if (
+        via != "kas"
+        and approved_by is None
+        and locked.approved_by_id not in (None, getattr(actor, "pk", None))
+    ):
+        # Into sukarela no cash leaves the drawer: the loan's approval is the approval. Cash
+        # above the threshold waits for the counter's own (loans.services.counter_requests).
         approved_by = locked.approved_by
     check_limits(locked.koperasi_id, net, actor=actor, confirmed=confirmed, approved_by=approved_by)
     saving_account = _saving_account(locked, on, actor) if figures["saving"] else None

@@ -322,6 +322,27 @@ def _settle(plan: Plan, rows: list[Instalment], quote: PayoffQuote, loan: Loan) 
     plan.settled = True
 
 
+def is_final_period(rows: list[Instalment], current: Instalment | None) -> bool:
+    """Whether ``current`` (the period not yet due) is the last with anything left to pay."""
+    if current is None:
+        return False
+    return not any(
+        r.number > current.number and (_principal_owed(r) or _interest_owed(r)) for r in rows
+    )
+
+
+def final_instalment_quote(*, loan: Loan, on: dt.date) -> PayoffQuote | None:
+    """On the last period of a running loan, before its due date: the payoff quote that settles
+    it (what the kasir asks for instead of the scheduled instalment); else None."""
+    if loan.status != LoanStatus.AKTIF:
+        return None
+    rows = open_instalments(loan)
+    current, _start = _current(loan, rows, on)
+    if not is_final_period(rows, current):
+        return None
+    return quote_of(loan, rows, on)
+
+
 def plan_payment(
     loan: Loan, rows: list[Instalment], amount: Decimal, on: dt.date, *, settle: bool = False
 ) -> Plan:
@@ -331,7 +352,11 @@ def plan_payment(
     plan = Plan(on=on)
     quote = quote_of(loan, rows, on)
     current, _start = _current(loan, rows, on)
-    if settle or (terms.prepayment_allowed and amount >= quote.total):
+    # The last instalment paid before its due date: what settles the loan is the payoff quote
+    # (the interest to the day, not the whole period's), whether or not the product allows
+    # prepayment; the scheduled amount is not demanded, a payment above the quote is excess.
+    final = is_final_period(rows, current)
+    if settle or ((terms.prepayment_allowed or final) and amount >= quote.total):
         if amount < quote.total:
             raise LoansError(
                 _("Pelunasan %(n)s pada %(d)s sebesar %(q)s; uang yang diterima %(a)s kurang.")
@@ -620,6 +645,8 @@ __all__ = [
     "Overpayment",
     "PayoffQuote",
     "amount_due",
+    "final_instalment_quote",
+    "is_final_period",
     "loan_payoff_quote",
     "loan_repay",
     "loan_settle_early",

@@ -43,6 +43,8 @@ from loans.models import (
 )
 from loans.services._common import VOID, ZERO, lock_loan, user_or_none
 from loans.services.products import LoansError
+from loans.services.repayment import open_instalments
+from loans.streak import on_time_streak
 from registry.models import Role, RoleGrant
 from savings import subledger as savings_subledger
 from savings.models import CashierSession
@@ -297,6 +299,11 @@ def _execute(request: LoanVoidRequest, *, actor: Any, note: str) -> LoanVoidRequ
         if loan.status == LoanStatus.LUNAS:
             loan.status = LoanStatus.AKTIF
             loan.closed_on = None
+    # The streak as if the voided movement had never been (a restructured loan regains its
+    # grade on it): recomputed from the schedule as it now stands, like after a repayment.
+    loan.on_time_streak = on_time_streak(
+        open_instalments(loan), today, version=loan.schedule_version
+    )
     loan.save()
     LoanEvent.objects.create(
         koperasi_id=koperasi.pk,

@@ -36,6 +36,7 @@ from savings.services.approvals import (
     request_approve,
     request_create,
     request_refuse,
+    result_url,
 )
 from savings.services.berjangka import (
     berjangka_break,
@@ -97,6 +98,7 @@ __all__ = [
     "request_approve",
     "request_create",
     "request_refuse",
+    "result_url",
     "AccountClosed",
     "DrawerShort",
     "session_summary",

@@ -7,10 +7,15 @@ deposit, withdrawal or transfer becomes a :class:`CounterRequest` that posts not
 pengurus other than the kasir approves it, and then posts once, through the same counter
 service, with the kasir's session; above the ceiling it is refused outright. A refused request
 is kept, with its reason.
+
+A higher app extends the same queue to its own counter actions (loans: a cash disbursement, a
+repayment at the loan counter) with :func:`register_action`: its request names the object it
+moves in ``subject`` and the handler posts it through that app's service when approved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -28,7 +33,6 @@ from savings.models import (
     CounterLimits,
     CounterRequest,
     RequestStatus,
-    Transaction,
 )
 from savings.services._common import SavingsError, amount_of, rupiah
 
@@ -102,6 +106,34 @@ def check(koperasi: Koperasi | int, amount: Decimal, *, confirmed: bool, approve
         )
 
 
+@dataclass(frozen=True)
+class ActionHandler:
+    """How another app posts an approved request: ``post(request, checker)`` calls its service
+    (with the maker as the actor and ``checker`` as the pengurus's approval) and returns what
+    it posted (with an ``entry``); ``result_of`` names that as ``app.Model:pk``."""
+
+    post: Callable[[CounterRequest, Any], Any]
+    result_of: Callable[[Any], str]
+    # The page of what was posted (the receipt), for the queue's decided list.
+    url_of: Callable[[CounterRequest], str] | None = None
+
+
+_HANDLERS: dict[str, ActionHandler] = {}
+
+
+def register_action(action: str, handler: ActionHandler) -> None:
+    """Called from a higher app's ``AppConfig.ready`` (loans); registering twice is harmless."""
+    _HANDLERS[action] = handler
+
+
+def result_url(request: CounterRequest) -> str:
+    """The receipt of what an approved request of another app posted ("" if none)."""
+    handler = _HANDLERS.get(request.action)
+    if handler is None or handler.url_of is None or not request.result:
+        return ""
+    return handler.url_of(request)
+
+
 @transaction.atomic
 def limits_set(
     *,
@@ -142,7 +174,7 @@ def limits_set(
 def request_create(
     *,
     action: str,
-    account: Account,
+    account: Account | None = None,
     amount: Any,
     actor: Any,
     idempotency_key: str,
@@ -150,26 +182,37 @@ def request_create(
     target: Account | None = None,
     via: str = "kas",
     memo: str = "",
+    koperasi: Koperasi | None = None,
+    subject: str = "",
+    subject_label: str = "",
 ) -> CounterRequest:
     """A counter transaction above the threshold, kept for the pengurus. The same form sent
-    again returns the same request."""
+    again returns the same request. A savings action names its ``account``; another app's
+    (registered with :func:`register_action`) its ``koperasi`` and ``subject``."""
     value = amount_of(amount)
-    check(account.koperasi_id, value, confirmed=True, approved=True)
+    if account is not None:
+        koperasi = account.koperasi
+    elif koperasi is None or not subject or action not in _HANDLERS:
+        raise SavingsError(_("Permintaan persetujuan tanpa rekening."), code="no_subject")
+    check(koperasi.pk, value, confirmed=True, approved=True)
     found = CounterRequest.objects.filter(
-        koperasi_id=account.koperasi_id, idempotency_key=idempotency_key
+        koperasi_id=koperasi.pk, idempotency_key=idempotency_key
     ).first()
     if found is not None:
-        if (found.action, found.account_id, found.amount) != (action, account.pk, value):
+        first = (found.action, found.account_id, found.subject, found.amount)
+        if first != (action, getattr(account, "pk", None), subject, value):
             raise SavingsError(
                 _("Formulir ini sudah dipakai untuk permintaan lain; kirim ulang formulir baru."),
                 code="idempotency_conflict",
             )
         return found
     request = CounterRequest.objects.create(
-        koperasi_id=account.koperasi_id,
+        koperasi_id=koperasi.pk,
         action=action,
         account=account,
         target=target,
+        subject=subject,
+        subject_label=subject_label[:160],
         amount=value,
         via=via,
         memo=memo[:200],
@@ -181,8 +224,12 @@ def request_create(
         actor=actor,
         action="savings.request_create",
         obj=request,
-        koperasi=account.koperasi,
-        after={"action": action, "account": account.number, "amount": str(value)},
+        koperasi=koperasi,
+        after={
+            "action": action,
+            "account": account.number if account is not None else subject,
+            "amount": str(value),
+        },
     )
     return request
 
@@ -202,13 +249,30 @@ def _decide(request: CounterRequest, actor: Any) -> CounterRequest:
 
 
 @transaction.atomic
-def request_approve(*, request: CounterRequest, actor: Any) -> Transaction:
-    """Approve and post, once (the request's own key), with the kasir's session."""
+def request_approve(*, request: CounterRequest, actor: Any) -> Any:
+    """Approve and post, once (the request's own key), with the kasir's session. Returns what
+    was posted: a savings :class:`Transaction`, or what a registered handler posted."""
     from savings.services import counter
 
     locked = _decide(request, actor)
+    handler = _HANDLERS.get(locked.action)
+    if handler is not None:
+        posted = handler.post(locked, actor)
+        locked.status = RequestStatus.APPROVED
+        locked.checker = actor
+        locked.decided_at = timezone.now()
+        locked.result = handler.result_of(posted)
+        locked.save(update_fields=["status", "checker", "decided_at", "result"])
+        audit.record(
+            actor=actor,
+            action="savings.request_approve",
+            obj=locked,
+            koperasi=locked.koperasi,
+            after={"result": locked.result, "amount": str(locked.amount)},
+        )
+        return posted
     account = Account.objects.select_related("product", "member", "koperasi").get(
-        pk=locked.account_id
+        pk=int(locked.account_id or 0)
     )
     key = f"persetujuan:{locked.pk}"
     common: dict[str, Any] = {"actor": locked.maker, "idempotency_key": key, "memo": locked.memo}
@@ -270,6 +334,7 @@ def request_refuse(*, request: CounterRequest, actor: Any, reason: str) -> Count
 __all__ = [
     "DEFAULT",
     "AboveCeiling",
+    "ActionHandler",
     "Limits",
     "NeedsApproval",
     "NeedsConfirmation",
@@ -277,7 +342,9 @@ __all__ = [
     "check",
     "limits_of",
     "limits_set",
+    "register_action",
     "request_approve",
     "request_create",
     "request_refuse",
+    "result_url",
 ]
