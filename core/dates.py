@@ -25,6 +25,14 @@ BULAN = [
 ]
 
 
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def zone_name(tz_name: str) -> str:
+    """``WITA`` for ``Asia/Makassar``: how Indonesians name their three time zones."""
+    return ZONE_NAMES.get(tz_name, tz_name)
+
+
 def local_now(tz_name: str = DEFAULT_TZ) -> dt.datetime:
     return timezone.now().astimezone(ZoneInfo(tz_name))
 

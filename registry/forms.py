@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from core.audit_labels import action_choices
+from core.dates import tanggal
 from core.forms import BoundedDateField
 from registry.models import Koperasi
 from registry.selectors import kecamatan_choices
@@ -57,3 +59,44 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": _("Akun ini tidak aktif. Hubungi admin Dinas."),
     }
+
+
+class AuditFilterForm(forms.Form):
+    """The audit page's filters; ``koperasi`` only on the Dinas's page of the whole district."""
+
+    dari = BoundedDateField(
+        label=_("Dari tanggal"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    sampai = BoundedDateField(
+        label=_("Sampai tanggal"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    pengguna = forms.CharField(label=_("Pengguna"), required=False, max_length=150)
+    tindakan = forms.ChoiceField(label=_("Tindakan"), required=False)
+    koperasi = forms.ChoiceField(label=_("Koperasi"), required=False)
+
+    def __init__(self, *args: Any, district: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["tindakan"].choices = [("", _("Semua")), *action_choices()]  # type: ignore[attr-defined]
+        if district:
+            self.fields["koperasi"].choices = [  # type: ignore[attr-defined]
+                ("", _("Semua")),
+                *Koperasi.objects.order_by("name").values_list("code", "name"),
+            ]
+        else:
+            del self.fields["koperasi"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("dari"), data.get("sampai")
+        if start and end and start > end:
+            raise forms.ValidationError(
+                _("Tanggal awal (%(a)s) sesudah tanggal akhir (%(b)s).")
+                % {"a": tanggal(start), "b": tanggal(end)},
+                code="date_order",
+            )
+        return data

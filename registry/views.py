@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,14 +15,16 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import audit_labels, exports
 from core import selectors as audit_selectors
-from core.dates import local_today
+from core.dates import DEFAULT_TZ, local_today, tanggal, zone_name
 from core.models import AuditEvent
 from registry import access, selectors, services
-from registry.forms import DigitalStageForm, RegistryFilterForm
+from registry.forms import AuditFilterForm, DigitalStageForm, RegistryFilterForm
 from registry.models import Koperasi, Role
 
 
@@ -149,32 +156,180 @@ def stage_change(request: HttpRequest, kode: str) -> HttpResponse:
     return redirect("registry:profile", kode=koperasi.code)
 
 
-def _audit_page(request: HttpRequest, events: QuerySet[AuditEvent], title: str) -> HttpResponse:
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+AUDIT_PAGE_SIZE = 50
+AUDIT_FORMATS = ("csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit record as the page and the files show it: in words, in the local time."""
+
+    at: dt.datetime  # local wall-clock time
+    who: str
+    action: str
+    code: str
+    koperasi: str
+    object: str
+    note: str
+    changes: list[audit_labels.Change]
+
+
+def _who(event: AuditEvent) -> str:
+    if event.actor is None:
+        return _("sistem")
+    name = event.actor.get_full_name()
+    return f"{name} ({event.actor.username})" if name else event.actor.username
+
+
+def _rows(events: Iterable[AuditEvent], tz_name: str) -> list[AuditRow]:
+    zone = ZoneInfo(tz_name)
+    return [
+        AuditRow(
+            # Naive, in the koperasi's own zone: the template shows it as is (WITA, WIT, WIB).
+            at=timezone.localtime(e.at, zone).replace(tzinfo=None),
+            who=_who(e),
+            action=audit_labels.action_label(e.action),
+            code=e.action,
+            koperasi=e.koperasi.name if e.koperasi else _("Dinas (seluruh kabupaten)"),
+            object=e.object_repr,
+            note=e.note,
+            changes=audit_labels.changes(e.object_type, e.before, e.after),
+        )
+        for e in events
+    ]
+
+
+def _audit_table(rows: list[AuditRow], *, title: str, subtitle: str) -> exports.Table:
+    table = exports.Table(
+        name=_("Jejak audit"),
+        title=title,
+        subtitle=subtitle,
+        columns=[
+            exports.Column(_("Waktu"), width=17),
+            exports.Column(_("Pelaku"), width=22),
+            exports.Column(_("Tindakan"), width=30),
+            exports.Column(_("Kode tindakan"), width=22),
+            exports.Column(_("Koperasi"), width=26),
+            exports.Column(_("Objek"), width=26),
+            exports.Column(_("Sebelum"), width=40),
+            exports.Column(_("Sesudah"), width=40),
+            exports.Column(_("Catatan"), width=24),
+        ],
+    )
+    for r in rows:
+        table.add(
+            f"{r.at:%Y-%m-%d %H:%M}",
+            r.who,
+            r.action,
+            r.code,
+            r.koperasi,
+            r.object,
+            "; ".join(f"{c.label}: {c.before}" for c in r.changes if c.before),
+            "; ".join(f"{c.label}: {c.after}" for c in r.changes if c.after),
+            r.note,
+        )
+    return table
+
+
+def _audit_page(
+    request: HttpRequest,
+    events: QuerySet[AuditEvent],
+    *,
+    title: str,
+    form: AuditFilterForm,
+    koperasi: Koperasi | None,
+) -> HttpResponse:
+    """The trail, filtered by the form (a bad filter: its message and no rows), a page at a
+    time, or all of it as CSV or XLSX (``?format=``) with the same filters."""
+    tz_name = koperasi.timezone if koperasi and koperasi.timezone else DEFAULT_TZ
+    if form.is_valid():
+        data = form.cleaned_data
+        events = audit_selectors.audit_filtered(
+            events,
+            date_from=data["dari"],
+            date_to=data["sampai"],
+            user=data["pengguna"].strip(),
+            action=data["tindakan"],
+            tz_name=tz_name,
+        )
+        fmt = request.GET.get("format")
+        if fmt in AUDIT_FORMATS:
+            return _audit_download(events, fmt, title=title, form=form, koperasi=koperasi)
+    else:
+        events = events.none()
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     return render(
         request,
         "registry/audit.html",
-        {"page": page, "title": title, "query": query.urlencode(), "nav_audit": True},
+        {
+            "page": page,
+            "rows": _rows(page, tz_name),
+            "title": title,
+            "form": form,
+            "query": query.urlencode(),
+            "zone": zone_name(tz_name),
+            "district": koperasi is None or "koperasi" in form.fields,
+            "nav_audit": True,
+        },
     )
+
+
+def _audit_download(
+    events: QuerySet[AuditEvent],
+    fmt: str,
+    *,
+    title: str,
+    form: AuditFilterForm,
+    koperasi: Koperasi | None,
+) -> HttpResponse:
+    tz_name = koperasi.timezone if koperasi and koperasi.timezone else DEFAULT_TZ
+    data = form.cleaned_data
+    if data["dari"] or data["sampai"]:
+        subtitle = _("%(a)s sampai %(b)s (%(zone)s)") % {
+            "a": tanggal(data["dari"]) if data["dari"] else "…",
+            "b": tanggal(data["sampai"]) if data["sampai"] else "…",
+            "zone": zone_name(tz_name),
+        }
+    else:
+        subtitle = _("Semua catatan (waktu %(zone)s)") % {"zone": zone_name(tz_name)}
+    table = _audit_table(_rows(events, tz_name), title=title, subtitle=subtitle)
+    heading = koperasi.name if koperasi else _("Dinas Koperasi Kabupaten Manggarai Barat")
+    stamp = f"{local_today(tz_name):%Y%m%d}"
+    filename = f"jejak-audit-{koperasi.code if koperasi else 'kabupaten'}-{stamp}"
+    if fmt == "xlsx":
+        body = exports.to_xlsx(table, heading=heading)
+        response = HttpResponse(body, content_type=exports.XLSX_TYPE)
+        filename += ".xlsx"
+    else:
+        response = HttpResponse(exports.to_csv(table), content_type="text/csv; charset=utf-8")
+        filename += ".csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @access.koperasi_view(Role.PENGAWAS, Role.PENGURUS)
 def koperasi_audit(request: HttpRequest) -> HttpResponse:
+    """The koperasi's trail for its pengurus and pengawas (read-only, as the trail itself)."""
     koperasi = request.koperasi  # type: ignore[attr-defined]
     events = audit_selectors.audit_trail(koperasi=koperasi)
-    return _audit_page(request, events, _("Jejak audit — %(k)s") % {"k": koperasi.name})
+    form = AuditFilterForm(request.GET)
+    title = _("Jejak audit — %(k)s") % {"k": koperasi.name}
+    return _audit_page(request, events, title=title, form=form, koperasi=koperasi)
 
 
 @access.district_view(admin_only=True)
 def district_audit(request: HttpRequest) -> HttpResponse:
     """The whole district's trail; ``?koperasi=<kode>`` narrows it to one koperasi."""
+    form = AuditFilterForm(request.GET, district=True)
+    koperasi = None
     if code := request.GET.get("koperasi"):
         koperasi = get_object_or_404(Koperasi, code=code)
-        events = audit_selectors.audit_trail(koperasi=koperasi)
+        events = audit_selectors.audit_trail(koperasi=koperasi).select_related("koperasi")
         title = _("Jejak audit — %(k)s") % {"k": koperasi.name}
     else:
         events = audit_selectors.district_audit_trail()
         title = _("Jejak audit — seluruh kabupaten")
-    return _audit_page(request, events, title)
+    return _audit_page(request, events, title=title, form=form, koperasi=koperasi)

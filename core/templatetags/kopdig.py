@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from django import template
@@ -44,14 +43,3 @@ def nik_mask(value: str) -> str:
 @register.filter
 def get_item(mapping: dict, key: Any) -> Any:
     return mapping.get(key, 0)
-
-
-@register.filter
-def audit_value(value: Any) -> str:
-    """A value of an audit record as a person reads it: lists and nested records as JSON (not
-    Python's ``{'count': 2}``), nothing as "—"."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
-    return str(value)

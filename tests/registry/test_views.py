@@ -333,7 +333,7 @@ def test_pages_travel_compressed_to_a_phone(client: Any, dinas_admin: Any, koper
     assert len(packed.content) < len(plain.content) / 2
 
 
-def test_the_audit_page_writes_nested_values_as_json(
+def test_the_audit_page_writes_nested_values_in_words(
     client: Client, pengawas: Any, dinas_admin: Any, koperasi: Koperasi
 ) -> None:
     audit.record(
@@ -343,5 +343,5 @@ def test_the_audit_page_writes_nested_values_as_json(
         after={"steps": {"bunga": {"count": 2, "total": "3600000.00"}}, "empty": ""},
     )
     page = unescape(html(login(client, pengawas).get("/k/sinar-bajo/audit/")))
-    assert '{"bunga": {"count": 2, "total": "3600000.00"}}' in page
-    assert "{'bunga'" not in page  # not Python's repr
+    assert "bunga: (banyaknya: 2, jumlah: Rp3.600.000)" in page
+    assert "{'bunga'" not in page and '{"bunga"' not in page  # neither Python's repr nor JSON
