@@ -13,6 +13,14 @@ def _fillfactor(percent: int):  # type: ignore[no-untyped-def]
 
 
 
+# The indexes Django made for these three foreign keys (the same names on both engines).
+DROPPED = (
+    "savings_account_koperasi_id_e28263d3",
+    "savings_account_member_id_e6ad5da8",
+    "savings_transaction_run_id_78c06f59",
+)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -26,19 +34,31 @@ class Migration(migrations.Migration):
     # 100 000 balances at once; the counter updates one per deposit.
     operations = [
         migrations.RunPython(_fillfactor(85), _fillfactor(100), elidable=False),
-        migrations.AlterField(
-            model_name='account',
-            name='koperasi',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='savings_accounts', to='registry.koperasi'),
-        ),
-        migrations.AlterField(
-            model_name='account',
-            name='member',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='savings_accounts', to='members.member'),
-        ),
-        migrations.AlterField(
-            model_name='transaction',
-            name='run',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='savings.monthendrun'),
+        # Only the indexes are dropped: an AlterField would make SQLite rebuild both tables,
+        # and a rebuilt table loses the triggers that keep its movements append-only.
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(
+                    f"DROP INDEX IF EXISTS {name}", reverse_sql=migrations.RunSQL.noop
+                )
+                for name in DROPPED
+            ],
+            state_operations=[
+                migrations.AlterField(
+                    model_name='account',
+                    name='koperasi',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='savings_accounts', to='registry.koperasi'),
+                ),
+                migrations.AlterField(
+                    model_name='account',
+                    name='member',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='savings_accounts', to='members.member'),
+                ),
+                migrations.AlterField(
+                    model_name='transaction',
+                    name='run',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='savings.monthendrun'),
+                ),
+            ],
         ),
     ]
