@@ -51,7 +51,17 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "follow_up_id": lambda k: _follow_up_of(k),
     "migration_upload_id": lambda k: _migration_upload_of(k),
     "migration_batch_id": lambda k: _migration_batch_of(k),
+    "mapping_id": lambda k: _saved_mapping_of(k),
 }
+
+
+def _saved_mapping_of(koperasi: Koperasi) -> int:
+    from migration.models import SavedMapping
+
+    found, _created = SavedMapping.objects.get_or_create(
+        koperasi=koperasi, name="uji", defaults={"kinds": {}, "mappings": {}}
+    )
+    return int(found.pk)
 
 
 def _migration_upload_of(koperasi: Koperasi) -> int:

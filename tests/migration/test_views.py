@@ -69,7 +69,11 @@ def test_upload_map_plan_commit_report_and_revert(client: Client, pengurus, kope
     upload.refresh_from_db()
     assert upload.state == MigrationUpload.State.PLANNED and Member.objects.count() == 0
     assert upload.result["created"]["members"] == 4 and upload.result["rows_rejected"] == 1
-    assert SavedMapping.objects.get(koperasi=koperasi).name == "Buku induk lama"
+    saved = SavedMapping.objects.get(koperasi=koperasi)
+    assert saved.name == "Buku induk lama"
+    file = client.get(f"{BASE}pemetaan/{saved.pk}.json")
+    assert file.json()["kinds"] == {"Anggota": "members", "Pinjaman": "loans"}
+    assert file.json()["mappings"]["Anggota"]["number"] == "No. Anggota"
     text = client.get(f"{BASE}{upload.pk}/").content.decode()
     assert "Rencana impor" in text and "Impor ke buku koperasi" in text
     assert "sehingga digit terakhir NIK" in text  # the damaged NIK, explained
