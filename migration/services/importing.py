@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from core.books import books_text
 from core.dates import business_date, local_today
 from core.money import ZERO, format_rupiah
+from core.spreadsheet import SpreadsheetError
 from core.validators import validate_nik
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger
@@ -1040,6 +1041,16 @@ class _Import:
             figures.append(
                 Figure("jumlah_kredit", _("Jumlah kredit"), self.tb_credit, kopdig_credit)
             )
+            # Kopdig's own books always balance: a legacy trial balance that does not shows
+            # here, and its difference in the suspense account below.
+            figures.append(
+                Figure(
+                    "debit_minus_kredit",
+                    _("Selisih debit dan kredit neraca saldo"),
+                    self.tb_debit - self.tb_credit,
+                    ZERO,
+                )
+            )
         suspense = roles.get("selisih_migrasi")
         if suspense is not None and (self.tb_given or balances.get(suspense)):
             figures.append(
@@ -1181,6 +1192,39 @@ def _stage_on(koperasi: Koperasi, actor: Any, note: str) -> None:
     )
 
 
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def check_source(source: bytes, filename: str) -> None:
+    """What the safe reader would only call unreadable, named so the koperasi can fix it: an
+    xlsx protected by a password (Office wraps it in an encrypted OLE2 container), and a CSV
+    saved as UTF-16 ("Unicode text"). Raises ``SpreadsheetError``."""
+    name = filename.lower()
+    if name.endswith((".xlsx", ".xlsm", ".ods")) and source[:8] == OLE2:
+        if "EncryptedPackage".encode("utf-16-le") in source[: 1 << 20]:
+            raise SpreadsheetError(
+                _(
+                    "Berkas ini dilindungi kata sandi. Buka di Excel, hapus kata sandinya "
+                    "(File › Info › Lindungi Buku Kerja), simpan, lalu unggah lagi."
+                ),
+                code="password_protected",
+            )
+        raise SpreadsheetError(
+            _("Berkas ini bukan .xlsx walaupun namanya begitu; simpan ulang sebagai .xlsx."),
+            code="not_xlsx",
+        )
+    if name.endswith((".csv", ".txt")):
+        head = source[:4096]
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(b"\x00") > len(head) // 4:
+            raise SpreadsheetError(
+                _(
+                    "Berkas CSV ini disimpan sebagai UTF-16 (“Teks Unicode”). Simpan ulang "
+                    "sebagai “CSV UTF-8 (dipisah koma)”, lalu unggah lagi."
+                ),
+                code="csv_encoding",
+            )
+
+
 def run_import(
     koperasi: Koperasi,
     source: bytes,
@@ -1196,6 +1240,7 @@ def run_import(
     if progress is not None:
         progress(0, 1, _("Membaca berkas"))
     on = business_date(koperasi)
+    check_source(source, filename)
     book = read_workbook(source, filename=filename, mappings=mappings, kinds=kinds, today=on)
     check_koperasi(koperasi)
     check_book(book, known_members=_member_numbers(koperasi))
