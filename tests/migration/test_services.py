@@ -104,12 +104,16 @@ def test_a_commit_brings_in_members_savings_loans_and_the_books(koperasi):
     on_time = Loan.objects.get(koperasi=koperasi, number="PJ-001")
     assert on_time.outstanding_principal == D("6000000")
     assert on_time.kolektibilitas == "lancar" and on_time.days_past_due == 0
-    assert on_time.instalments.filter(paid_on__isnull=False).count() == 6
+    # The schedule from the migration day: the six instalments still to pay, by their numbers.
+    assert list(on_time.instalments.values_list("number", flat=True)) == [7, 8, 9, 10, 11, 12]
+    assert on_time.instalments.get(number=7).due_date == dt.date(2027, 1, 1)
     behind = Loan.objects.get(koperasi=koperasi, number="PJ-002")
     # Four of ten paid; instalments 5–10 fell due 15 June–15 November: 169 days on 1 December.
     assert behind.outstanding_principal == D("6000000")
     assert behind.days_past_due == 169 and behind.kolektibilitas == "kurang_lancar"
     assert behind.maturity_date == dt.date(2026, 11, 15)
+    overdue = behind.instalments.filter(due_date__lt=ON, paid_on__isnull=True)
+    assert overdue.count() == 6 and overdue.order_by("number").first().number == 5
 
     books = balances(koperasi)
     assert books["1.1.01"] == D("5000000")  # Kas, from the trial balance
