@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
 from tests.factories import make_nik
@@ -96,7 +97,7 @@ def legacy_workbook(
     off_by: Decimal = ZERO,
     extra_loans: list[list[Any]] | None = None,
 ) -> bytes:
-    sheets: dict[str, list[list[Any]]] = {"Anggota": member_rows(count, broken=broken)}
+    sheets: dict[str, Sequence[Sequence[Any]]] = {"Anggota": member_rows(count, broken=broken)}
     if loans:
         sheets["Pinjaman"] = loan_rows(extra_loans)
     if trial_balance:
