@@ -7,8 +7,8 @@ The migration day is 1 December 2026 (the koperasi's business date in these test
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from tests.factories import make_nik

@@ -373,3 +373,24 @@ def test_progress_is_reported_as_the_rows_go(koperasi):
     assert calls[-1][0] == calls[-1][1]  # finished at 100%
     assert all(done <= total for done, total, _label in calls)
     assert ContentType.objects.get_for_model(Member)  # records name their objects by type
+
+
+def test_a_commit_that_fails_half_way_leaves_nothing_and_running_it_again_finishes(
+    koperasi, monkeypatch
+):
+    """One transaction per batch: a failure after the members and savings were written (as a
+    killed process would leave it) takes everything back; the same file then comes in whole."""
+    from migration.services import importing
+
+    def killed(**kwargs: Any) -> list[int]:
+        raise RuntimeError("proses dihentikan")
+
+    data = legacy_workbook()
+    before = counts()
+    monkeypatch.setattr(importing, "loans_migrate", killed)
+    with pytest.raises(RuntimeError):
+        services.commit(koperasi, data, filename="buku-lama.xlsx", actor=None)
+    assert counts() == before and not MigrationRecord.objects.exists()
+    monkeypatch.undo()
+    again = services.commit(koperasi, data, filename="buku-lama.xlsx", actor=None)
+    assert again.committed and again.created["members"] == 5 and again.created["loans"] == 2
