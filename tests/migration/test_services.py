@@ -68,6 +68,11 @@ def balances(koperasi: Koperasi) -> dict[str, Decimal]:
     }
 
 
+def batch_of(result: services.MigrationResult) -> MigrationBatch:
+    assert result.batch is not None
+    return result.batch
+
+
 def figures(result: services.MigrationResult) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
     return {f.name: (f.legacy_total, f.kopdig_total, f.difference) for f in result.reconciliation}
 
@@ -104,12 +109,16 @@ def test_a_commit_brings_in_members_savings_loans_and_the_books(koperasi):
     on_time = Loan.objects.get(koperasi=koperasi, number="PJ-001")
     assert on_time.outstanding_principal == D("6000000")
     assert on_time.kolektibilitas == "lancar" and on_time.days_past_due == 0
-    assert on_time.instalments.filter(paid_on__isnull=False).count() == 6
+    # The schedule from the migration day: the six instalments still to pay, by their numbers.
+    assert list(on_time.instalments.values_list("number", flat=True)) == [7, 8, 9, 10, 11, 12]
+    assert on_time.instalments.get(number=7).due_date == dt.date(2027, 1, 1)
     behind = Loan.objects.get(koperasi=koperasi, number="PJ-002")
     # Four of ten paid; instalments 5–10 fell due 15 June–15 November: 169 days on 1 December.
     assert behind.outstanding_principal == D("6000000")
     assert behind.days_past_due == 169 and behind.kolektibilitas == "kurang_lancar"
     assert behind.maturity_date == dt.date(2026, 11, 15)
+    overdue = behind.instalments.filter(due_date__lt=ON, paid_on__isnull=True)
+    assert overdue.count() == 6 and overdue.order_by("number")[0].number == 5
 
     books = balances(koperasi)
     assert books["1.1.01"] == D("5000000")  # Kas, from the trial balance
@@ -180,7 +189,7 @@ def test_rejected_rows_refuse_the_commit_unless_partial_then_the_fixed_file_brin
     assert "1.1.98" not in balances(koperasi)  # nothing left in suspense
     assert all(f.difference == 0 for f in fixed.reconciliation)
 
-    services.revert(fixed.batch, actor=None)
+    services.revert(batch_of(fixed), actor=None)
     assert balances(koperasi) == snapshot  # the books exactly as before the second batch
     assert Member.objects.filter(koperasi=koperasi, status="aktif").count() == 3
     assert not Account.objects.filter(koperasi=koperasi, status="aktif", member__number="00003")
@@ -190,16 +199,17 @@ def test_rejected_rows_refuse_the_commit_unless_partial_then_the_fixed_file_brin
 def test_revert_restores_the_books_and_the_members_come_back_with_a_new_import(koperasi):
     data = legacy_workbook()
     result = services.commit(koperasi, data, filename="buku-lama.xlsx", actor=None)
-    services.revert(result.batch, actor=None)
-    result.batch.refresh_from_db()
-    assert result.batch.status == BatchStatus.REVERTED and result.batch.reverted_at
+    batch = batch_of(result)
+    services.revert(batch, actor=None)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.REVERTED and batch.reverted_at
     assert balances(koperasi) == {}  # every entry reversed
     assert not Member.objects.filter(koperasi=koperasi, status="aktif").exists()
     assert not Loan.objects.filter(koperasi=koperasi).exists()
     assert not Account.objects.filter(koperasi=koperasi, status="aktif").exists()
     assert all(check.ok for check in verify_subledgers(koperasi=koperasi))
     with pytest.raises(services.MigrationError):
-        services.revert(result.batch, actor=None)
+        services.revert(batch, actor=None)
 
     again = services.commit(koperasi, data, filename="buku-lama.xlsx", actor=None)
     assert again.committed and again.created["members"] == 5
@@ -213,7 +223,7 @@ def test_revert_is_refused_once_something_else_touched_its_records(koperasi, pen
     member_update(member=member, actor=pengurus, address="Jl. Soekarno Hatta, Labuan Bajo")
     before = counts()
     with pytest.raises(services.MigrationError) as refused:
-        services.revert(result.batch, actor=pengurus)
+        services.revert(batch_of(result), actor=pengurus)
     assert "sudah diubah" in refused.value.messages[0]
     assert counts() == before
 
@@ -363,3 +373,24 @@ def test_progress_is_reported_as_the_rows_go(koperasi):
     assert calls[-1][0] == calls[-1][1]  # finished at 100%
     assert all(done <= total for done, total, _label in calls)
     assert ContentType.objects.get_for_model(Member)  # records name their objects by type
+
+
+def test_a_commit_that_fails_half_way_leaves_nothing_and_running_it_again_finishes(
+    koperasi, monkeypatch
+):
+    """One transaction per batch: a failure after the members and savings were written (as a
+    killed process would leave it) takes everything back; the same file then comes in whole."""
+    from migration.services import importing
+
+    def killed(**kwargs: Any) -> list[int]:
+        raise RuntimeError("proses dihentikan")
+
+    data = legacy_workbook()
+    before = counts()
+    monkeypatch.setattr(importing, "loans_migrate", killed)
+    with pytest.raises(RuntimeError):
+        services.commit(koperasi, data, filename="buku-lama.xlsx", actor=None)
+    assert counts() == before and not MigrationRecord.objects.exists()
+    monkeypatch.undo()
+    again = services.commit(koperasi, data, filename="buku-lama.xlsx", actor=None)
+    assert again.committed and again.created["members"] == 5 and again.created["loans"] == 2

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -120,7 +120,7 @@ class Command(BaseCommand):
         source = path.read_bytes()
         bar = None
         if not as_json and _is_tty(self.stderr):
-            bar = ProgressBar(self.stderr._out)  # type: ignore[attr-defined]
+            bar = ProgressBar(cast(TextIO, getattr(self.stderr, "_out", sys.stderr)))
         run = services.plan if options["dry_run"] else services.commit
         extra = {} if options["dry_run"] else {"actor": None}
         try:
