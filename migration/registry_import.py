@@ -33,7 +33,7 @@ from migration.reading import Problem, ReadBook, ReadSheet, Record, read_workboo
 from registry import services as registry_services
 from registry.models import Koperasi, Region
 
-LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_rows=20_000, max_columns=100, max_cells=500_000)
+LIMITS = Limits(max_bytes=2 * 1024 * 1024, max_rows=20_000, max_columns=100, max_cells=500_000)
 KIND = "registry"
 # The registry fields a row may set, in the order the preview lists a change.
 FIELDS = (

@@ -256,11 +256,18 @@ class ProgressWriter:
         )
         thread.start()
 
+    def wait(self, seconds: float = 30.0) -> None:
+        """Let a write under way finish (or give up on it) before the job writes its end."""
+        if self.busy.acquire(timeout=seconds):
+            self.busy.release()
+
     def _write(self, done: int, total: int, label: str) -> None:
         try:
-            MigrationUpload.objects.filter(pk=self.upload_id).update(
-                done=done, total=total, stage=label
-            )
+            # Only while the job runs: a write that waited for SQLite's lock must not land on
+            # the finished row.
+            MigrationUpload.objects.filter(
+                pk=self.upload_id, state__in=MigrationUpload.ACTIVE
+            ).update(done=done, total=total, stage=label)
         except Exception:  # a progress bar is never worth failing an import for
             log.debug("progress not written", exc_info=True)
         finally:
@@ -325,14 +332,17 @@ def run(upload_id: int, *, commit: bool, actor: Any) -> MigrationUpload:
             )  # fmt: skip
         report = write_report(data, upload.filename, result)
     except ValidationError as exc:
+        progress.wait()
         return _finish(upload, UploadState.FAILED, error=" ".join(exc.messages))
     except Exception:
+        progress.wait()
         log.exception("migration upload %s failed", upload_id)
         return _finish(
             upload,
             UploadState.FAILED,
             error=_("Terjadi kesalahan saat memproses berkas; tidak ada yang diimpor."),
         )
+    progress.wait()
     if commit and result.committed:
         state = UploadState.COMMITTED
     else:

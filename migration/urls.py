@@ -17,6 +17,11 @@ urlpatterns = [
         name="report",
     ),
     path(
+        "k/<slug:kode>/migrasi/pemetaan/<int:mapping_id>.json",
+        views.mapping_file,
+        name="mapping_file",
+    ),
+    path(
         "k/<slug:kode>/migrasi/batch/<int:migration_batch_id>/batal/",
         views.revert,
         name="revert",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from typing import Any
 
@@ -348,3 +349,19 @@ def revert(request: HttpRequest, migration_batch_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Migrasi %(f)s dibatalkan.") % {"f": batch.filename})
     return redirect("migration:wizard", kode=koperasi.code)
+
+
+@wizard_view
+@require_GET
+def mapping_file(request: HttpRequest, mapping_id: int) -> HttpResponse:
+    """A saved mapping as the file ``kopdig migration import --mapping FILE`` takes."""
+    saved = migration_selectors.mappings_of(koperasi=_k(request)).filter(pk=mapping_id).first()
+    if saved is None:
+        raise Http404
+    stem = re.sub(r"[^\w.-]+", "_", saved.name)[:80] or "pemetaan"
+    response = HttpResponse(
+        json.dumps(saved.as_file(), ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="pemetaan-{stem}.json"'
+    return response

@@ -52,6 +52,7 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "migration_upload_id": lambda k: _migration_upload_of(k),
     "migration_batch_id": lambda k: _migration_batch_of(k),
     "receipt_code": lambda k: _receipt_code_of(k),
+    "mapping_id": lambda k: _saved_mapping_of(k),
 }
 
 # Public pages of a koperasi (no sign-in; anyone may open any koperasi's): another koperasi's
@@ -65,6 +66,15 @@ def _receipt_code_of(koperasi: Koperasi) -> str:
 
     tx = Transaction.objects.select_related("entry").get(pk=_savings_transaction_of(koperasi))
     return str(tx.entry.short_hash)
+
+
+def _saved_mapping_of(koperasi: Koperasi) -> int:
+    from migration.models import SavedMapping
+
+    found, _created = SavedMapping.objects.get_or_create(
+        koperasi=koperasi, name="uji", defaults={"kinds": {}, "mappings": {}}
+    )
+    return int(found.pk)
 
 
 def _migration_upload_of(koperasi: Koperasi) -> int:

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+
 from core import audit
-from core.money import ZERO
+from core.money import SEN, ZERO, from_sen, to_sen
 from ledger.models import JournalEntry
 from loans import arrears, schedule
 from loans.models import (
@@ -59,14 +61,16 @@ class MigratedLoan:
     paid_instalments: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MigratedRow:
+    """One instalment, its amounts in sen (integers: thousands of loans, tens of rows each)."""
+
     number: int
     due_date: dt.date
-    principal: Decimal
-    interest: Decimal
-    principal_paid: Decimal
-    interest_paid: Decimal
+    principal: int
+    interest: int
+    principal_paid: int
+    interest_paid: int
 
     @property
     def paid(self) -> bool:
@@ -99,6 +103,8 @@ def check_shape(loan: MigratedLoan) -> None:
     """The limits every loan of Kopdig keeps (the database holds them too)."""
     if loan.principal <= 0 or loan.principal != loan.principal.to_integral_value():
         raise MigratedLoanError("principal_invalid", "principal")
+    if loan.outstanding is not None and loan.outstanding != loan.outstanding.quantize(SEN):
+        raise MigratedLoanError("outstanding_sen", "outstanding")
     if not 1 <= loan.tenor <= MAX_TENOR[schedule.Frequency(loan.frequency)]:
         raise MigratedLoanError("tenor_invalid", "tenor")
     if loan.rate_bp > MAX_RATE_BP[schedule.RateBasis(loan.rate_per)]:
@@ -106,12 +112,13 @@ def check_shape(loan: MigratedLoan) -> None:
 
 
 DEFAULT_THRESHOLDS = arrears.Thresholds()
-_SHAPES: dict[tuple[Any, ...], schedule.Schedule] = {}
+_SHAPES: dict[tuple[Any, ...], tuple[tuple[int, int, int], ...]] = {}
 _ANCHOR = dt.date(2001, 1, 1)
 
 
-def _shape(loan: MigratedLoan) -> schedule.Schedule:
-    """The schedule's amounts (dates aside): many legacy loans share a shape."""
+def _shape(loan: MigratedLoan) -> tuple[tuple[int, int, int], ...]:
+    """The schedule's amounts in sen, ``(number, principal, interest)`` per instalment, dates
+    aside: many legacy loans share a shape."""
     key = (loan.method, loan.principal, loan.rate_bp, loan.rate_per, loan.frequency, loan.tenor)
     found = _SHAPES.get(key)
     if found is None:
@@ -122,13 +129,16 @@ def _shape(loan: MigratedLoan) -> schedule.Schedule:
             basis=schedule.RateBasis(loan.rate_per),
             frequency=schedule.Frequency(loan.frequency),
         )
-        found = _SHAPES[key] = schedule.build(
+        built = schedule.build(
             method=loan.method,
             principal=loan.principal,
             rate=rate,
             periods=loan.tenor,
             start=_ANCHOR,
             frequency=loan.frequency,
+        )
+        found = _SHAPES[key] = tuple(
+            (i.number, to_sen(i.principal), to_sen(i.interest)) for i in built
         )
     return found
 
@@ -143,39 +153,34 @@ def migrated_state(
         raise MigratedLoanError("disbursed_future", "disbursed_on")
     shape = _shape(loan)
     dates = schedule.due_dates(loan.disbursed_on, loan.tenor, schedule.Frequency(loan.frequency))
+    principal = to_sen(loan.principal)
     if loan.outstanding is not None:
-        repaid = loan.principal - loan.outstanding
+        repaid = principal - to_sen(loan.outstanding)
     elif loan.paid_instalments is not None:
-        repaid = sum((i.principal for i in shape.instalments[: loan.paid_instalments]), ZERO)
+        repaid = sum(p for _n, p, _i in shape[: loan.paid_instalments])
     else:
         raise MigratedLoanError("loan_state_missing", "outstanding")
     if repaid < 0:
         raise MigratedLoanError("outstanding_above_principal", "outstanding")
-    if repaid >= loan.principal:
+    if repaid >= principal:
         raise MigratedLoanError("loan_paid_off", "outstanding")
     rows = []
     left = repaid
-    overdue_principal = overdue_interest = ZERO
+    overdue_principal = overdue_interest = 0
     oldest: dt.date | None = None
-    for inst, due in zip(shape.instalments, dates, strict=True):
-        principal_paid = min(inst.principal, left)
-        left -= principal_paid
+    whole = loan.paid_instalments if loan.outstanding is None else 0
+    for (number, due_p, due_i), due in zip(shape, dates, strict=True):
+        paid_p = due_p if due_p <= left else left
+        left -= paid_p
         # Interest is paid before principal within an instalment: any principal paid on it
         # means its interest was paid; a paid-instalments count pays whole instalments.
-        whole = loan.paid_instalments is not None and inst.number <= loan.paid_instalments
-        interest_paid = (
-            inst.interest
-            if principal_paid > 0 or whole or (inst.principal == 0 and left > 0)
-            else ZERO
-        )
-        row = MigratedRow(
-            inst.number, due, inst.principal, inst.interest, principal_paid, interest_paid
-        )
-        rows.append(row)
-        if due < on and not row.paid:
-            overdue_principal += row.principal - row.principal_paid
-            overdue_interest += row.interest - row.interest_paid
-            oldest = oldest or due
+        paid_i = due_i if paid_p > 0 or number <= (whole or 0) else 0
+        rows.append(MigratedRow(number, due, due_p, due_i, paid_p, paid_i))
+        if due < on and (paid_p != due_p or paid_i != due_i):
+            overdue_principal += due_p - paid_p
+            overdue_interest += due_i - paid_i
+            if oldest is None:
+                oldest = due
     days = (on - oldest).days if oldest is not None else 0
     maturity = dates[-1]
     state = arrears.LoanState(
@@ -188,9 +193,9 @@ def migrated_state(
     grade = arrears.computed_grade(days, state, on, thresholds)
     return MigratedState(
         rows=tuple(rows),
-        outstanding=loan.principal - repaid,
-        overdue_principal=overdue_principal,
-        overdue_interest=overdue_interest,
+        outstanding=from_sen(principal - repaid),
+        overdue_principal=from_sen(overdue_principal),
+        overdue_interest=from_sen(overdue_interest),
         days_past_due=days,
         grade=str(grade),
         maturity=maturity,
@@ -215,6 +220,39 @@ TX_FIELDS = (
     "koperasi_id", "loan_id", "kind", "value_date", "created_at", "entry_id", "principal",
     "accrued", "allowance", "interest_paid", "denda_paid", "fees", "cash", "memo",
 )  # fmt: skip
+
+
+def _insert_adapted(model: Any, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Rows whose amounts are sen already and whose only other non-plain values are dates:
+    on SQLite each date is adapted once and the tuples go to ``executemany`` as they are
+    (hundreds of thousands of instalments); elsewhere through ``insert_rows``."""
+    if connection.vendor != "sqlite":
+        insert_rows(model, fields, rows)
+        return
+    adapt = connection.ops.adapt_datefield_value
+    seen: dict[dt.date, Any] = {}
+
+    def adapted(row: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(
+            (seen.get(v) or seen.setdefault(v, adapt(v))) if type(v) is dt.date else v for v in row
+        )
+
+    columns = [model._meta.get_field(f[:-3] if f.endswith("_id") else f).column for f in fields]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
+        quote(model._meta.db_table),
+        ", ".join(quote(c) for c in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    with connection.cursor() as cursor:
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(adapted(row))
+            if len(batch) >= 5000:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
 
 
 def loans_migrate(
@@ -258,17 +296,19 @@ def loans_migrate(
         Loan.objects.filter(koperasi=koperasi, pk__gt=first_pk).values_list("number", "pk")
     )
     ids = [by_number[loan.number] for loan, _state in loans]
-    insert_rows(
+    # The schedule from the migration day: the instalments not yet paid in full (overdue ones
+    # included), under their legacy numbers; the paid history stays in the legacy books.
+    _insert_adapted(
         Instalment,
         INSTALMENT_FIELDS,
         (
             (
                 koperasi.pk, loan_id, 1, row.number, row.due_date, row.principal, row.interest,
-                row.principal_paid, row.interest_paid, ZERO, ZERO, ZERO,
-                min(row.due_date, on) if row.paid else None, False,
+                row.principal_paid, row.interest_paid, 0, 0, 0, None, False,
             )
             for loan_id, (_loan, state) in zip(ids, loans, strict=True)
             for row in state.rows
+            if not row.paid
         ),
     )  # fmt: skip
     memo = note[:250]

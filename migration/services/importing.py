@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from core.books import books_text
 from core.dates import business_date, local_today
 from core.money import ZERO, format_rupiah
-from core.validators import validate_nik
+from core.spreadsheet import SpreadsheetError
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger
 from ledger.models import Account as LedgerAccount
@@ -372,7 +372,7 @@ class _Import:
                 _reject(book, sheet, record, "nik", "nik_required",
                         _("NIK wajib diisi untuk setiap anggota (16 angka dari KTP)."))  # fmt: skip
         else:
-            info = validate_nik(nik)
+            info = _nik_birth(nik, self.on)
             if nik in self.niks_db and member_key(self.niks_db[nik]) != key:
                 _reject(book, sheet, record, "nik", "nik_exists",
                         _("NIK ini sudah terdaftar di Kopdig untuk anggota nomor %(n)s.")
@@ -380,8 +380,8 @@ class _Import:
             elif nik in niks:
                 pass  # the duplicate check across rows names it already
             niks[nik] = number
-        birth = v.get("birth_date") or (info.birth_date if info else None)
-        gender = v.get("gender") or (info.gender if info else None)
+        birth = v.get("birth_date") or (info[0] if info else None)
+        gender = v.get("gender") or (info[1] if info else None)
         joined = v.get("joined_on") or self.on
         if birth is not None and birth > self.on:
             _reject(book, sheet, record, "birth_date", "birth_future",
@@ -787,8 +787,10 @@ class _Import:
             numbers.add(number)
             rows.append(
                 (
-                    self.koperasi.pk, member_pk, a.product.pk, a.product.kind, number, a.balance,
-                    ZERO, SavingsAccount.Status.AKTIF, self.on, "", ZERO, ZERO, "", created,
+                    # Amounts as sen: a cell's amount has at most two places (migration.cells).
+                    self.koperasi.pk, member_pk, a.product.pk, a.product.kind, number,
+                    int(a.balance * 100), 0, SavingsAccount.Status.AKTIF, self.on, "", 0, 0, "",
+                    created,
                 )
             )  # fmt: skip
         insert_rows(
@@ -1040,6 +1042,16 @@ class _Import:
             figures.append(
                 Figure("jumlah_kredit", _("Jumlah kredit"), self.tb_credit, kopdig_credit)
             )
+            # Kopdig's own books always balance: a legacy trial balance that does not shows
+            # here, and its difference in the suspense account below.
+            figures.append(
+                Figure(
+                    "debit_minus_kredit",
+                    _("Selisih debit dan kredit neraca saldo"),
+                    self.tb_debit - self.tb_credit,
+                    ZERO,
+                )
+            )
         suspense = roles.get("selisih_migrasi")
         if suspense is not None and (self.tb_given or balances.get(suspense)):
             figures.append(
@@ -1082,6 +1094,19 @@ def _control_figure(account: LedgerAccount, run: _Import) -> str:
     return "pinjaman_anggota"
 
 
+def _nik_birth(nik: str, today: dt.date) -> tuple[dt.date | None, str]:
+    """Birth date and gender a NIK encodes (already checked by ``core.validators.validate_nik``
+    when the cell was read): DDMMYY, women's day + 40, the year in the last hundred years."""
+    day, month, year2 = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    gender = "P" if day > 40 else "L"
+    day -= 40 if day > 40 else 0
+    try:
+        born = dt.date(2000 + year2, month, day)
+        return (born if born <= today else born.replace(year=1900 + year2)), gender
+    except ValueError:
+        return None, gender
+
+
 def _loan_settings(koperasi: Koperasi) -> Any:
     from loans.services import settings_of
 
@@ -1095,6 +1120,7 @@ def _loan_message(code: str, loan: MigratedLoan) -> str:
         "rate_above_cap": _("Bunga %(r)s%% per %(p)s di atas batas yang diizinkan.")
         % {"r": Decimal(loan.rate_bp) / 100, "p": loan.rate_per},
         "disbursed_future": _("Tanggal pencairan sesudah tanggal migrasi."),
+        "outstanding_sen": _("Sisa pokok harus dalam rupiah dan sen (dua angka di belakang koma)."),
         "loan_state_missing": _("Isi sisa pokok atau jumlah angsuran yang sudah dibayar."),
         "outstanding_above_principal": _("Sisa pokok lebih besar dari plafon."),
         "loan_paid_off": _(
@@ -1181,6 +1207,39 @@ def _stage_on(koperasi: Koperasi, actor: Any, note: str) -> None:
     )
 
 
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def check_source(source: bytes, filename: str) -> None:
+    """What the safe reader would only call unreadable, named so the koperasi can fix it: an
+    xlsx protected by a password (Office wraps it in an encrypted OLE2 container), and a CSV
+    saved as UTF-16 ("Unicode text"). Raises ``SpreadsheetError``."""
+    name = filename.lower()
+    if name.endswith((".xlsx", ".xlsm", ".ods")) and source[:8] == OLE2:
+        if "EncryptedPackage".encode("utf-16-le") in source[: 1 << 20]:
+            raise SpreadsheetError(
+                _(
+                    "Berkas ini dilindungi kata sandi. Buka di Excel, hapus kata sandinya "
+                    "(File › Info › Lindungi Buku Kerja), simpan, lalu unggah lagi."
+                ),
+                code="password_protected",
+            )
+        raise SpreadsheetError(
+            _("Berkas ini bukan .xlsx walaupun namanya begitu; simpan ulang sebagai .xlsx."),
+            code="not_xlsx",
+        )
+    if name.endswith((".csv", ".txt")):
+        head = source[:4096]
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(b"\x00") > len(head) // 4:
+            raise SpreadsheetError(
+                _(
+                    "Berkas CSV ini disimpan sebagai UTF-16 (“Teks Unicode”). Simpan ulang "
+                    "sebagai “CSV UTF-8 (dipisah koma)”, lalu unggah lagi."
+                ),
+                code="csv_encoding",
+            )
+
+
 def run_import(
     koperasi: Koperasi,
     source: bytes,
@@ -1196,6 +1255,7 @@ def run_import(
     if progress is not None:
         progress(0, 1, _("Membaca berkas"))
     on = business_date(koperasi)
+    check_source(source, filename)
     book = read_workbook(source, filename=filename, mappings=mappings, kinds=kinds, today=on)
     check_koperasi(koperasi)
     check_book(book, known_members=_member_numbers(koperasi))

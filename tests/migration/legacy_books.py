@@ -7,6 +7,7 @@ The migration day is 1 December 2026 (the koperasi's business date in these test
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -96,7 +97,7 @@ def legacy_workbook(
     off_by: Decimal = ZERO,
     extra_loans: list[list[Any]] | None = None,
 ) -> bytes:
-    sheets: dict[str, list[list[Any]]] = {"Anggota": member_rows(count, broken=broken)}
+    sheets: dict[str, Sequence[Sequence[Any]]] = {"Anggota": member_rows(count, broken=broken)}
     if loans:
         sheets["Pinjaman"] = loan_rows(extra_loans)
     if trial_balance:

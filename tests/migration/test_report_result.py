@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from openpyxl import load_workbook
 
 from migration import services
@@ -59,3 +60,22 @@ def test_plan_commit_and_again(koperasi):
     again = services.plan(koperasi, data, filename="buku-lama.xlsx")
     report = write_report(data, "buku-lama.xlsx", again)
     assert [_statuses(report, "Anggota")[r] for r in (5, 7)] == ["Sudah ada", "Ditolak"]
+
+
+def test_the_command_writes_the_report(koperasi, tmp_path):
+    source = tmp_path / "buku-lama.xlsx"
+    source.write_bytes(legacy_workbook(trial_balance=False))
+    out = tmp_path / "laporan.xlsx"
+    call_command(
+        "migration",
+        "import",
+        str(source),
+        "--koperasi",
+        koperasi.code,
+        "--dry-run",
+        "--report",
+        str(out),
+        stdout=io.StringIO(),
+    )  # fmt: skip (exit status 0: nothing rejected)
+    statuses = _statuses(out.read_bytes(), "Pinjaman")
+    assert [statuses[r] for r in (3, 4)] == ["Akan diimpor", "Akan diimpor"]

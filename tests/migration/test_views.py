@@ -69,7 +69,11 @@ def test_upload_map_plan_commit_report_and_revert(client: Client, pengurus, kope
     upload.refresh_from_db()
     assert upload.state == MigrationUpload.State.PLANNED and Member.objects.count() == 0
     assert upload.result["created"]["members"] == 4 and upload.result["rows_rejected"] == 1
-    assert SavedMapping.objects.get(koperasi=koperasi).name == "Buku induk lama"
+    saved = SavedMapping.objects.get(koperasi=koperasi)
+    assert saved.name == "Buku induk lama"
+    file = client.get(f"{BASE}pemetaan/{saved.pk}.json")
+    assert file.json()["kinds"] == {"Anggota": "members", "Pinjaman": "loans"}
+    assert file.json()["mappings"]["Anggota"]["number"] == "No. Anggota"
     text = client.get(f"{BASE}{upload.pk}/").content.decode()
     assert "Rencana impor" in text and "Impor ke buku koperasi" in text
     assert "sehingga digit terakhir NIK" in text  # the damaged NIK, explained
@@ -171,3 +175,23 @@ def test_the_progress_fragment(client: Client, pengurus):
     MigrationUpload.objects.filter(pk=upload.pk).update(state=MigrationUpload.State.PLANNED)
     done = client.get(f"{BASE}{upload.pk}/progres/", headers={"HX-Request": "true"})
     assert done["HX-Refresh"] == "true"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_written_from_a_connection_of_its_own(pengurus):
+    from migration.uploads import ProgressWriter
+
+    made = MigrationUpload.objects.create(
+        koperasi=Koperasi.objects.get(code="harapan-lama"), filename="a.xlsx", sha256="0" * 64,
+        size=1, content=b"x", state=MigrationUpload.State.COMMITTING,
+    )  # fmt: skip
+    writer = ProgressWriter(made.pk, every=0)
+    writer(40, 160, "Anggota")
+    writer.wait()
+    made.refresh_from_db()
+    assert (made.done, made.total, made.stage, made.percent) == (40, 160, "Anggota", 25)
+    MigrationUpload.objects.filter(pk=made.pk).update(state=MigrationUpload.State.COMMITTED)
+    writer(80, 160, "Pinjaman")  # late: the job has ended, the row keeps its end
+    writer.wait()
+    made.refresh_from_db()
+    assert (made.done, made.stage) == (40, "Anggota")

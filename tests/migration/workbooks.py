@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
 
 
 def xlsx(
-    sheets: dict[str, Sequence[Sequence[Any]]], *, merge: dict[str, list[str]] | None = None
+    sheets: Mapping[str, Sequence[Sequence[Any]]], *, merge: dict[str, list[str]] | None = None
 ) -> bytes:
     book = Workbook()
     book.remove(book.active)
