@@ -28,7 +28,7 @@ class StaffLoginIn(Schema):
 
 class MemberLoginIn(Schema):
     phone: str = Field(..., min_length=1, max_length=20, examples=["081234560001"])
-    pin: str = Field(..., min_length=1, max_length=12)
+    pin: str = Field(..., pattern=r"^[0-9]{6}$", description="PIN enam angka.")
     device: str = Field("", max_length=100)
 
 
