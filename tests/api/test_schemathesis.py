@@ -18,9 +18,9 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from api.services import token_create
+from members.models import Member
 from portal import services as portal
 from tests.factories import loan_product
-from members.models import Member
 
 D = Decimal
 PIN = "258147"
