@@ -192,3 +192,8 @@ def test_pwa_files(client: Any) -> None:
     manifest = client.get(reverse("portal:manifest"))
     assert manifest["Content-Type"] == "application/manifest+json"
     assert manifest.json()["start_url"] == "/app/"
+
+
+def test_the_app_speaks_english_too(client: Any) -> None:
+    page = client.get(reverse("portal:activate"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Activate the app" in page and "New PIN (6 digits)" in page
