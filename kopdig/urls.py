@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("savings.urls")),
     path("", include("loans.urls")),
     path("", include("closing.urls")),
+    path("", include("portal.urls")),
     path("api/v1/", api.urls),
 ]
 

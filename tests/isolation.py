@@ -49,7 +49,22 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "loan_payroll_id": lambda k: _loan_payroll_of(k),
     "visit_id": lambda k: _visit_of(k),
     "follow_up_id": lambda k: _follow_up_of(k),
+    "phone_change_id": lambda k: _phone_change_of(k),
 }
+
+
+def _phone_change_of(koperasi: Koperasi) -> int:
+    """A member's request (from the members' app) to sign in with another phone number."""
+    from portal.models import PhoneChange
+    from tests.factories import MemberFactory
+
+    found = PhoneChange.objects.filter(koperasi=koperasi, status="menunggu").first()
+    if found is None:
+        member = MemberFactory.create(koperasi=koperasi, phone="+6281200000001")
+        found = PhoneChange.objects.create(
+            koperasi=koperasi, member=member, old_phone=member.phone, new_phone="+6281200000002"
+        )
+    return int(found.pk)
 
 
 def _loan_restructure_of(koperasi: Koperasi) -> int:
