@@ -119,4 +119,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return _json(api, request, exc.status_code, str(exc), "error")
+        if exc.status_code == 400:
+            # django-ninja's only 400: a body that is not JSON ("Cannot parse request body").
+            return _json(api, request, 400, _("Isi permintaan bukan JSON yang valid."), "body")
+        return _json(api, request, exc.status_code, _("Permintaan tidak dapat diproses."), "error")

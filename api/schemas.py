@@ -53,4 +53,5 @@ class Error(Schema):
 
 # The refusals every authenticated operation may answer.
 ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
-WRITE_ERRORS = {**ERRORS, 409: Error}
+# With a body: 400 when it is not JSON at all; 409 for a key used for something else.
+WRITE_ERRORS = {400: Error, **ERRORS, 409: Error}

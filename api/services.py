@@ -194,7 +194,7 @@ def token_check(raw: str) -> ApiToken | None:
     if token.member is not None:
         if token.member.status != "aktif":
             return None
-        login = portal_selectors.login_of(member_id=token.member_id)
+        login = portal_selectors.login_of(member_id=token.member.pk)
         if login is None or login.session_version != token.session_version:
             return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("closing.urls")),
     path("", include("migration.urls")),
     path("", include("notify.urls")),
+    path("", include("portal.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -53,6 +53,7 @@ OBJECT_MAKERS: dict[str, Callable[[Koperasi], Any]] = {
     "migration_batch_id": lambda k: _migration_batch_of(k),
     "receipt_code": lambda k: _receipt_code_of(k),
     "mapping_id": lambda k: _saved_mapping_of(k),
+    "phone_change_id": lambda k: _phone_change_of(k),
 }
 
 # Public pages of a koperasi (no sign-in; anyone may open any koperasi's): another koperasi's
@@ -105,6 +106,20 @@ def _migration_batch_of(koperasi: Koperasi) -> int:
             koperasi=koperasi, filename="uji.xlsx", sha256="0" * 64,
             status=BatchStatus.COMMITTED,
         )  # fmt: skip
+    return int(found.pk)
+
+
+def _phone_change_of(koperasi: Koperasi) -> int:
+    """A member's request (from the members' app) to sign in with another phone number."""
+    from portal.models import PhoneChange
+    from tests.factories import MemberFactory
+
+    found = PhoneChange.objects.filter(koperasi=koperasi, status="menunggu").first()
+    if found is None:
+        member = MemberFactory.create(koperasi=koperasi, phone="+6281200000001")
+        found = PhoneChange.objects.create(
+            koperasi=koperasi, member=member, old_phone=member.phone, new_phone="+6281200000002"
+        )
     return int(found.pk)
 
 

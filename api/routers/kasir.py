@@ -335,6 +335,66 @@ def loan_receipt(request: HttpRequest, loan_tx_id: int) -> LoanReceiptOut:
 # --- writes ------------------------------------------------------------------------------------
 
 
+class CountIn(Schema):
+    count: AmountIn = Field(..., description="Uang tunai yang dihitung di laci.")
+    note: str = Field("", max_length=250, description="Keterangan selisih (saat menutup).")
+
+
+@router.post(
+    "/sesi/buka",
+    auth=write,
+    response={201: SessionOut, **WRITE_ERRORS},
+    url_name="kasir_session_open",
+)
+def session_open(
+    request: HttpRequest, payload: CountIn, idempotency_key: IdempotencyKey
+) -> Status[Any]:
+    """Start the kasir's day with the cash counted in the drawer (as the counter page)."""
+
+    def run() -> tuple[int, Schema]:
+        session = services.cashier_open(
+            koperasi=_k(request), kasir=request.user, count=payload.count, actor=request.user
+        )
+        out = _session_out(session)
+        assert out is not None
+        return 201, out
+
+    return idempotent(request, key=idempotency_key, payload=payload, run=run)
+
+
+class ClosedOut(Schema):
+    id: int
+    closing_count: Money
+    expected: Money
+    difference: Money
+
+
+@router.post(
+    "/sesi/tutup",
+    auth=write,
+    response={200: ClosedOut, **WRITE_ERRORS},
+    url_name="kasir_session_close",
+)
+def session_close(
+    request: HttpRequest, payload: CountIn, idempotency_key: IdempotencyKey
+) -> Status[Any]:
+    """End the day with a count; a difference needs a note and is posted to selisih kas."""
+
+    def run() -> tuple[int, Schema]:
+        session = _session_or_refuse(request)
+        closed = services.cashier_close(
+            session=session, count=payload.count, note=payload.note, actor=request.user
+        )
+        return 200, ClosedOut(
+            id=closed.pk,
+            closing_count=money(closed.closing_count),
+            expected=money(closed.expected),
+            difference=money(closed.difference),
+        )
+
+    return idempotent(request, key=idempotency_key, payload=payload, run=run)
+
+
 def _session_or_refuse(request: HttpRequest) -> Any:
     session = services.open_session(koperasi=_k(request), kasir=request.user)
     if session is None:

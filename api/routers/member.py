@@ -352,14 +352,18 @@ def simulate(
     value = m.money(amount)
     if not terms.min_amount <= value <= terms.max_amount:
         raise ApiError(
-            _("Jumlah pinjaman antara %(a)s dan %(b)s.")
-            % {"a": m.format_rupiah(terms.min_amount), "b": m.format_rupiah(terms.max_amount)},
+            _("Jumlah pinjaman %(p)s: %(a)s sampai %(b)s.")
+            % {
+                "p": product.name,
+                "a": m.format_rupiah(terms.min_amount),
+                "b": m.format_rupiah(terms.max_amount),
+            },
             code="amount",
             status=422,
         )
     if not terms.min_tenor <= tenor <= terms.max_tenor:
         raise ApiError(
-            _("Jangka waktu %(p)s antara %(a)s dan %(b)s angsuran.")
+            _("Jangka waktu pinjaman %(p)s: %(a)s sampai %(b)s angsuran.")
             % {"p": product.name, "a": terms.min_tenor, "b": terms.max_tenor},
             code="tenor",
             status=422,

@@ -28,7 +28,7 @@ class StaffLoginIn(Schema):
 
 class MemberLoginIn(Schema):
     phone: str = Field(..., min_length=1, max_length=20, examples=["081234560001"])
-    pin: str = Field(..., min_length=1, max_length=12)
+    pin: str = Field(..., pattern=r"^[0-9]{6}$", description="PIN enam angka.")
     device: str = Field("", max_length=100)
 
 
@@ -60,7 +60,7 @@ def _out(raw: str, token: Any) -> TokenOut:
 
 @router.post(
     "/staf",
-    response={201: TokenOut, 401: Error, 403: Error, 422: Error, 429: Error},
+    response={201: TokenOut, 400: Error, 401: Error, 403: Error, 422: Error, 429: Error},
     url_name="token_staff",
 )
 def staff_token(request: HttpRequest, payload: StaffLoginIn) -> Status[TokenOut]:
@@ -78,7 +78,7 @@ def staff_token(request: HttpRequest, payload: StaffLoginIn) -> Status[TokenOut]
 
 @router.post(
     "/anggota",
-    response={201: TokenOut, 401: Error, 422: Error, 429: Error},
+    response={201: TokenOut, 400: Error, 401: Error, 422: Error, 429: Error},
     url_name="token_member",
 )
 def member_token(request: HttpRequest, payload: MemberLoginIn) -> Status[TokenOut]:
@@ -93,7 +93,7 @@ def member_token(request: HttpRequest, payload: MemberLoginIn) -> Status[TokenOu
 @router.post(
     "/keluar",
     auth=AnyToken(),
-    response={200: RevokeOut, 401: Error, 422: Error},
+    response={200: RevokeOut, 400: Error, 401: Error, 422: Error},
     url_name="token_revoke",
 )
 def revoke(request: HttpRequest, payload: RevokeIn) -> RevokeOut:

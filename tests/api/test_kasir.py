@@ -192,3 +192,24 @@ def test_loan_repayment_through_the_api(client, member, session, kasir_auth, kop
     assert again.json() == body
     read = client.get(f"{API}/struk-pinjaman/{body['loan_transaction_id']}", **kasir_auth)
     assert read.json() == body | {"outstanding_principal": read.json()["outstanding_principal"]}
+
+
+def test_the_kasirs_day_opens_and_closes_over_the_api(client, member, kasir_auth):
+    opened = _post(client, f"{API}/sesi/buka", {"count": "1000000"}, kasir_auth, key="buka-00001")
+    assert opened.status_code == 201, opened.content
+    assert opened.json()["expected_cash"] == "1000000.00"
+    again = _post(client, f"{API}/sesi/buka", {"count": "1000000"}, kasir_auth, key="buka-00002")
+    assert again.status_code == 422 and "masih terbuka" in again.json()["detail"]
+    _post(client, f"{API}/rekening/{_sukarela(member).pk}/setor", {"amount": "50000"}, kasir_auth)
+    short = _post(client, f"{API}/sesi/tutup", {"count": "1040000"}, kasir_auth, key="tutup-0001")
+    assert short.status_code == 422 and "selisih" in short.json()["detail"]
+    closed = _post(
+        client,
+        f"{API}/sesi/tutup",
+        {"count": "1040000", "note": "uang robek"},
+        kasir_auth,
+        key="tutup-0002",
+    )
+    assert closed.status_code == 200, closed.content
+    assert closed.json()["difference"] == "-10000.00"
+    assert client.get(f"{API}/saya", **kasir_auth).json()["session"] is None

@@ -108,7 +108,7 @@ def test_loan_schedule_products_and_simulation(client, rina, auth):
         f"{API}/produk/{products[0]['id']}/simulasi", {"amount": "10000000", "tenor": "99"}, **auth
     )
     assert too_long.status_code == 422
-    assert "antara 3 dan 36 angsuran" in too_long.json()["detail"]
+    assert "3 sampai 36 angsuran" in too_long.json()["detail"]
 
 
 def test_a_loan_application_is_sent_once_and_joins_the_approval_queue(client, rina, auth):
