@@ -205,11 +205,17 @@ def _specs(
             principal = max(principal, PRODUCTS[product][1]["min_amount"])
             # Lending grows: later days are likelier (a triangular draw leaning to today).
             on = start + dt.timedelta(days=int(rng.triangular(0, days - 20, days - 20)))
+        old_enough = today - dt.timedelta(days=400)
+        if grades and not weekly and on >= old_enough and earliest < old_enough - dt.timedelta(30):
+            # A loan picked to stop paying is an old one, so that every grade shows even in a
+            # small plan (few loans are old): lent in the first months of the history.
+            on = earliest + dt.timedelta(days=rng.randrange(0, (old_enough - earliest).days - 29))
+            tenor = max(tenor, 24)
         if on < earliest or on >= today:
             continue
         spec = _Spec(member_id, product, principal, tenor, on, "baik")
         draw = rng.random()
-        if grades and not weekly and on < today - dt.timedelta(days=400):
+        if grades and not weekly and on < old_enough:
             grade = grades.pop()
             low, high = STOPPED[grade]
             target = today - dt.timedelta(days=rng.randrange(low, high))
@@ -499,8 +505,12 @@ def _close_day(koperasi: Koperasi, day: dt.date) -> None:
     closing.close_to(koperasi=koperasi, to=day, actor=_staff(koperasi, "pengurus"))
 
 
-def load_koperasi(koperasi: Koperasi, *, today: dt.date, rng: random.Random) -> str | None:
-    plan = PLANS[koperasi.code]
+def load_koperasi(
+    koperasi: Koperasi, *, today: dt.date, rng: random.Random, plan: Plan | None = None
+) -> str | None:
+    """One koperasi's loans: its :data:`PLANS` entry unless ``plan`` is given (a test's small
+    one: fewer borrowers, the same two years, grades and close). Nothing if it has products."""
+    plan = plan or PLANS[koperasi.code]
     if LoanProduct.objects.filter(koperasi=koperasi).exists():
         return None
     pengurus = _staff(koperasi, "pengurus")

@@ -17,6 +17,13 @@ then all principal due. Only instalments that have fallen due (due date ≤ the 
   above that, the excess goes to sukarela if the product says so, else it is refused;
 * else the excess goes to sukarela if the product says so, else it is refused.
 
+**The last instalment paid before its due date** is the payoff (:func:`final_instalment_quote`),
+whatever the product says about prepayment: the member pays the quote (menurun and anuitas:
+the interest to the day, not the whole period's; no early-settlement penalty, since nothing
+ahead of the schedule is settled) and the loan is lunas. The scheduled amount is not demanded;
+a payment above the quote is excess like any other (to sukarela if the product says so, else
+refused with the quote in the message), as KSPs settle a loan in its last month.
+
 **Interest paid** consumes the loan's accrued interest first (Cr ``bunga_pinjaman_diterima``,
 1.1.05); the rest is income (Cr ``pendapatan_jasa_pinjaman``). Denda paid is income (Cr
 ``pendapatan_denda``); an early-settlement penalty too (recorded as the movement's ``fees``).
@@ -27,7 +34,8 @@ accrued interest or denda is left: its remaining scheduled interest is cut and i
 principal + interest due and unpaid + the current period's interest to the day (pro rata by
 days); flat pays the remaining principal + interest due and unpaid + this period's full interest
 + the product's share of the interest of the later periods; plus the product's penalty on the
-remaining principal, and any denda. Never less interest than the loan has accrued.
+remaining principal (not in the last period), and any denda. Never less interest than the loan
+has accrued.
 """
 
 from __future__ import annotations
@@ -162,7 +170,10 @@ def quote_of(loan: Loan, rows: list[Instalment], on: dt.date) -> PayoffQuote:
     if interest < loan.accrued_interest:
         # Never less than the books hold as earned: the accrual is settled in full.
         current_interest += loan.accrued_interest - interest
-    penalty = _round(loan.outstanding_principal * terms.early_penalty_bp / 10_000)
+    # Paying off in the last period settles nothing ahead of the schedule: no penalty.
+    penalty = ZERO
+    if not is_final_period(rows, current):
+        penalty = _round(loan.outstanding_principal * terms.early_penalty_bp / 10_000)
     return PayoffQuote(
         on=on,
         principal=loan.outstanding_principal,

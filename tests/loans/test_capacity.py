@@ -62,7 +62,8 @@ def test_the_instalment_against_a_third_of_the_income_less_other_loans(
     # Entered anyway, with the income and the warning in the audit trail.
     assert loan.status == "diajukan" and loan.declared_income == D(3_000_000)
     event = AuditEvent.objects.filter(action="loans.apply").order_by("-pk").first()
-    assert event is not None and event.after["above_capacity"] is True
+    assert event is not None and event.after is not None
+    assert event.after["above_capacity"] is True
     # No income declared: no capacity to compare.
     assert services.capacity_of(_apply(kop, member, kasir)) is None
     # Bad income: an Indonesian message, nothing entered.

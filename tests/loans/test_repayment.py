@@ -58,14 +58,17 @@ def _to_last_period(kop: Koperasi, method: str, **terms: Any) -> Loan:
 def test_the_last_instalment_paid_early_settles_at_the_quote(
     kop: Koperasi, method: str, prepayment_allowed: bool
 ) -> None:
-    loan = _to_last_period(kop, method, prepayment_allowed=prepayment_allowed)
+    # A 2% early-settlement penalty: not charged in the last period (nothing is settled ahead).
+    loan = _to_last_period(
+        kop, method, prepayment_allowed=prepayment_allowed, early_penalty_percent=D("2")
+    )
     last = loan.instalments.get(number=3)
     scheduled = last.principal_due + last.interest_due
     quote = services.loan_payoff_quote(loan=loan)
     # 26 of the period's 31 days: the interest to the day is less than the period's.
     assert quote.principal == last.principal_due
     assert quote.interest == (last.interest_due * 26 / 31).quantize(D(1))
-    assert quote.total < scheduled
+    assert quote.penalty == 0 and quote.total < scheduled
     assert services.final_instalment_quote(loan=loan, on=dt.date(2025, 4, 10)) == quote
     # The scheduled amount is more than settles the loan: the product keeps no excess.
     with pytest.raises(services.Overpayment) as err:
@@ -104,6 +107,13 @@ def test_the_scheduled_amount_on_the_last_period_leaves_the_excess_in_sukarela(
     assert fresh(loan).status == LoanStatus.LUNAS and tx.cash == scheduled
     assert _sukarela(loan).balance == before + scheduled - quote.total
     reconciled(kop)
+
+
+def test_before_the_last_period_the_settlement_penalty_applies(kop: Koperasi) -> None:
+    product = loan_product(kop, code="PME", method="menurun", early_penalty_percent=D("2"))
+    loan = disbursed_loan(kop, product=product, principal=3_000_000, tenor=3)
+    move_to(kop, dt.date(2025, 2, 10))
+    assert services.loan_payoff_quote(loan=fresh(loan)).penalty == D(60_000)
 
 
 def test_before_the_last_period_the_instalment_is_not_a_settlement(kop: Koperasi) -> None:
