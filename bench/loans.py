@@ -253,7 +253,8 @@ def _close(k: Any, day: dt.date, label: str) -> float:
             f"  {label} {name}",
             t(),
             "s",
-            f"{out.done} loans, {len(out.entry_ids)} entries, {len(out.failures)} failures",
+            f"cpu {t.cpu:.2f} s; {out.done} loans, {len(out.entry_ids)} entries, "
+            f"{len(out.failures)} failures",
         )
     figure(f"{label}: four steps", total, "s", f"cpu {time.process_time() - cpu:.1f} s")
     return total
@@ -288,6 +289,24 @@ def bench_close() -> None:
         del again
 
 
+def _statements(k: Any, user: Any, loan_id: int) -> int:
+    """How many SQL statements one repayment request runs (session and login included)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from bench._counter import kasir_client, post_form
+
+    client = kasir_client(user, reverse("loans:counter", kwargs={"kode": k.code}))
+    url = reverse("loans:loan_repay", kwargs={"kode": k.code, "loan_id": loan_id})
+    data = {"amount": "1000", "via": "kas", "confirmed": "on", "key": "statements-0"}
+    post_form(client, url, data)  # warm up
+    with CaptureQueriesContext(connection) as queries:
+        response = post_form(client, url, {**data, "key": "statements"})
+    assert response.status_code == 302, response.status_code
+    return len(queries)
+
+
 def bench_http_repayment() -> None:
     """A repayment through the kasir's page (``POST /k/<kode>/pinjaman/<id>/bayar/``) by 10 kasir
     at once, each on their own members' loans, in cash into their own drawer: the machinery of
@@ -314,6 +333,7 @@ def bench_http_repayment() -> None:
     floor = write_floor(Loan._meta.db_table, "days_past_due", loans, threads=KASIR,
                         each=REPAYMENTS_EACH)  # fmt: skip
     figure("floor: one row updated per transaction, raw SQL, p95", floor, "ms", f"{KASIR} at once")
+    figure("SQL statements per repayment request", _statements(k, users[0], loans[-1]))
     counter_url = reverse("loans:counter", kwargs={"kode": k.code})
     for label, think, tag in RUNS:
 

@@ -58,6 +58,21 @@ def _saving_account(loan: Loan, on: dt.date, actor: Any) -> SavingsAccount | Non
     return found or open_account(member=loan.member, product=product, actor=actor, on=on)
 
 
+def _hold(
+    held: dict[int, SavingsAccount], loan: Loan, via: str, on: dt.date, actor: Any
+) -> tuple[SavingsAccount | None, SavingsAccount | None]:
+    """The saving account the disbursement fills and the sukarela it pays into, locked (once)."""
+    saving = _saving_account(loan, on, actor) if disbursement_figures(loan)["saving"] else None
+    target = sukarela_of(loan.member, actor=actor, on=on) if via == "sukarela" else None
+    for account in (saving, target):
+        if account is not None and account.pk not in held:
+            held[account.pk] = lock_account(account)
+    return (
+        held[saving.pk] if saving is not None else None,
+        held[target.pk] if target is not None else None,
+    )
+
+
 def disbursement_figures(loan: Loan) -> dict[str, Any]:
     """What the member receives: principal less provisi, administrasi and the saving."""
     terms = loan.terms
@@ -89,6 +104,9 @@ def loan_disburse(
     on = on or business_date(koperasi)
     if via == "kas" and session is None:
         raise LoansError(_("Buka sesi kasir dulu untuk mencairkan tunai."), code="session")
+    # Lock order (loans.services._common): the member's savings accounts, then the loan.
+    held: dict[int, SavingsAccount] = {}
+    _hold(held, loan, via, on, actor)
     locked = lock_loan(loan)
     figures = disbursement_figures(locked)
     net = figures["net"]
@@ -101,13 +119,8 @@ def loan_disburse(
         # above the threshold waits for the counter's own (loans.services.counter_requests).
         approved_by = locked.approved_by
     check_limits(locked.koperasi_id, net, actor=actor, confirmed=confirmed, approved_by=approved_by)
-    saving_account = _saving_account(locked, on, actor) if figures["saving"] else None
-    target = sukarela_of(locked.member, actor=actor, on=on) if via == "sukarela" else None
+    saving_account, target = _hold(held, locked, via, on, actor)  # the same ones (held already)
     booking = Booking(koperasi, on)
-    held = {}
-    for account in (saving_account, target):
-        if account is not None and account.pk not in held:
-            held[account.pk] = lock_account(account)
     locked_session = lock_session(session, koperasi.pk) if via == "kas" else None
     books = ledger.lock_books(koperasi=koperasi, value_date=on, idempotency_key=idempotency_key)
     if (entry := books.keyed) is not None:

@@ -46,7 +46,8 @@ from loans.services.products import LoansError
 from loans.services.repayment import Plan, open_instalments, plan_payment
 from loans.streak import on_time_streak
 from registry.models import Koperasi
-from savings.services._common import Booking, lock_account
+from savings.models import Account as SavingsAccount
+from savings.services._common import Booking, lock_account, lock_accounts
 from savings.services.berjangka import sukarela_of
 from savings.services.payroll import (
     LIMITS,
@@ -347,6 +348,17 @@ def loan_payroll_post(
     memo = books_text("Angsuran potong gaji %(f)s", f=locked.filename)
     total = ZERO
     done: list[tuple[Loan, list[Instalment], Plan, Decimal]] = []
+    # Lock order (loans.services._common): the sukarela that may take an excess, then the loans.
+    lock_accounts(
+        koperasi,
+        SavingsAccount.objects.filter(
+            koperasi=koperasi,
+            kind="sukarela",
+            status=SavingsAccount.Status.AKTIF,
+            member__loans__pk__in=[r["loan_id"] for r in locked.rows],
+            member__loans__terms__excess_to_sukarela=True,
+        ).values_list("pk", flat=True),
+    )
     for row in sorted(locked.rows, key=lambda r: r["loan_id"]):
         amount = m.money(row["amount"])
         loan = lock_loan(Loan(pk=row["loan_id"], koperasi_id=koperasi.pk))

@@ -183,12 +183,13 @@ def loan_void_approve(*, request: LoanVoidRequest, actor: Any, note: str = "") -
 
 def _execute(request: LoanVoidRequest, *, actor: Any, note: str) -> LoanVoidRequest:
     original = LoanTransaction.objects.select_related("entry").get(pk=request.transaction_id)
+    entry: JournalEntry = original.entry
+    movements = list(SavingsTransaction.objects.filter(entry=entry, voids__isnull=True))
+    # Lock order (loans.services._common): the savings accounts it moves, then the loan.
+    accounts = lock_accounts(request.koperasi, [t.account_id for t in movements])
     loan = lock_loan(Loan.objects.get(pk=request.loan_id))
     _check_voidable(original)
-    entry: JournalEntry = original.entry
     koperasi = loan.koperasi
-    movements = list(SavingsTransaction.objects.filter(entry=entry, voids__isnull=True))
-    accounts = lock_accounts(koperasi, [t.account_id for t in movements])
     session = None
     if original.session_id is not None:
         session = (
