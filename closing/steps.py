@@ -86,6 +86,13 @@ STEPS: tuple[StepSpec, ...] = (
         DAILY,
         "savings_account",
     ),
+    # Last: the day's figures for the Dinas's pages, from the books as the steps left them.
+    StepSpec(
+        "angka_dinas",
+        _("Angka koperasi untuk dasbor Dinas"),
+        "dashboard.services:figures_step",
+        DAILY,
+    ),
 )
 
 

@@ -186,6 +186,7 @@ def test_the_real_step_list_resolves_when_the_loans_functions_exist() -> None:
         "ppap",
         "akhir_bulan_simpanan",
         "jatuh_tempo_berjangka",
+        "angka_dinas",
     ]
     for spec in STEPS:
         try:
