@@ -86,13 +86,20 @@ STEPS: tuple[StepSpec, ...] = (
         DAILY,
         "savings_account",
     ),
-    # Last: it reads the arrears the steps above brought up to date.
+    # After the loan steps: it reads the arrears they brought up to date.
     StepSpec(
         "pengingat_anggota",
         _("Pengingat angsuran, tunggakan dan simpanan wajib ke anggota"),
         "notify.reminders:send_reminders",
         DAILY,
         "loan",
+    ),
+    # Last: the day's figures for the Dinas's pages, from the books as the steps left them.
+    StepSpec(
+        "angka_dinas",
+        _("Angka koperasi untuk dasbor Dinas"),
+        "dashboard.services:figures_step",
+        DAILY,
     ),
 )
 

@@ -9,6 +9,8 @@ every code in the code base and fails on one without a label.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -171,6 +174,8 @@ EXTRA_LABELS: dict[str, Any] = {
     "year": _l("tahun"),
     "new_digital": _l("target koperasi digital baru"),
     "stage": _l("tahap"),
+    "changed_on": _l("tanggal perubahan"),
+    "note": _l("catatan"),
 }
 MONEY_KEYS = frozenset(
     {
@@ -189,6 +194,9 @@ MONEY_KEYS = frozenset(
 )
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 @dataclass(frozen=True)
 class Change:
     """One field of a record as the audit page shows it."""
@@ -196,6 +204,13 @@ class Change:
     label: str
     before: str
     after: str
+
+    @property
+    def token(self) -> bool:
+        """A long value with no space (a hash, a key): the page may wrap it inside."""
+        return any(
+            len(v) > 24 and not any(c.isspace() for c in v) for v in (self.before, self.after)
+        )
 
 
 def _model(object_type: str) -> type[models.Model] | None:
@@ -243,6 +258,8 @@ def value_text(value: Any, *, field: models.Field | None = None, key: str = "") 
         labels = {str(k): v for k, v in field.flatchoices}
         if str(value) in labels:
             return str(labels[str(value)])
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return formats.date_format(dt.date.fromisoformat(value), "j F Y")
     if isinstance(value, dict):
         return ", ".join(f"{_key_label(str(k))}: {_nested(v, str(k))}" for k, v in value.items())
     if isinstance(value, list):

@@ -11,13 +11,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 
 from core.dates import business_date
-from ledger import selectors as ledger_selectors
-from ledger.services import LedgerError
 from members.models import Member
 from registry.models import Koperasi
 from savings import selectors as savings_selectors
 from savings.models import (
-    CashierSession,
     CounterRequest,
     MonthEndRun,
     RequestStatus,
@@ -25,7 +22,6 @@ from savings.models import (
     VoidRequest,
     VoidStatus,
 )
-from savings.services import session_expected
 
 ZERO = Decimal("0")
 
@@ -48,7 +44,8 @@ class Beranda:
     kasir: list[KasirDay]
     drawers: Decimal
     open_sessions: int
-    vault: Decimal | None
+    vault: Decimal | None  # None: the books cannot say (see savings.selectors.cash_position)
+    vault_short: Decimal
     arrears_members: int
     arrears_amount: Decimal
     last_month_end: dt.date | None
@@ -97,15 +94,7 @@ def beranda(*, koperasi: Koperasi) -> Beranda:
         for r in by_kasir
     ]
     kasir.sort(key=lambda k: k.name)
-    sessions = list(CashierSession.objects.filter(koperasi=koperasi, closed_at__isnull=True))
-    drawers = sum((session_expected(s) for s in sessions), ZERO)
-    try:
-        kas = ledger_selectors.account_for_role(koperasi=koperasi, role="kas")
-    except LedgerError:  # a koperasi without its chart yet: no cash figure
-        vault = None
-    else:
-        # One kas account holds the vault and every drawer (savings.services.drawer).
-        vault = ledger_selectors.balance(account=kas) - drawers
+    cash = savings_selectors.cash_position(koperasi=koperasi)
     arrears = savings_selectors.arrears_totals(koperasi=koperasi)
     last_run = (
         MonthEndRun.objects.filter(koperasi=koperasi)
@@ -119,9 +108,10 @@ def beranda(*, koperasi: Koperasi) -> Beranda:
         left=people["left"],
         savings=savings_selectors.totals_by_kind(koperasi=koperasi),
         kasir=kasir,
-        drawers=drawers,
-        open_sessions=len(sessions),
-        vault=vault,
+        drawers=cash.drawers,
+        open_sessions=cash.open_sessions,
+        vault=cash.vault,
+        vault_short=cash.vault_short,
         arrears_members=arrears.members,
         arrears_amount=arrears.amount,
         last_month_end=last_run,

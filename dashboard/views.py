@@ -80,6 +80,12 @@ def home(request: HttpRequest) -> HttpResponse:
     today = per >= local_today()
     ranking = selectors.adoption_ranking(scope) if today else []
     stages = list(Koperasi.Stage)
+    # Each row's link from one reverse(), not one per row (a reverse costs more than a row).
+    pattern = reverse("dashboard:koperasi", kwargs={"kode": "KODE"})
+
+    def link(code: str) -> str:
+        return pattern.replace("KODE", code)
+
     return render(
         request,
         "dashboard/home.html",
@@ -88,9 +94,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "per": per,
             "is_today": today,
             "stuck_days": stuck_days,
-            "ranking": ranking[:15],
+            "ranking": [(f, link(f.code)) for f in ranking[:15]],
             "ranking_total": len(ranking),
-            "stuck": d.stuck[:15],
+            "stuck": [(r, days, link(r.code)) for r, days in d.stuck[:15]],
             "funnel_svg": mark_safe(
                 charts.hbars(
                     [(label, n) for _s, label, n in d.funnel], title=_("Corong digitalisasi")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -190,7 +191,21 @@ def digital_stage_set(
     locked.digital_stage = stage
     locked.save(update_fields=["digital_stage"])
     koperasi.digital_stage = stage
+    for listener in _STAGE_LISTENERS.values():
+        listener(locked)
     return change
+
+
+# What a higher app keeps from a koperasi's stage (the dashboard's figures row: digital or
+# reported, low adoption), registered from its ``AppConfig.ready()``: the registry cannot import
+# it. Each listener runs inside the stage change's transaction.
+StageListener = Callable[[Koperasi], object]
+_STAGE_LISTENERS: dict[str, StageListener] = {}
+
+
+def register_stage_listener(name: str, listener: StageListener) -> None:
+    """Declare work to do, in the same transaction, when a koperasi's digital stage changes."""
+    _STAGE_LISTENERS[name] = listener
 
 
 @transaction.atomic

@@ -34,9 +34,10 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     own = access.staff_koperasi(user)
     works_in_a_koperasi = any(access.roles_in(user, k) - {Role.KONSULTAN} for k in own)
-    if access.is_dinas(user) or (own and not works_in_a_koperasi):
-        # The Dinas, and a konsultan who only mentors: the registry (their share of it).
-        return redirect("registry:list")
+    if access.is_dinas(user):
+        return redirect("dashboard:home")  # the district home: where the district stands
+    if own and not works_in_a_koperasi:
+        return redirect("dashboard:consultant")  # a konsultan who only mentors: their page
     if len(own) == 1:
         return redirect("dashboard:beranda", kode=own[0].code)
     if own:

@@ -16,7 +16,9 @@ from core import money as m
 from core.dates import business_date
 from core.fields import MoneyField
 from core.validators import phone_display
+from ledger import selectors as ledger_selectors
 from ledger.models import Account as LedgerAccount
+from ledger.services import LedgerError
 from members.models import Member
 from registry.models import Koperasi
 from savings.models import (
@@ -36,6 +38,7 @@ from savings.models import (
 )
 from savings.services._bulk import columns, instances
 from savings.services._common import terms_in_force
+from savings.services.drawer import expected_cash
 from savings.services.tax import amount_due, tax_due_date
 
 ZERO = m.ZERO
@@ -486,3 +489,40 @@ def tax_masa_rows(*, koperasi: Koperasi) -> list[TaxMasa]:
         )
         for period in sorted(set(withheld) | set(deposits), reverse=True)
     ]
+
+
+@dataclass(frozen=True)
+class CashPosition:
+    """Where the koperasi's cash is: in the kasir's open drawers and in the vault (kas besar).
+
+    ``vault`` is None when the books cannot say: no chart yet, or the books' cash is less than
+    the drawers hold (the drawers' opening cash came from a vault whose balance was never
+    booked, e.g. the opening kas balance of a koperasi that just went digital); ``vault_short``
+    is then by how much.
+    """
+
+    drawers: Decimal
+    open_sessions: int
+    vault: Decimal | None
+    vault_short: Decimal = m.ZERO
+
+
+def cash_position(*, koperasi: Koperasi) -> CashPosition:
+    """The chart keeps one ``kas`` account for the vault and every drawer, and a vault move
+    posts nothing: the vault holds the ``kas`` balance less what is out in
+    the open drawers, each one's opening cash (counted out of the vault), its vault moves (in −
+    out) and the cash of its movements (:func:`savings.services.drawer.expected_cash`). A closed
+    session's cash is back in the vault by its closing count (a difference was booked to
+    ``selisih_kas`` at the close)."""
+    sessions = list(CashierSession.objects.filter(koperasi=koperasi, closed_at__isnull=True))
+    drawers = sum((expected_cash(s) for s in sessions), m.ZERO)
+    try:
+        kas = ledger_selectors.account_for_role(koperasi=koperasi, role="kas")
+    except LedgerError:
+        return CashPosition(drawers=drawers, open_sessions=len(sessions), vault=None)
+    vault = ledger_selectors.balance(account=kas) - drawers
+    if vault < 0:
+        return CashPosition(
+            drawers=drawers, open_sessions=len(sessions), vault=None, vault_short=-vault
+        )
+    return CashPosition(drawers=drawers, open_sessions=len(sessions), vault=vault)

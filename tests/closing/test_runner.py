@@ -187,6 +187,7 @@ def test_the_real_step_list_resolves_when_the_loans_functions_exist() -> None:
         "akhir_bulan_simpanan",
         "jatuh_tempo_berjangka",
         "pengingat_anggota",
+        "angka_dinas",
     ]
     for spec in STEPS:
         try:

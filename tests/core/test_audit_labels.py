@@ -77,3 +77,5 @@ def test_values_read_as_rupiah_choices_and_masked_nik() -> None:
         assert by_label["Status"].before == "Aktif" and by_label["Status"].after == "Bubar"
         assert by_label["Nama"].after == "B" and by_label["Jumlah"].after == "Rp1.500.000"
         assert by_label["Nik"].after == "5315•••••••••001"
+        (when,) = audit_labels.changes("registry.Koperasi", None, {"changed_on": "2022-03-22"})
+        assert (when.label, when.after) == ("Tanggal perubahan", "22 Maret 2022")

@@ -51,13 +51,21 @@ def test_anonymous_visitors_are_sent_to_login(client: Client, koperasi: Koperasi
 
 
 def test_each_person_lands_where_their_work_is(
-    client: Client, dinas_admin: Any, pengurus: Any, konsultan: Any, koperasi: Koperasi
+    client: Client,
+    dinas_admin: Any,
+    dinas_staff: Any,
+    pengurus: Any,
+    konsultan: Any,
+    koperasi: Koperasi,
 ) -> None:
     response = client.post("/masuk/", {"username": "dinas", "password": PASSWORD})
     assert response["Location"] == "/"
-    assert client.get("/")["Location"] == "/dinas/koperasi/"
+    assert client.get("/")["Location"] == "/dinas/"  # the district home
+    assert client.get("/dinas/").status_code == 200
+    assert login(client, dinas_staff).get("/")["Location"] == "/dinas/"
     assert login(client, pengurus).get("/")["Location"] == "/k/sinar-bajo/"
-    assert login(client, konsultan).get("/")["Location"] == "/dinas/koperasi/"
+    assert login(client, konsultan).get("/")["Location"] == "/konsultan/"  # their own page
+    assert client.get("/konsultan/").status_code == 200
     nobody = UserFactory(username="tanpa-peran")
     response = login(client, nobody).get("/")
     assert response.status_code == 403
