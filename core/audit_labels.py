@@ -67,6 +67,7 @@ ACTION_LABELS: dict[str, Any] = {
     "members.leave": _l("Anggota keluar"),
     "members.death": _l("Anggota meninggal dunia"),
     "members.number_format_set": _l("Format nomor anggota diubah"),
+    "members.notify_channel": _l("Saluran pemberitahuan anggota diubah"),
     # savings
     "savings.member_join": _l("Anggota masuk (simpanan pokok)"),
     "savings.member_enrol": _l("Rekening simpanan anggota dibuka"),
@@ -125,6 +126,7 @@ ACTION_LABELS: dict[str, Any] = {
     "loans.grade_override_clear": _l("Kolektibilitas manual dihapus"),
     "loans.payroll_preview": _l("Berkas potong gaji pinjaman diperiksa"),
     "loans.payroll_post": _l("Potong gaji pinjaman dibukukan"),
+    "loans.migrate": _l("Pinjaman berjalan dipindahkan dari pembukuan lama"),
     # the close of business
     "closing.day_closed": _l("Tutup buku harian"),
     "closing.rerun_failures": _l("Langkah tutup buku yang gagal diulang"),
