@@ -74,13 +74,13 @@ def bench_deliver() -> None:
         body = json.dumps({"id": "x", "channel": "sms", "to": "+6281", "text": "x" * 120})
         with timer() as floor:
             for n in range(count):
-                request = urllib.request.Request(  # noqa: S310
+                request = urllib.request.Request(
                     gw.url,
                     data=body.encode(),
                     headers={"Content-Type": "application/json", "Idempotency-Key": f"f{n}"},
                     method="POST",
                 )
-                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=5) as response:
                     response.read()
         with timer() as t:
             report = outbox.deliver_due(limit=count)
