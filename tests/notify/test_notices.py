@@ -178,5 +178,5 @@ def test_the_member_page_shows_the_last_messages_and_their_failures(
         reverse("members:detail", kwargs={"kode": books.code, "member_id": rina.pk})
     ).content.decode()
     assert "Pesan terakhir ke anggota" in page
-    assert "WhatsApp: KSP Sinar Bajo: Setoran Rp25.000" in page
-    assert "Menunggu (2 percobaan)" in page and "HTTP 503 gateway sibuk" in page
+    assert "WhatsApp · <b>Menunggu</b> (2 percobaan)" in page
+    assert "<br>KSP Sinar Bajo: Setoran Rp25.000" in page and "HTTP 503 gateway sibuk" in page
