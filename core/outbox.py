@@ -6,8 +6,8 @@ later, at least once, by a backend (:mod:`core.notify.backends`).
   again writes nothing, so a retried request or a close of business run twice never sends a
   member the same message twice. :func:`notify_member` does the same for a member, following
   their channel preference (WhatsApp, SMS, or none).
-- :func:`deliver_due` sends what is due: it claims each row (one conditional UPDATE, so two
-  workers never send the same row), sends it outside any transaction, and records the outcome.
+- :func:`deliver_due` sends what is due: it claims a batch of rows (so two workers never send
+  the same row), sends each outside any transaction, and records the outcomes.
   A failure is kept on the row (``attempts``, ``last_error``) and tried again after an
   exponential backoff (1, 2, 4 … minutes, at most 6 hours); after ``MAX_ATTEMPTS`` tries, or at
   once when the gateway refuses for good, the row is ``failed``. A worker that dies while
@@ -157,32 +157,36 @@ class DeliveryReport:
         return self.sent + self.retrying + self.failed
 
 
-def _due(now: dt.datetime, limit: int) -> list[int]:
-    return list(
-        OutboxMessage.objects.filter(
+BATCH = 50  # messages claimed, sent and recorded together (one commit each way, not one each)
+
+
+def _claim(now: dt.datetime, limit: int) -> list[OutboxMessage]:
+    """Take up to ``limit`` due messages for this worker: marked ``sending`` with a claim that
+    lapses after :data:`CLAIM`, in one short transaction. Rows another worker holds are
+    skipped (PostgreSQL: ``SKIP LOCKED``; SQLite has one writer at a time anyway)."""
+    with transaction.atomic():
+        due = OutboxMessage.objects.filter(
             status__in=(OutboxStatus.PENDING, OutboxStatus.SENDING), next_attempt_at__lte=now
-        )
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
-def _claim(pk: int, now: dt.datetime) -> bool:
-    return bool(
-        OutboxMessage.objects.filter(
-            pk=pk,
-            status__in=(OutboxStatus.PENDING, OutboxStatus.SENDING),
-            next_attempt_at__lte=now,
-        ).update(
+        ).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        rows = list(due.select_related("koperasi")[:limit])
+        OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
             status=OutboxStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + CLAIM
         )
-    )
+    for row in rows:
+        row.attempts += 1
+    return rows
 
 
 def deliver_due(
     *, backend: Backend | None = None, now: dt.datetime | None = None, limit: int = 500
 ) -> DeliveryReport:
-    """Send every message due by ``now`` (at most ``limit``); see the module's docstring."""
+    """Send every message due by ``now`` (at most ``limit``); see the module's docstring.
+
+    Messages go in batches: claimed together, sent one by one, their outcomes recorded together.
+    A worker that dies mid-batch leaves its claims to lapse, and those messages are sent again
+    (at least once; the gateway sees the same ``Idempotency-Key``)."""
     report = DeliveryReport()
     now = now or timezone.now()
     try:
@@ -190,17 +194,21 @@ def deliver_due(
     except DeliveryError as exc:
         report.errors.append(str(exc))
         return report
-    for pk in _due(now, limit):
-        if not _claim(pk, now):
-            continue  # another worker has it
-        row = OutboxMessage.objects.select_related("koperasi").get(pk=pk)
-        _deliver(row, backend, now, report)
+    while report.tried < limit:
+        rows = _claim(now, min(BATCH, limit - report.tried))
+        if not rows:
+            break
+        outcomes = [_send(row, backend, now, report) for row in rows]
+        with transaction.atomic():
+            for pk, changes in outcomes:
+                OutboxMessage.objects.filter(pk=pk).update(**changes)
     return report
 
 
-def _deliver(
+def _send(
     row: OutboxMessage, backend: Backend, now: dt.datetime, report: DeliveryReport
-) -> None:
+) -> tuple[int, dict[str, Any]]:
+    """Send one claimed message; the row's changes to record."""
     try:
         text = messages.render(row.template, row.context)
         ref = backend.send(
@@ -213,33 +221,36 @@ def _deliver(
             )
         )
     except (messages.UnknownTemplate, KeyError, TypeError, ValueError) as exc:
-        _failed(row, f"templat: {exc!r}", permanent=True, now=now, report=report)
+        return row.pk, _failed(row, f"templat: {exc!r}", permanent=True, now=now, report=report)
     except DeliveryError as exc:
-        _failed(row, str(exc), permanent=exc.permanent, now=now, report=report)
+        return row.pk, _failed(row, str(exc), permanent=exc.permanent, now=now, report=report)
     except Exception as exc:  # a backend's bug must not stop the other messages
         log.exception("outbox %s", row.pk)
-        _failed(row, f"{type(exc).__name__}: {exc}", permanent=False, now=now, report=report)
-    else:
-        OutboxMessage.objects.filter(pk=row.pk).update(
-            status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="", provider_ref=ref
-        )
-        report.sent += 1
+        error = f"{type(exc).__name__}: {exc}"
+        return row.pk, _failed(row, error, permanent=False, now=now, report=report)
+    report.sent += 1
+    return row.pk, {
+        "status": OutboxStatus.SENT,
+        "sent_at": timezone.now(),
+        "last_error": "",
+        "provider_ref": ref,
+    }
 
 
 def _failed(
     row: OutboxMessage, error: str, *, permanent: bool, now: dt.datetime, report: DeliveryReport
-) -> None:
+) -> dict[str, Any]:
     give_up = permanent or row.attempts >= max_attempts()
-    OutboxMessage.objects.filter(pk=row.pk).update(
-        status=OutboxStatus.FAILED if give_up else OutboxStatus.PENDING,
-        next_attempt_at=now if give_up else now + backoff(row.attempts),
-        last_error=error[:500],
-    )
     report.errors.append(f"{row.pk}: {error}")
     if give_up:
         report.failed += 1
     else:
         report.retrying += 1
+    return {
+        "status": OutboxStatus.FAILED if give_up else OutboxStatus.PENDING,
+        "next_attempt_at": now if give_up else now + backoff(row.attempts),
+        "last_error": error[:500],
+    }
 
 
 def next_due() -> dt.datetime | None:

@@ -1,4 +1,5 @@
-"""Reads over the audit trail. A koperasi's trail is read with the koperasi given explicitly."""
+"""Reads over the audit trail and the outbox. A koperasi's rows are read with the koperasi given
+explicitly."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from core.dates import DEFAULT_TZ
-from core.models import AuditEvent
+from core.models import AuditEvent, OutboxMessage
+from core.notify.messages import render
 
 
 def audit_trail(*, koperasi: Any) -> QuerySet[AuditEvent]:
@@ -48,3 +50,19 @@ def audit_filtered(
     if action:
         events = events.filter(action=action)
     return events
+
+
+def member_messages(*, koperasi: Any, member: Any, limit: int = 5) -> list[OutboxMessage]:
+    """The last messages to ``member``, newest first, each with its ``text`` as sent (for the
+    staff: what the member was told, whether it arrived, the gateway's last error)."""
+    rows = list(
+        OutboxMessage.objects.filter(koperasi=koperasi, member=member).order_by(
+            "-created_at", "-id"
+        )[:limit]
+    )
+    for row in rows:
+        try:
+            row.text = render(row.template, row.context)  # type: ignore[attr-defined]
+        except (KeyError, TypeError, ValueError):
+            row.text = row.template  # type: ignore[attr-defined]
+    return rows

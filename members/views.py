@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.dates import local_today
+from core.selectors import member_messages
 from members import selectors, services
 from members.exports import export_rows, to_csv, to_xlsx
 from members.forms import MemberForm, NumberFormatForm, SearchForm
@@ -114,6 +115,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
             savings=savings,
             is_kasir=Role.KASIR in roles,
             channels=member.NotifyChannel.choices,
+            sent=member_messages(koperasi=koperasi, member=member),
         ),
     )
 

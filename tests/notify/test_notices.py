@@ -164,3 +164,19 @@ def test_staff_set_the_preference_on_the_member_page(
     client.force_login(pengawas)
     assert 'name="channel"' not in client.get(detail).content.decode()
     assert client.post(url, {"channel": "none"}).status_code == 403
+
+
+def test_the_member_page_shows_the_last_messages_and_their_failures(
+    client: Any, books: Koperasi, rina: Any, kasir: Any
+) -> None:
+    from django.urls import reverse
+
+    deposit(account=savings_account(books, member=rina), amount=Decimal("25000"), actor=None)
+    OutboxMessage.objects.update(attempts=2, last_error="HTTP 503 gateway sibuk")
+    client.force_login(kasir)
+    page = client.get(
+        reverse("members:detail", kwargs={"kode": books.code, "member_id": rina.pk})
+    ).content.decode()
+    assert "Pesan terakhir ke anggota" in page
+    assert "WhatsApp · <b>Menunggu</b> (2 percobaan)" in page
+    assert "<br>KSP Sinar Bajo: Setoran Rp25.000" in page and "HTTP 503 gateway sibuk" in page

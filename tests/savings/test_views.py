@@ -40,8 +40,8 @@ def test_a_deposit_through_the_page_runs_21_statements(counter: Any, member: Mem
     limits, the cash account's role and the product's terms; then BEGIN, the locked account
     (and the session still open), the chain head (and the key unused), the entry, its postings,
     posted, the chain head, the year's number, the movement, the balance, one audit record,
-    the member's receipt message in the outbox, COMMIT. The bench (``python -m bench savings.deposit``) shows what each costs; this keeps
-    the count."""
+    the receipt for the member's phone in the outbox, COMMIT. The bench
+    (``python -m bench savings.deposit``) shows what each costs; this keeps the count."""
     sukarela = account(member, Kind.SUKARELA)
     target = url("deposit", member.koperasi, savings_account_id=sukarela.pk)
     counter.post(target, {"amount": "1.000", "memo": "", "idempotency_key": "warm"})
