@@ -271,7 +271,8 @@ class KoperasiFigures(models.Model):
     loans_allowance = MoneyField(default=Decimal("0"))
     productive_assets = MoneyField(default=Decimal("0"))
     loans_disbursed_year = MoneyField(default=Decimal("0"))
-    npl = MoneyField(null=True, blank=True)  # None: no loan sub-ledger rows to grade
+    # The bad-loan share in percent, to the hundredth; None: no loan sub-ledger rows to grade.
+    npl = MoneyField(null=True, blank=True)
     digital_since = models.DateField(null=True, blank=True)
     low_adoption = models.BooleanField(default=False)
     refreshed_at = models.DateTimeField(auto_now=True)

@@ -364,7 +364,7 @@ def ldr_band(pct: Decimal | None) -> str:
 def health(figures: KoperasiFigures | None) -> Health:
     if figures is None:
         return Health(None, "", None, "")
-    npl = (figures.npl * 100).quantize(Decimal("0.1")) if figures.npl is not None else None
+    npl = figures.npl.quantize(Decimal("0.1")) if figures.npl is not None else None
     ldr = None
     if figures.productive_assets:
         ldr = (100 * figures.loans_outstanding / figures.productive_assets).quantize(Decimal("0.1"))

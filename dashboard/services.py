@@ -465,7 +465,8 @@ def _loan_figures(koperasi: Koperasi, year: int) -> tuple[Decimal, Decimal | Non
     )
     npl = None
     if sums["all"]:
-        npl = Decimal(sums["bad"] or 0) / Decimal(sums["all"])
+        # Stored as a percentage to the hundredth (the field keeps two decimals).
+        npl = (Decimal(sums["bad"] or 0) * 100 / Decimal(sums["all"])).quantize(Decimal("0.01"))
     return Decimal(disbursed or 0), npl
 
 

@@ -420,3 +420,20 @@ def test_a_stranger_is_turned_away(client: Client, db: Any) -> None:
     _login(client, UserFactory(username="orang-lain"))
     for url in ["/dinas/", "/konsultan/", "/dinas/target/", "/dinas/penugasan/"]:
         assert client.get(url).status_code == 403, url
+
+
+def test_the_bad_loan_share_is_kept_as_a_percentage(koperasi: Koperasi) -> None:
+    """One loan in three Kurang Lancar: 33,33% (a share such as 0,0846 of a real portfolio
+    once failed to be stored, which stopped the demo's figures)."""
+    from loans.models import Kolektibilitas
+    from tests.loans.builders import active_loan
+
+    today = local_today()
+    _digital(koperasi, today - dt.timedelta(days=30))
+    on = today - dt.timedelta(days=10)
+    loans = [active_loan(koperasi, principal=1_200_000, disbursed_on=on) for _ in range(3)]
+    loans[0].kolektibilitas = Kolektibilitas.KURANG_LANCAR
+    loans[0].save(update_fields=["kolektibilitas"])
+    f = services.figures_refresh(koperasi=koperasi, today=today)
+    assert f.npl == Decimal("33.33")
+    assert selectors.health(f).npl_pct == Decimal("33.3")
