@@ -152,7 +152,7 @@ class _Ticker:
                 self.step(self.label, TICK)
 
 
-@dataclass
+@dataclass(slots=True)
 class _NewMember:
     record: Record
     sheet: ReadSheet
@@ -167,7 +167,7 @@ class _NewMember:
     join_date: dt.date
 
 
-@dataclass
+@dataclass(slots=True)
 class _NewAccount:
     key: str  # member key : product code
     member_key: str
@@ -177,7 +177,7 @@ class _NewAccount:
     records: list[tuple[ReadSheet, Record]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _NewLoan:
     key: str
     record: Record
@@ -484,7 +484,7 @@ class _Import:
                     account_key = f"{key}:{product.code}"
                     if account_key in given:
                         continue
-                    self._account(sheet, record, key, product, amount, account_key)
+                    self._account(sheet, record, key, product, amount, account_key, keep=False)
 
     def _account(
         self,
@@ -494,6 +494,7 @@ class _Import:
         product: Product,
         balance: Decimal,
         account_key: str,
+        keep: bool = True,
     ) -> None:
         if (RecordKind.SAVINGS_ACCOUNT, account_key) in self.records:
             self.status[sheet.name].setdefault(record.row, ALREADY)
@@ -510,7 +511,8 @@ class _Import:
                 account_key, key, product, ZERO, (sheet.name, record.row)
             )
         found.balance += balance
-        found.records.append((sheet, record))
+        if keep:  # a savings-sheet row is marked with its account; a member row by itself
+            found.records.append((sheet, record))
 
     def loans(self) -> None:
         self.new_loans: list[_NewLoan] = []

@@ -27,9 +27,11 @@ def test_template_gives_every_role_an_account(books):
     assert account_for_role(koperasi=books, role="penyisihan_pinjaman").normal_side == "kredit"
     assert account_for_role(koperasi=books, role="simpanan_wajib").klass == "ekuitas"
     assert account_for_role(koperasi=books, role="simpanan_sukarela").klass == "liabilitas"
-    # The KSP roles, with loans' accrued interest (1.1.05) and recovery income (4.1.05).
-    # And the migration's suspense account, selisih migrasi (1.1.98).
+    # The KSP roles, with loans' accrued interest (1.1.05) and recovery income (4.1.05), and
+    # the migration's suspense account (1.1.98).
     assert RoleMapping.objects.filter(koperasi=books).count() == 24
+    suspense = account_for_role(koperasi=books, role="selisih_migrasi")
+    assert (suspense.code, suspense.name) == ("1.1.98", "Selisih Migrasi")
 
 
 def test_setup_is_idempotent_and_keeps_the_pengurus_changes(books, pengurus):
