@@ -830,10 +830,13 @@ def reverse(
     memo: str = "",
     idempotency_key: str | None = None,
     value_date: dt.date | None = None,
+    by_subledger: str | None = None,
 ) -> JournalEntry:
     """Post the mirror image of ``entry`` (every debit a credit and back), linked to it.
 
     The original stays as it was: corrections are reversals. An entry is reversed at most once.
+    An entry a sub-ledger owns is refused unless that sub-ledger's own service asks
+    (``by_subledger`` = its name), having undone its side in the same transaction.
     """
     koperasi = entry.koperasi
     value_date = value_date or current_business_date(koperasi)
@@ -847,7 +850,7 @@ def reverse(
     if original.status != EntryStatus.POSTED:
         raise LedgerError(_("Hanya jurnal yang sudah diposting yang dapat dibalik."))
     owner = subledgers.owner_of(original)
-    if owner is not None:
+    if owner is not None and owner.name != by_subledger:
         # Reversing only the books would leave the members' balances as they were.
         raise LedgerError(
             _(

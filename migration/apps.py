@@ -6,3 +6,8 @@ class MigrationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "migration"
     verbose_name = _("Migrasi data")
+
+    def ready(self) -> None:
+        from migration.subledger import register_subledger
+
+        register_subledger()

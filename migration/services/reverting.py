@@ -26,6 +26,7 @@ from ledger import services as ledger
 from ledger.models import JournalEntry
 from loans.models import Instalment, InstalmentMovement, Loan, LoanEvent, LoanTransaction
 from members.models import Member
+from migration import subledger
 from migration.models import BatchStatus, MigrationBatch, MigrationRecord, RecordKind
 from migration.services.result import MigrationError
 from savings.models import Account as SavingsAccount
@@ -170,6 +171,7 @@ def revert(batch: MigrationBatch, *, actor: Any) -> None:
             ledger.reverse(
                 entry=entry,
                 actor=actor,
+                by_subledger=subledger.NAME,
                 memo=books_text(
                     "Pembatalan migrasi %(f)s: %(n)s", f=locked.filename, n=entry.number
                 )[:250],

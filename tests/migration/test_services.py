@@ -217,6 +217,20 @@ def test_revert_restores_the_books_and_the_members_come_back_with_a_new_import(k
     assert balances(koperasi)["1.1.03"] == D("12000000")
 
 
+def test_a_migration_entry_is_undone_only_with_its_whole_batch(koperasi, pengurus):
+    """The ledger's generic reversal of one opening entry would leave the members' accounts
+    and loans as the import made them: refused, naming the page that undoes the batch."""
+    from ledger.models import JournalEntry
+    from ledger.services import LedgerError, reverse
+
+    services.commit(koperasi, legacy_workbook(), filename="buku-lama.xlsx", actor=None)
+    before = balances(koperasi)
+    for entry in JournalEntry.objects.filter(koperasi=koperasi, kind__startswith="migration."):
+        with pytest.raises(LedgerError, match="Migrasi data"):
+            reverse(entry=entry, actor=pengurus)
+    assert balances(koperasi) == before
+
+
 def test_revert_is_refused_once_something_else_touched_its_records(koperasi, pengurus):
     result = services.commit(koperasi, legacy_workbook(), filename="buku-lama.xlsx", actor=None)
     member = Member.objects.get(koperasi=koperasi, number="00001")
