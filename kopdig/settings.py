@@ -68,8 +68,10 @@ INSTALLED_APPS = [
     "closing",
     "django_tasks",
     "django_tasks_db",
-    "portal",
     "dashboard",
+    # After the dashboard: its demo step writes the district's sample adoption first, then the
+    # portal's activates the demo members who sign in (portal/demo.py).
+    "portal",
 ]
 
 MIDDLEWARE = [
