@@ -70,8 +70,10 @@ INSTALLED_APPS = [
     "notify",
     "django_tasks",
     "django_tasks_db",
-    "portal",
     "dashboard",
+    # After the dashboard: its demo step writes the district's sample adoption first, then the
+    # portal's activates the demo members who sign in (portal/demo.py).
+    "portal",
     "api",
 ]
 
