@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 from hypothesis import settings
 
 from registry.models import Koperasi, Role
@@ -12,6 +14,15 @@ from tests.factories import KoperasiFactory, staff_user
 # default 200 ms deadline fails a pure test on a loaded machine).
 settings.register_profile("kopdig", deadline=None)
 settings.load_profile("kopdig")
+
+
+@pytest.fixture(autouse=True)
+def _indonesian_after_each_test() -> Any:
+    """Each test starts in the default language: a request with ``Accept-Language: en`` leaves
+    English active in its thread (LocaleMiddleware does not switch back), and the next test on
+    that worker would read English messages."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
