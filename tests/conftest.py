@@ -69,10 +69,25 @@ def dinas_staff(db: Any) -> Any:
     return staff_user("staf.dinas", Role.DINAS_STAFF)
 
 
-def pytest_ignore_collect(collection_path: Any, config: Any) -> bool | None:
-    """``*_pg.py`` test files need PostgreSQL (row locks, threads); collect them only there."""
+def _on_postgresql() -> bool:
     import os
 
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+
+
+def pytest_ignore_collect(collection_path: Any, config: Any) -> bool | None:
+    """``*_pg.py`` test files need PostgreSQL (row locks, threads); collect them only there."""
     if collection_path.name.endswith("_pg.py"):
-        return not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+        return not _on_postgresql()
     return None
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Tests of SQLite's own guards (marked ``sqlite_only``) are not run on PostgreSQL, which
+    has its own, tested separately: deselected, so no test is reported as skipped."""
+    if not _on_postgresql():
+        return
+    dropped = [item for item in items if item.get_closest_marker("sqlite_only")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not item.get_closest_marker("sqlite_only")]

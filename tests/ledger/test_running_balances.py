@@ -204,7 +204,7 @@ def test_a_month_total_edited_behind_koperasis_back_is_refused_and_named_by_veri
     assert "selisih Rp500.000,00" in err.getvalue()
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own guard (PostgreSQL: depth)")
+@pytest.mark.sqlite_only  # how SQLite guards; the refusal itself is tested above on both
 def test_on_sqlite_the_posting_mark_lets_through_only_the_marked_entrys_postings(books, acc, kasir):
     """SQLite cannot tell a trigger's write from a client's: the posting trigger marks the
     entry it is adding (``ledger_apb_writer``). The mark names a posted entry or nothing, and
