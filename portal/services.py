@@ -26,8 +26,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import audit
+from core import audit, outbox
 from core.dates import local_now, local_today
+from core.notify.messages import short_name
 from core.validators import normalize_phone
 from dashboard.models import MemberAppAccount, MemberAppActivity
 from loans import services as loan_services
@@ -111,6 +112,22 @@ def issue_activation_code(*, member: Member, actor: Any, channel: str = Channel.
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
         expires_at=now + CODE_VALID_FOR,
     )
+    if channel in (Channel.WHATSAPP, Channel.SMS):
+        # Sent through the outbox (the code waits there until the worker delivers it).
+        outbox.enqueue(
+            koperasi=member.koperasi,
+            member=member,
+            to=member.phone,
+            channel=channel,
+            kind="portal.activation",
+            template="portal.activation",
+            context={
+                "k": short_name(member.koperasi.name),
+                "code": code,
+                "date": timezone.localtime(issued.expires_at).strftime("%d/%m/%Y"),
+            },
+            dedupe_key=f"portal.activation:{issued.pk}",
+        )
     audit.record(
         actor=actor,
         action="portal.activation_code",

@@ -59,6 +59,10 @@ TEMPLATES: dict[str, Any] = {
         "%(k)s: Maaf, pengajuan pinjaman %(loan)s sebesar %(amount)s tidak disetujui. "
         "Keterangan di kantor koperasi."
     ),
+    "portal.activation": _(
+        "%(k)s: Kode aktivasi aplikasi anggota %(code)s, berlaku s.d. %(date)s. "
+        "Jangan berikan kode ini kepada siapa pun."
+    ),
     "savings.wajib_due": _(
         "%(k)s: Simpanan wajib %(months)s bulan belum dibayar, jumlah %(amount)s. "
         "Mohon dibayar di kasir."

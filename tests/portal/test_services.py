@@ -52,6 +52,23 @@ def test_a_code_works_once_and_a_newer_code_voids_the_older(member: Member, kasi
         services.activate(code=second, **args)
 
 
+def test_a_code_sent_by_whatsapp_goes_through_the_outbox_once(member: Member, kasir: Any) -> None:
+    from core.models import OutboxMessage
+    from core.notify.messages import render
+
+    codes = OutboxMessage.objects.filter(member=member, template="portal.activation")
+    services.issue_activation_code(member=member, actor=kasir)  # printed: no message
+    assert not codes.exists()
+    code = services.issue_activation_code(member=member, actor=kasir, channel="whatsapp")
+    sent = codes.get()
+    assert (sent.channel, sent.to, sent.template) == ("whatsapp", member.phone, "portal.activation")
+    text = render(sent.template, sent.context)
+    assert code in text and len(text) <= 160
+    services.activate(
+        phone="081234567001", member_number=member.number, code=code, pin=PIN, pin_again=PIN
+    )
+
+
 def test_bad_pins_are_refused_with_a_reason(member: Member, kasir: Any) -> None:
     code = services.issue_activation_code(member=member, actor=kasir)
     args: dict[str, Any] = {"phone": "081234567001", "member_number": member.number, "code": code}
