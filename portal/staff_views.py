@@ -46,6 +46,13 @@ def issue_code(request: HttpRequest, member_id: int) -> HttpResponse:
         except PortalError as exc:
             messages.error(request, exc.message)
             return redirect("portal:issue_code", kode=_k(request).code, member_id=member.pk)
+        channel = request.POST.get("channel", "cetak")
+        if channel in ("whatsapp", "sms"):
+            messages.success(
+                request,
+                _("Kode juga dikirim lewat %(via)s ke %(hp)s.")
+                % {"via": "WhatsApp" if channel == "whatsapp" else "SMS", "hp": member.phone},
+            )
         # The code rides in the fragment: the browser never sends it to the server or a log.
         url = request.build_absolute_uri(f"{reverse('portal:activate')}?no={member.number}")
         url += f"#kode={code}"

@@ -56,6 +56,21 @@ def test_kasir_issues_a_slip_and_the_member_gets_in(
     assert row.logins == 1 and "beranda" in row.screens
 
 
+def test_the_kasir_sends_the_code_by_sms(client: Any, member: Member, kasir: Any) -> None:
+    from core.models import OutboxMessage
+
+    client.force_login(kasir)
+    url = reverse(
+        "portal:issue_code", kwargs={"kode": member.koperasi.code, "member_id": member.pk}
+    )
+    assert 'value="sms"' in client.get(url).content.decode()
+    slip = client.post(url, {"channel": "sms"}, follow=True).content.decode()
+    code = re.search(r"data-code>(\d{8})<", slip).group(1)  # type: ignore[union-attr]
+    assert "Kode juga dikirim lewat SMS" in slip
+    sent = OutboxMessage.objects.get(member=member, template="portal.activation")
+    assert sent.channel == "sms" and sent.context["code"] == code
+
+
 def test_wrong_details_say_so_in_indonesian_and_change_nothing(member: Member, kasir: Any) -> None:
     response = Client().post(
         reverse("portal:activate"),
