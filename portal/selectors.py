@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core import money as m
 from core.dates import business_date
+from core.fields import MoneyField
 from loans import selectors as loan_selectors
 from loans.end_selectors import MEMBER_KINDS, PAYMENT_KINDS, total_paid
 from loans.end_selectors import schedule as loan_schedule
@@ -92,7 +93,10 @@ def beranda(*, member: Member) -> Beranda:
         - F("denda_waived")
         - F("denda_paid")
     )
-    overdue = unpaid.filter(due_date__lt=today).aggregate(n=Count("pk"), s=Sum(owed))
+    # The sums are of money columns (integer sen): read back as money, not as a bare number.
+    overdue = unpaid.filter(due_date__lt=today).aggregate(
+        n=Count("pk"), s=Sum(owed, output_field=MoneyField())
+    )
     upcoming = unpaid.order_by("due_date", "pk").first()
     next_instalment = (
         NextInstalment(upcoming.loan, upcoming.due_date, upcoming.owed) if upcoming else None
@@ -103,7 +107,7 @@ def beranda(*, member: Member) -> Beranda:
         cancelled=False,
         paid__lt=F("amount"),
         period__lte=today,
-    ).aggregate(n=Count("pk"), s=Sum(F("amount") - F("paid")))
+    ).aggregate(n=Count("pk"), s=Sum(F("amount") - F("paid"), output_field=MoneyField()))
     return Beranda(
         member=member,
         today=today,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,17 @@ def test_beranda_shows_balances_and_the_next_instalment(member: Member) -> None:
     # Rp6.000.000 flat 1% a month over 6: Rp1.000.000 principal + Rp60.000 interest.
     assert nxt.amount == Decimal("1060000")
     assert page.overdue_count == 0
+
+
+def test_beranda_sums_overdue_instalments_in_rupiah(member: Member) -> None:
+    """Two instalments of Rp1.060.000 past due: Rp2.120.000 (the sum of money columns once
+    came back in sen, a hundred times too much)."""
+    koperasi = member.koperasi
+    koperasi.business_date = dt.date(2025, 5, 10)
+    koperasi.save(update_fields=["business_date"])
+    page = selectors.beranda(member=member)
+    assert page.overdue_count == 2
+    assert page.overdue_amount == Decimal("2120000")
 
 
 def test_mutations_page_with_balance_after_each_movement(member: Member) -> None:
