@@ -1,7 +1,8 @@
 """Every Indonesian msgid of the staff apps has its English in the catalogue.
 
-The apps here are the staff side outside lending (loans/ and closing/ have their own test): the
-registry and users, the Dinas's dashboard and the beranda, core, members, savings and the ledger.
+The apps here are the staff side outside lending (loans/ and closing/ are checked, with the same
+reader, in tests/core/test_i18n_catalogue.py): the registry and users, the Dinas's dashboard and
+the beranda, core, members, savings and the ledger.
 """
 
 from __future__ import annotations
