@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -280,10 +281,6 @@ _FACTS = (
     # By the partial unique index (koperasi, idempotency_key); NULL asks for nothing.
     "(SELECT e.id FROM ledger_journalentry e WHERE e.koperasi_id = %s AND e.idempotency_key = %s)"
 )
-_FACTS_POSTGRES = "SELECT " + _FACTS
-_HEAD_POSTGRES = (
-    "SELECT last_index, last_hash FROM ledger_chainhead WHERE koperasi_id = %s FOR UPDATE"
-)
 _HEAD_SQLITE = (  # the two above in one statement (constant text, every value a parameter)
     "SELECT last_index, last_hash, " + _FACTS + " FROM ledger_chainhead WHERE koperasi_id = %s"  # noqa: S608
 )
@@ -295,28 +292,29 @@ def _lock_head(koperasi_id: int, *, year: int | None = None, key: str | None = N
     under that idempotency key.
 
     SQLite has one writer at a time (BEGIN IMMEDIATE), so one statement reads it all. On
-    PostgreSQL the row lock comes first and the rest is read by a second statement: a statement
-    that waited for the lock still sees the world as it was when it started.
+    PostgreSQL one call to ``ledger_lock_head`` (migration 0013) takes the row lock first and
+    reads the rest in a statement of its own: a statement that waited for the lock still sees
+    the world as it was when it started.
     """
-    params: list[Any] = [koperasi_id, koperasi_id, year or 0, koperasi_id, key]
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        head_sql, head_params = _HEAD_POSTGRES, [koperasi_id]
-    else:
-        head_sql, head_params = _HEAD_SQLITE, [*params, koperasi_id]
     with connection.cursor() as cursor:
-        cursor.execute(head_sql, head_params)
-        row = cursor.fetchone()
-        if row is None:
-            ChainHead.objects.bulk_create(
-                [ChainHead(koperasi_id=koperasi_id, last_index=0, last_hash=chain.GENESIS)],
-                ignore_conflicts=True,
+        if connection.vendor == "postgresql":
+            # One call: the lock, then the facts in a statement of its own (migration 0013).
+            cursor.execute(
+                "SELECT * FROM ledger_lock_head(%s, %s, %s, %s)",
+                [koperasi_id, year or 0, key, chain.GENESIS],
             )
-            cursor.execute(head_sql, head_params)
             row = cursor.fetchone()
-        if postgres:
-            cursor.execute(_FACTS_POSTGRES, params)
-            row = (*row, *cursor.fetchone())
+        else:
+            params = [koperasi_id, koperasi_id, year or 0, koperasi_id, key, koperasi_id]
+            cursor.execute(_HEAD_SQLITE, params)
+            row = cursor.fetchone()
+            if row is None:
+                ChainHead.objects.bulk_create(
+                    [ChainHead(koperasi_id=koperasi_id, last_index=0, last_hash=chain.GENESIS)],
+                    ignore_conflicts=True,
+                )
+                cursor.execute(_HEAD_SQLITE, params)
+                row = cursor.fetchone()
     closed = row[2]
     if isinstance(closed, str):  # SQLite hands raw dates back as text
         closed = dt.date.fromisoformat(closed)
@@ -391,17 +389,11 @@ _INSERT_POSTING = (
 )
 
 
-# PostgreSQL: its rules run once per statement (see migrations/0005), so each step is one
-# statement, whatever the number of rows: a single entry goes in with its postings in one INSERT
-# (the postings as arrays, unnested in line order), a batch by COPY; then one statement turns
+# PostgreSQL: its rules run once per statement (see migrations/0008), so each step is one
+# statement, whatever the number of rows: a single entry goes in by one call to
+# ``ledger_post_entry`` (migration 0013: the draft, its postings as arrays unnested in line
+# order, the chain head, the numbering, then posted); a batch by COPY, then one statement turns
 # them posted, moves the chain head and the year's numbering.
-_INSERT_ONE_POSTGRES = (
-    "WITH e AS (" + _INSERT_ENTRY + " RETURNING id) "  # noqa: S608
-    "INSERT INTO ledger_posting (koperasi_id, entry_id, account_id, amount, memo, value_date) "
-    "SELECT %s, e.id, x.account_id, x.amount, x.memo, %s FROM e CROSS JOIN "
-    "unnest(%s::bigint[], %s::bigint[], %s::text[]) WITH ORDINALITY "
-    "AS x(account_id, amount, memo, n) ORDER BY x.n RETURNING entry_id"
-)
 _COPY_ENTRIES = (
     "COPY ledger_journalentry (koperasi_id, number, year, seq, chain_index, value_date, "
     "created_at, kind, memo, source, actor_id, idempotency_key, reverses_id, status, prev_hash, "
@@ -428,20 +420,6 @@ def _insert_postgres(
     first_index: int,
 ) -> list[int]:
     with connection.wrap_database_errors:
-        if len(rows) == 1:
-            postings = items[0].postings
-            cursor.execute(
-                _INSERT_ONE_POSTGRES,
-                [
-                    *rows[0],
-                    koperasi_id,
-                    rows[0][5],
-                    [p[0] for p in postings],
-                    [p[1] for p in postings],
-                    [p[2] for p in postings],
-                ],
-            )
-            return [int(cursor.fetchone()[0])]
         with cursor.copy(_COPY_ENTRIES) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -457,6 +435,40 @@ def _insert_postgres(
                 for account_id, amount, memo in item.postings:
                     copy.write_row((koperasi_id, entry_id, account_id, amount, memo, row[5]))
     return ids
+
+
+_POST_ONE_POSTGRES = (
+    "SELECT ledger_post_entry(%s, %s, %s, %s, %s, %s::date, %s::timestamptz, %s, %s, %s, "
+    "%s::integer, %s, %s::bigint, %s, %s, %s::bigint[], %s::bigint[], %s::text[], "
+    "%s::integer[], %s::integer[], %s::jsonb)"
+)
+
+
+def _post_one_postgres(
+    cursor: Any,
+    item: _Prepared,
+    row: tuple[Any, ...],
+    next_seq: dict[int, int],
+    audit_after: dict[str, Any] | None,
+) -> int:
+    """Write one entry (``row`` as for ``_INSERT_ENTRY``, a draft) in one call, with its audit
+    row when ``audit_after`` is given (migration 0013)."""
+    years = sorted(next_seq)
+    postings = item.postings
+    cursor.execute(
+        _POST_ONE_POSTGRES,
+        [
+            *row[:13],  # up to reverses_id; the status is the function's ('draft', then posted)
+            *row[14:],  # prev_hash, hash
+            [p[0] for p in postings],
+            [p[1] for p in postings],
+            [p[2] for p in postings],
+            years,
+            [next_seq[y] for y in years],
+            None if audit_after is None else json.dumps(audit_after),
+        ],
+    )
+    return int(cursor.fetchone()[0])
 
 
 def _finish_postgres(
@@ -477,13 +489,10 @@ def _finish_postgres(
         years,
         [next_seq[y] for y in years],
     ]
-    if len(ids) == 1:
-        cursor.execute(_FINISH_POSTGRES + "WHERE id = %s", [*params, ids[0]])
-    else:
-        cursor.execute(
-            _FINISH_POSTGRES + "WHERE koperasi_id = %s AND chain_index >= %s",
-            [*params, koperasi_id, first_index],
-        )
+    cursor.execute(
+        _FINISH_POSTGRES + "WHERE koperasi_id = %s AND chain_index >= %s",
+        [*params, koperasi_id, first_index],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,14 +500,22 @@ class _Written:
     ids: list[int]
     rows: list[tuple[Any, ...]]  # as inserted into ledger_journalentry (see _INSERT_ENTRY)
     created_at: dt.datetime
+    audited: bool = False  # the audit row of a single entry was written with it
 
 
 def _write(
-    *, koperasi_id: int, actor_id: int | None, items: Sequence[_Prepared], head: _Head
+    *,
+    koperasi_id: int,
+    actor_id: int | None,
+    items: Sequence[_Prepared],
+    head: _Head,
+    audit_one: bool = False,
 ) -> _Written:
     """Number, chain and insert ``items`` (checked, chain head locked by the caller) as drafts,
     then turn them posted with one UPDATE, which the database accepts only if each balances and
     falls in an open period. Inserts go through ``executemany``: no model instances are built.
+    ``audit_one``: on PostgreSQL a single entry's ``ledger.post`` audit row is written in the
+    same call (``audited`` says so); elsewhere the caller records it.
     """
     ops = connection.ops
     created_at = timezone.now()
@@ -567,6 +584,10 @@ def _write(
                 )
             )
             prev_hash = digest
+        if connection.vendor == "postgresql" and len(rows) == 1:
+            after = _audit_after(rows[0]) if audit_one else None
+            ids = [_post_one_postgres(cursor, items[0], rows[0], next_seq, after)]
+            return _Written(ids=ids, rows=rows, created_at=created_at, audited=audit_one)
         if connection.vendor == "postgresql":
             ids = _insert_postgres(cursor, koperasi_id, items, rows, first_index)
             _finish_postgres(cursor, koperasi_id, ids, first_index, index, prev_hash, next_seq)
@@ -619,7 +640,9 @@ def _post_one(
 ) -> JournalEntry:
     _check_open(head, [item.value_date])
     actor_id = _actor_id(actor)
-    written = _write(koperasi_id=koperasi.pk, actor_id=actor_id, items=[item], head=head)
+    written = _write(
+        koperasi_id=koperasi.pk, actor_id=actor_id, items=[item], head=head, audit_one=audited
+    )
     row = written.rows[0]
     entry = JournalEntry(
         id=written.ids[0],
@@ -642,15 +665,20 @@ def _post_one(
     )
     entry._state.adding = False
     entry._state.db = connection.alias
-    if audited:
+    if audited and not written.audited:
         audit.record(
             actor=actor,
             action="ledger.post",
             obj=entry,
             koperasi=koperasi,
-            after={"number": entry.number, "kind": entry.kind, "hash": entry.hash},
+            after=_audit_after(row),
         )
     return entry
+
+
+def _audit_after(row: tuple[Any, ...]) -> dict[str, Any]:
+    """What the audit trail keeps of a posted entry (``row`` as for ``_INSERT_ENTRY``)."""
+    return {"number": row[1], "kind": row[7], "hash": row[15]}
 
 
 # --- posting --------------------------------------------------------------------------------
