@@ -30,7 +30,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from bench import figure, koperasi, load, timer
+from bench import engine, figure, koperasi, load, timer
 
 SCALE = float(os.environ.get("KOPDIG_BENCH_SCALE", "1"))
 BATCH_ENTRIES = int(100_000 * SCALE)
@@ -291,6 +291,34 @@ def _single() -> None:
     floor = _commit_floor(SINGLE_ENTRIES)
     figure("one-row INSERT + COMMIT each (durable-commit floor)", floor, "entries/s")
     figure("single post / floor", SINGLE_ENTRIES / single.wall / floor, "")
+    if engine() == "postgresql":
+        # Each durable commit waits for the disk's flush, whose rate on this shared machine
+        # moves between ~150 and ~2 000/s from one minute to the next. The same posts and the
+        # same floor with the commit not waiting for the flush (not durable, a diagnostic only)
+        # show what the code and the engine cost by themselves.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+        try:
+            kop2 = _koperasi("bench-single-nosync", dt.date(2026, 3, 16))
+            with timer() as nosync:
+                _poster(kop2, actor, SINGLE_ENTRIES)()
+            nosync_floor = _commit_floor(SINGLE_ENTRIES)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        figure(
+            "single post, commit not waiting for the disk (diagnostic)",
+            SINGLE_ENTRIES / nosync.wall,
+            "entries/s",
+        )
+        figure("one-row INSERT + COMMIT, the same (diagnostic)", nosync_floor, "entries/s")
+        figure(
+            "single post / that floor (diagnostic)",
+            SINGLE_ENTRIES / nosync.wall / nosync_floor,
+            "",
+        )
     print(f"  ({load()})")
 
 

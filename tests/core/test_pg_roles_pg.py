@@ -44,6 +44,14 @@ def roles(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[di
                 cursor.execute(statement)
 
 
+LOCK_HEAD = "ledger_lock_head(bigint, integer, text, text)"
+POST_ENTRY = (
+    "ledger_post_entry(bigint, text, integer, integer, bigint, date, timestamptz, text, text, "
+    "text, integer, text, bigint, text, text, bigint[], bigint[], text[], integer[], integer[], "
+    "jsonb)"
+)
+
+
 def connect_as(role: str, password: str) -> psycopg.Connection:
     settings = connection.settings_dict
     return psycopg.connect(
@@ -85,6 +93,14 @@ def test_application_role_writes_rows_and_cannot_set_the_rules_aside(roles):
             "FOR EACH ROW EXECUTE FUNCTION ledger_posting_update()",
             "permission denied",
         )
+        # The posting functions (ledger migration 0013) run as the application, with its
+        # rights (SECURITY INVOKER): callable, not replaceable.
+        for signature in (LOCK_HEAD, POST_ENTRY):
+            allowed = app.execute(
+                "SELECT has_function_privilege(current_user, %s, 'EXECUTE')", [signature]
+            ).fetchone()
+            assert allowed == (True,)
+        refused(app, f"ALTER FUNCTION {LOCK_HEAD} SECURITY DEFINER", "owner")
         # The audit trail stays append-only against the application.
         with pytest.raises(psycopg.errors.RaiseException, match="tidak dapat diubah"):
             app.execute("DELETE FROM core_auditevent WHERE action = 'test.role'")
