@@ -32,7 +32,7 @@ Decisions, where DOMAIN.md leaves a choice:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -258,16 +258,6 @@ def long_in_diragukan(since: dt.date | None, day: dt.date) -> bool:
 def effective(grade: Grade | str, override: str) -> Grade:
     """The grade that counts: the manual override when there is one."""
     return Grade(override) if override else Grade(grade)
-
-
-def on_time_streak(rows: Sequence[Row], day: dt.date) -> int:
-    """Instalments in a row, up to ``day``, paid in full on or before their due date (counted
-    back from the latest instalment due on or before ``day``)."""
-    streak = 0
-    for row in sorted((r for r in rows if r.due_date <= day), key=lambda r: r.due_date):
-        on_time = row.unpaid <= 0 and row.paid_on is not None and row.paid_on <= row.due_date
-        streak = streak + 1 if on_time else 0
-    return streak
 
 
 # --- accrual -----------------------------------------------------------------------------------

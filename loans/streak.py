@@ -15,10 +15,14 @@ from typing import Protocol
 
 
 class Row(Protocol):
-    due_date: dt.date
-    paid_on: dt.date | None
-    superseded: bool
-    version: int
+    @property
+    def due_date(self) -> dt.date: ...
+    @property
+    def paid_on(self) -> dt.date | None: ...
+    @property
+    def superseded(self) -> bool: ...
+    @property
+    def version(self) -> int: ...
 
 
 def on_time_streak(rows: Iterable[Row], on: dt.date, *, version: int | None = None) -> int:

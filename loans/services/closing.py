@@ -33,7 +33,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
@@ -61,8 +61,17 @@ from loans.models import (
 )
 from loans.schedule import add_months
 from loans.services.products import LoansError
+from loans.streak import on_time_streak
 from registry.models import Koperasi
 from savings.services._bulk import insert_rows, now, update_rows
+
+
+class _StreakRow(NamedTuple):
+    due_date: dt.date
+    paid_on: dt.date | None
+    superseded: bool
+    version: int
+
 
 BATCH = 5000
 TX_FIELDS = (
@@ -554,7 +563,8 @@ def update_arrears(
         "SELECT id, frequency, tenor, "  # noqa: S608
         f"{_col_date('maturity_date')}, kolektibilitas, {_col_date('grade_since')}, "
         "grade_override, override_reason, days_past_due, restructured_count, on_time_streak, "
-        f"accrued_interest FROM {LOANS} WHERE koperasi_id = %s AND status = %s{where} "
+        f"accrued_interest, schedule_version FROM {LOANS} "
+        f"WHERE koperasi_id = %s AND status = %s{where} "
         f"ORDER BY id{_lock(LOANS)}",
         [koperasi.pk, LoanStatus.AKTIF, *ids],
     )
@@ -568,16 +578,15 @@ def update_arrears(
         )
     )
     restructured = [r[0] for r in loans if r[9]]
-    history: dict[int, list[arrears.Row]] = defaultdict(list)
-    for loan_id, *values in (
+    # Their schedules, in order, for the streak as a repayment counts it (loans.streak).
+    history: dict[int, list[_StreakRow]] = defaultdict(list)
+    for loan_id, due, paid, superseded, row_version in (
         Instalment.objects.filter(loan_id__in=restructured, superseded=False)
-        .values_list(
-            "loan_id", "due_date", "principal_due", "interest_due", "principal_paid",
-            "interest_paid", "denda_due", "denda_paid", "denda_waived", "paid_on",
-        )
+        .order_by("loan_id", "version", "number")
+        .values_list("loan_id", "due_date", "paid_on", "superseded", "version")
         .iterator(chunk_size=BATCH)
-    ):  # fmt: skip
-        history[loan_id].append(arrears.Row(*values))  # type: ignore[arg-type]
+    ):
+        history[loan_id].append(_StreakRow(due, paid, superseded, row_version))
     changes: list[tuple[Any, ...]] = []
     events: list[LoanEvent] = []
     reverse: list[tuple[int, int]] = []
@@ -596,6 +605,7 @@ def update_arrears(
         restr,
         streak,
         accrued,
+        version,
     ) in loans:
         old_streak = streak
         try:
@@ -613,7 +623,7 @@ def update_arrears(
                 new = Grade.LANCAR  # what computed_grade gives: the common case, without a state
             else:
                 if restr:
-                    streak = arrears.on_time_streak(history.get(pk, []), day)
+                    streak = on_time_streak(history.get(pk, []), day, version=version)
                 state = arrears.LoanState(
                     freq, tenor, _date(maturity), Grade(grade), since, override, bool(restr), streak
                 )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from loans import arrears, schedule
 from loans.arrears import DendaTerms, Grade, LoanState, Row
+from loans.streak import on_time_streak
 
 D = Decimal
 DUE = dt.date(2026, 1, 10)
@@ -123,16 +125,13 @@ def test_twenty_one_months_in_diragukan_make_macet_and_it_stays() -> None:
 
 
 def test_a_restructured_loan_keeps_its_grade_until_three_on_time_instalments() -> None:
-    paid = [
-        row(
-            due_date=dt.date(2026, m, 10),
-            principal_paid=D(833_333),
-            interest_paid=D(100_000),
-            paid_on=dt.date(2026, m, 9),
+    def inst(month: int, paid_on: dt.date | None) -> SimpleNamespace:
+        return SimpleNamespace(
+            due_date=dt.date(2026, month, 10), paid_on=paid_on, superseded=False, version=1
         )
-        for m in (1, 2, 3)
-    ]
-    assert arrears.on_time_streak(paid[:2], dt.date(2026, 3, 1)) == 2
+
+    paid = [inst(m, dt.date(2026, m, 9)) for m in (1, 2, 3)]
+    assert on_time_streak(paid[:2], dt.date(2026, 3, 1)) == 2
     kept = LoanState(
         "bulanan", 12, None, Grade.DIRAGUKAN, None, restructured=True, on_time_streak=2
     )
@@ -142,10 +141,10 @@ def test_a_restructured_loan_keeps_its_grade_until_three_on_time_instalments() -
     free = LoanState(
         "bulanan", 12, None, Grade.DIRAGUKAN, None, restructured=True, on_time_streak=3
     )
-    assert arrears.on_time_streak(paid, dt.date(2026, 3, 20)) == 3
+    assert on_time_streak(paid, dt.date(2026, 3, 20)) == 3
     assert arrears.computed_grade(0, free, dt.date(2026, 3, 20)) == Grade.LANCAR
-    late = [*paid[:2], row(due_date=dt.date(2026, 3, 10), paid_on=None)]
-    assert arrears.on_time_streak(late, dt.date(2026, 3, 20)) == 0
+    late = [*paid[:2], inst(3, None)]
+    assert on_time_streak(late, dt.date(2026, 3, 20)) == 0
 
 
 def test_override_wins() -> None:

@@ -184,6 +184,35 @@ def test_on_time_streak_rule() -> None:
     assert on_time_streak(rows, d(2025, 5, 2)) == 0  # fallen due unpaid
 
 
+def test_the_close_counts_the_streak_on_the_new_schedule_only(kop: Koperasi) -> None:
+    """Three instalments paid on time before a restructuring do not count for it: the close of
+    business reads the streak as a repayment does (the current schedule only), so the loan keeps
+    its grade until three instalments of its new schedule are paid on time."""
+    from loans.services import closing
+
+    loan = disbursed_loan(kop)  # flat 1%/month over 12 months, due the 15th from February
+    for n, month in enumerate((2, 3, 4), start=1):
+        move_to(kop, dt.date(2025, month, 15))
+        due = Instalment.objects.get(loan=loan, number=n)
+        _repay(fresh(loan), due.principal_due + due.interest_due, f"tepat-{n}")
+    assert fresh(loan).on_time_streak == 3
+    day = dt.date(2025, 9, 1)
+    move_to(kop, day)  # May to August fallen due, unpaid: 109 days past due
+    maker, checker = loan_staff(kop)
+    closing.update_arrears(koperasi=kop, day=day, actor=checker)
+    held = fresh(loan).kolektibilitas
+    assert held == "kurang_lancar"
+    request = services.loan_restructure_request(
+        loan=fresh(loan), tenor=12, reason="Usaha terdampak banjir", actor=maker
+    )
+    services.loan_restructure_approve(request=request, actor=checker)
+    assert fresh(loan).on_time_streak == 0
+    closing.update_arrears(koperasi=kop, day=day, actor=checker)
+    loan = fresh(loan)
+    assert loan.on_time_streak == 0
+    assert loan.kolektibilitas == held  # held at its grade from before the restructuring
+
+
 # --- write-off and recovery ------------------------------------------------------------------
 
 
