@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from core.dates import business_date
 from core.spreadsheet import report_lines
 from loans import end_selectors, services
-from loans.loan_views import WRITERS, _ctx, _error, _k, _key, _loan
+from loans.loan_views import WRITERS, _ask_approval, _ctx, _error, _k, _key, _loan
 from loans.models import (
     LoanEvent,
     LoanMethod,
@@ -35,6 +35,8 @@ from loans.models import (
 from loans.services.repayment import open_instalments
 from registry.access import koperasi_view
 from registry.models import Role
+from savings.models import CounterRequest
+from savings.services import approvals
 from savings.services.counter import open_session
 
 
@@ -202,16 +204,26 @@ def recover(request: HttpRequest, loan_id: int) -> HttpResponse:
     session = open_session(koperasi=_k(request), kasir=request.user)
     error = ""
     amount = ""
+    needs_confirm = False
     if request.method == "POST":
         amount = request.POST.get("amount", "")
+        key = _key(request)
         try:
             tx = services.loan_recover(
                 loan=loan,
                 amount=amount,
                 actor=request.user,
                 session=session,
-                idempotency_key=_key(request),
+                idempotency_key=key,
+                confirmed=request.POST.get("confirmed") == "on",
             )
+        except approvals.NeedsApproval:
+            # Above the counter's approval threshold: into the pengurus's queue, as a repayment.
+            return _ask_approval(
+                request, CounterRequest.Action.LOAN_RECOVER, loan, session, "kas", key, amount
+            )
+        except approvals.NeedsConfirmation as exc:
+            error, needs_confirm = _error(exc), True
         except ValidationError as exc:
             error = _error(exc)
         else:
@@ -226,6 +238,7 @@ def recover(request: HttpRequest, loan_id: int) -> HttpResponse:
             session=session,
             error=error,
             amount=amount,
+            needs_confirm=needs_confirm,
             left=loan.written_off - loan.recovered,
             key=_key(request),
         ),

@@ -403,7 +403,7 @@ def receipt(request: HttpRequest, loan_tx_id: int) -> HttpResponse:
         pk=loan_tx_id,
         koperasi=_k(request),
     )
-    if tx.kind not in ("pencairan", "angsuran", "pelunasan"):
+    if tx.kind not in ("pencairan", "angsuran", "pelunasan", "pemulihan"):
         raise Http404
     loan = tx.loan
     allocations = InstalmentMovement.objects.filter(transaction=tx).select_related("instalment")
@@ -426,7 +426,8 @@ def receipt(request: HttpRequest, loan_tx_id: int) -> HttpResponse:
             allocations=allocations,
             total=total or 0,
             taken=taken,
-            excess=excess if tx.kind != "pencairan" else 0,
+            excess=excess if tx.kind not in ("pencairan", "pemulihan") else 0,
+            written_off_left=loan.written_off - loan.recovered,
             principal_paid=-tx.principal,
             short_hash=tx.entry.short_hash,
             void=void,

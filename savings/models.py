@@ -862,6 +862,7 @@ class CounterRequest(models.Model):
         LOAN_DISBURSE = "pencairan", _("Pencairan pinjaman")
         LOAN_REPAY = "angsuran", _("Angsuran pinjaman")
         LOAN_SETTLE = "pelunasan", _("Pelunasan pinjaman")
+        LOAN_RECOVER = "pemulihan", _("Pemulihan pinjaman dihapusbukukan")
 
     koperasi = models.ForeignKey("registry.Koperasi", on_delete=models.PROTECT, related_name="+")
     action = models.CharField(_("jenis"), max_length=12, choices=Action.choices)

@@ -1,6 +1,7 @@
 """The counter's approval for loan money, through the savings counter's own queue.
 
-A cash disbursement or a repayment at the loan counter above the koperasi's approval threshold
+A cash disbursement, a repayment, or a recovery of a written-off loan at the loan counter above
+the koperasi's approval threshold
 (:mod:`savings.services.approvals`, the same :class:`~savings.models.CounterLimits` as savings)
 is not posted: it becomes a :class:`~savings.models.CounterRequest` naming the loan
 (``subject = "loans.Loan:<pk>"``) in the same queue as large deposits and withdrawals. When a
@@ -17,11 +18,12 @@ from typing import Any
 from loans.models import Loan, LoanTransaction
 from loans.services.disbursement import disbursement_figures, loan_disburse
 from loans.services.repayment import loan_payoff_quote, loan_repay, loan_settle_early
+from loans.services.writeoff import loan_recover
 from savings.models import CashierSession, CounterRequest
 from savings.services import approvals
 
 Action = CounterRequest.Action
-LOAN_ACTIONS = (Action.LOAN_DISBURSE, Action.LOAN_REPAY, Action.LOAN_SETTLE)
+LOAN_ACTIONS = (Action.LOAN_DISBURSE, Action.LOAN_REPAY, Action.LOAN_SETTLE, Action.LOAN_RECOVER)
 
 
 def subject_of(loan: Loan) -> str:
@@ -39,14 +41,16 @@ def loan_counter_request(
     session: CashierSession | None = None,
 ) -> CounterRequest:
     """Put a loan's counter action above the threshold in the pengurus's queue; nothing is
-    posted. ``amount`` is what the kasir takes in (a repayment), defaults to the net paid out
-    (a disbursement) or the payoff quote (a settlement). The same form again returns the same
-    request."""
+    posted. ``amount`` is what the kasir takes in (a repayment, a recovery), defaults to the net
+    paid out (a disbursement) or the payoff quote (a settlement). The same form again returns the
+    same request."""
     if action not in LOAN_ACTIONS:
         raise ValueError(action)
     if amount in (None, ""):
         if action == Action.LOAN_DISBURSE:
             amount = disbursement_figures(loan)["net"]
+        elif action == Action.LOAN_RECOVER:
+            amount = loan.written_off - loan.recovered
         else:
             amount = loan_payoff_quote(loan=loan).total
     return approvals.request_create(
@@ -83,6 +87,9 @@ def _post(request: CounterRequest, checker: Any) -> LoanTransaction:
     }
     if request.action == Action.LOAN_DISBURSE:
         return loan_disburse(**common)
+    if request.action == Action.LOAN_RECOVER:
+        del common["via"]  # cash, always
+        return loan_recover(amount=request.amount, **common)
     if request.action == Action.LOAN_SETTLE:
         return loan_settle_early(amount=request.amount, **common)
     return loan_repay(amount=request.amount, **common)

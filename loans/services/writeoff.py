@@ -295,7 +295,6 @@ def loan_recover(
         raise LoansError(_("Buka sesi kasir dulu untuk menerima tunai."), code="session")
     if value != value.to_integral_value():
         raise LoansError(_("Uang tunai dalam rupiah bulat."), code="cash_sen")
-    check_limits(koperasi.pk, value, actor=actor, confirmed=confirmed, approved_by=approved_by)
     locked = lock_loan(loan)
     locked_session = lock_session(session, koperasi.pk)
     books = ledger.lock_books(koperasi=koperasi, value_date=on, idempotency_key=idempotency_key)
@@ -315,6 +314,9 @@ def loan_recover(
         )
     if locked.closed_on and on < locked.closed_on:
         raise LoansError(_("Tanggal pemulihan sebelum tanggal hapus buku."), code="date")
+    # The counter's limits after the loan's own rules: an amount the loan refuses is not
+    # confirmed in words or sent to a pengurus first.
+    check_limits(koperasi.pk, value, actor=actor, confirmed=confirmed, approved_by=approved_by)
     booking = Booking(koperasi, on)
     booking.debit(booking.role("kas"), value)
     booking.credit(booking.role("pendapatan_pemulihan_pinjaman"), value)

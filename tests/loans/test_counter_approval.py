@@ -196,3 +196,45 @@ def test_the_pages_send_a_large_repayment_and_disbursement_to_the_queue(
     tx = LoanTransaction.objects.get(loan=loan, kind="pencairan")
     assert _url("loans:receipt", kop, loan_tx_id=tx.pk) in decided
     reconciled(kop)
+
+
+def test_a_recovery_at_the_counter_keeps_the_limits_and_prints_its_own_receipt(
+    kop: Koperasi, kasir: Any, pengurus: Any
+) -> None:
+    """Cash recovered on a written-off loan is counter cash like any other: above the
+    confirmation level the kasir confirms the amount in words, above the approval threshold it
+    waits in the counter's queue for a pengurus; its receipt says what it is."""
+    from tests.factories import loan_staff
+
+    loan = disbursed_loan(kop)
+    maker, checker = loan_staff(kop)
+    request = services.loan_writeoff_request(loan=loan, reason="Macet", actor=maker)
+    services.loan_writeoff_approve(request=request, actor=checker)
+    cashier_open(koperasi=kop, kasir=kasir, count=D(0), actor=kasir)
+    c = _client(kasir)
+    url = _url("loans:recover", kop, loan_id=loan.pk)
+    before = _entries(kop)
+    ask = c.post(url, {"amount": "1.500.000", "key": "pm-1"})
+    assert ask.status_code == 400 and 'name="confirmed"' in ask.content.decode()
+    assert _entries(kop) == before
+    done = c.post(url, {"amount": "1.500.000", "key": "pm-1", "confirmed": "on"}, follow=True)
+    receipt = done.content.decode()
+    assert done.status_code == 200 and "BUKTI PEMULIHAN PINJAMAN DIHAPUSBUKUKAN" in receipt
+    assert "Rp1.500.000" in receipt and "Rp8.500.000" in receipt  # what is left written off
+    assert "Kelebihan" not in receipt
+    # Above the approval threshold: the queue, nothing posted.
+    queued = c.post(url, {"amount": "3.000.000", "key": "pm-2", "confirmed": "on"}, follow=True)
+    assert "menunggu persetujuan pengurus" in queued.content.decode()
+    pending = CounterRequest.objects.get(idempotency_key="pm-2")
+    assert (pending.action, pending.amount) == (Action.LOAN_RECOVER, D(3_000_000))
+    assert fresh(loan).recovered == D(1_500_000)
+    p = _client(pengurus)
+    assert (
+        "Pemulihan pinjaman dihapusbukukan"
+        in p.get(_url("savings:approvals", kop)).content.decode()
+    )
+    p.post(_url("savings:request_approve", kop, request_id=pending.pk))
+    assert fresh(loan).recovered == D(4_500_000)
+    tx = LoanTransaction.objects.get(loan=loan, kind="pemulihan", cash=D(3_000_000))
+    assert tx.actor == kasir and tx.session is not None
+    reconciled(kop)
