@@ -84,7 +84,8 @@ def test_a_filled_template_reads_back_with_zero_problems():
     assert member["wajib_arrears_months"] == 2
     placement = book.sheets[5].records[0].values
     assert placement["term"] == 6 and placement["rate"] == Decimal(6)
-    assert placement["placed_on"] == dt.date(2026, 9, 1) and placement["at_maturity"] == "perpanjang"
+    assert placement["placed_on"] == dt.date(2026, 9, 1)
+    assert placement["at_maturity"] == "perpanjang"
     loan = book.sheets[2].records[1].values
     assert loan["method"] == "menurun" and loan["tenor"] == 10 and loan["rate"] == Decimal(2)
 
