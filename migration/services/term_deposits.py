@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 FIGURE = "simpanan_berjangka"
 KEY_PREFIX = "berjangka:"  # a placement's MigrationRecord key (savings accounts: member:CODE)
-DEFAULT_PRODUCT = (
+DEFAULT_PRODUCT: tuple[str, str, dict[str, Any]] = (
     "SB",
     "Simpanan Berjangka",
     {
@@ -129,7 +129,10 @@ def check(run: _Import) -> None:
     ``run.new_placements`` and the figure the file states."""
     run.new_placements = []
     sheets = [s for s in run.book.of_kind("term_deposits") if s.records]
-    for sheet in run.book.of_kind("savings"):  # rows a savings sheet gives, refused there
+    # A savings sheet's berjangka rows (refused there) are what the file states too; only a
+    # koperasi with a berjangka product can have them (``_Import._product_of``).
+    berjangka = any(p.kind == Kind.BERJANGKA for p in run.all_products.values())
+    for sheet in run.book.of_kind("savings") if berjangka else ():
         for record in sheet.records:
             product = run._product_of(record.values.get("product"))
             if product is not None and product.kind == Kind.BERJANGKA:

@@ -54,9 +54,7 @@ def figures(result: services.MigrationResult) -> dict[str, tuple[Decimal, Decima
 
 
 def piutang(koperasi: Koperasi) -> Decimal:
-    account = ledger_selectors.account_for_role(
-        koperasi=koperasi, role="piutang_simpanan_wajib"
-    )
+    account = ledger_selectors.account_for_role(koperasi=koperasi, role="piutang_simpanan_wajib")
     return ledger_selectors.balance(account=account)
 
 
@@ -140,7 +138,7 @@ def test_arrears_older_than_the_membership_are_refused(koperasi):
 
 def test_arrears_on_the_savings_sheet_belong_to_its_wajib_rows(koperasi):
     members = [row[:6] for row in member_rows(3)]  # no balances on the members sheet
-    savings = [
+    savings: list[list[Any]] = [
         ["No. Anggota", "Jenis Simpanan", "Saldo", "Tunggakan SW (bulan)"],
         ["00001", "Simpanan Wajib", 0, 2],
         ["00002", "Simpanan Wajib", 250000, None],

@@ -75,7 +75,10 @@ def test_placements_come_in_with_their_locked_rate_and_maturity(koperasi):
     assert result.created["term_deposits"] == 2
     first = Account.objects.get(koperasi=koperasi, number="BJ-001")
     assert (first.kind, first.balance, first.rate_bp, first.tenor_months) == (
-        "berjangka", D("10000000"), 600, 6
+        "berjangka",
+        D("10000000"),
+        600,
+        6,
     )
     assert first.term_start == dt.date(2026, 9, 1)
     assert first.maturity_date == dt.date(2027, 3, 1)
@@ -139,7 +142,10 @@ def test_a_berjangka_row_on_the_savings_sheet_points_to_the_placements_sheet(kop
         koperasi=koperasi, actor=None, code="SB6", name="Simpanan Berjangka 6 Bulan",
         kind="berjangka", effective_from=ON, rate_percent=D("6"), tenors=[6],
     )  # fmt: skip
-    savings = [["No. Anggota", "Jenis Simpanan", "Saldo"], ["00001", "SB6", 1000000]]
+    savings: list[list[Any]] = [
+        ["No. Anggota", "Jenis Simpanan", "Saldo"],
+        ["00001", "SB6", 1000000],
+    ]
     data = xlsx({"Anggota": member_rows(2), "Simpanan": savings})
     result = services.plan(koperasi, data, filename="buku-lama.xlsx")
     (problem,) = result.errors
