@@ -150,3 +150,30 @@ def test_a_berjangka_row_on_the_savings_sheet_points_to_the_placements_sheet(kop
     result = services.plan(koperasi, data, filename="buku-lama.xlsx")
     (problem,) = result.errors
     assert problem.code == "berjangka_not_supported" and "Tanggal Penempatan" in problem.message
+
+
+def test_the_report_workbook_marks_each_placement_and_reads_back_as_the_file(koperasi):
+    import io
+
+    from openpyxl import load_workbook
+
+    from migration.report import write_report
+    from migration.table import REPORT_NOTE, REPORT_STATUS
+
+    data = book([*GOOD, *BAD])
+    result = services.commit(
+        koperasi, data, filename="buku-lama.xlsx", actor=None, accept_partial=True
+    )
+    report = write_report(data, "buku-lama.xlsx", result)
+    sheet = load_workbook(io.BytesIO(report))["Berjangka"]
+    header = [cell.value for cell in sheet[1]]
+    status, note = header.index(REPORT_STATUS) + 1, header.index(REPORT_NOTE) + 1
+    assert [sheet.cell(row, status).value for row in range(2, 6)] == [
+        "Diimpor", "Diimpor", "Ditolak", "Ditolak"
+    ]  # fmt: skip
+    assert "jatuh tempo pada 01/07/2026" in sheet.cell(4, note).value
+    # The report imported again is the koperasi's file: what came in is already there.
+    again = services.plan(koperasi, report, filename="buku-lama-laporan.xlsx")
+    assert again.statuses["Berjangka"] == {
+        2: services.ALREADY, 3: services.ALREADY, 4: services.REJECTED, 5: services.REJECTED
+    }  # fmt: skip
