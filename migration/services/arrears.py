@@ -132,19 +132,23 @@ def check(run: _Import) -> None:
     terms = terms_in_force(product, run.on)
     per_bill, every = terms.wajib_amount, terms.wajib_period_months or 1
     account_key = f":{product.code}"
-    stated = ZERO
+    stated: dict[str, Decimal] = {}
+    seen: dict[str, Arrears] = {}  # every row's arrears, none included, by member
     for kind in ("members", "savings"):
         for sheet in run.book.of_kind(kind):
             for record in sheet.records:
                 number = record.values.get("number")
                 if number is None or not _has_arrears(record):
                     continue
-                stated += record.values.get("wajib_arrears") or per_bill * (
-                    record.values.get("wajib_arrears_months") or 0
+                key = member_key(number)
+                # Once per member: the members sheet and a savings sheet may both say it.
+                stated.setdefault(
+                    key,
+                    record.values.get("wajib_arrears")
+                    or per_bill * (record.values.get("wajib_arrears_months") or 0),
                 )
                 if record.rejected:
                     continue
-                key = member_key(number)
                 if kind == "savings":
                     chosen = run._product_of(record.values.get("product"))
                     if chosen is None or chosen.kind != Kind.WAJIB:
@@ -157,34 +161,46 @@ def check(run: _Import) -> None:
                 if (RecordKind.SAVINGS_ACCOUNT, key + account_key) in run.records:
                     continue  # its wajib account, and its arrears, came in with a batch before
                 months = _months(run, sheet, record, per_bill)
-                if months is not None and months:
-                    periods = billing_months(run.on, months, every)
-                    new = run.new_members.get(key)
-                    joined = new.join_date if new is not None else None
-                    if joined is not None and periods[-1] < month_start(joined):
-                        _reject(run, sheet, record, "wajib_arrears_months",
-                                "arrears_before_joining",
-                                _("Tunggakan %(n)s bulan dimulai %(m)s, sebelum anggota ini masuk "
-                                  "(%(d)s). Periksa jumlah bulan, atau isi Tanggal Masuk.")
-                                % {"n": months, "m": periods[-1].strftime("%m/%Y"),
-                                   "d": joined.strftime("%d/%m/%Y")})  # fmt: skip
-                    else:
-                        found = run.wajib_arrears.get(key)
-                        if found is None:
-                            run.wajib_arrears[key] = Arrears(key, periods, per_bill, sheet, record)
-                        elif found.periods != periods:
-                            _reject(run, sheet, record, "wajib_arrears_months", "arrears_twice",
-                                    _("Tunggakan anggota ini berbeda dengan baris %(row)s lembar "
-                                      "“%(s)s”.")
-                                    % {"row": found.record.row, "s": found.sheet.name})  # fmt: skip
+                if months is not None:
+                    _arrears(run, sheet, record, key, months, per_bill, every, seen)
                 if record.rejected and kind == "members" and key in run.new_members:
                     # Not the member without their arrears: the row waits for the fixed file.
                     del run.new_members[key]
                     run.rejected_members.setdefault(key, (sheet, record))
-    run.wajib_arrears = {k: a for k, a in run.wajib_arrears.items() if not a.record.rejected}
-    if stated:
-        run.sources[FIGURE] += stated
-        run.sources["simpanan_wajib"] += stated  # billed, so in the wajib account too
+    run.wajib_arrears = {k: a for k, a in seen.items() if a.periods and not a.record.rejected}
+    if total := sum(stated.values(), ZERO):
+        run.sources[FIGURE] += total
+        run.sources["simpanan_wajib"] += total  # billed, so in the wajib account too
+
+
+def _arrears(
+    run: _Import,
+    sheet: ReadSheet,
+    record: Record,
+    key: str,
+    months: int,
+    per_bill: Decimal,
+    every: int,
+    seen: dict[str, Arrears],
+) -> None:
+    """One row's months checked against the member's joining and any other row for them."""
+    periods = billing_months(run.on, months, every)
+    new = run.new_members.get(key)
+    joined = new.join_date if new is not None else None
+    if periods and joined is not None and periods[-1] < month_start(joined):
+        _reject(run, sheet, record, "wajib_arrears_months", "arrears_before_joining",
+                _("Tunggakan %(n)s bulan dimulai %(m)s, sebelum anggota ini masuk "
+                  "(%(d)s). Periksa jumlah bulan, atau isi Tanggal Masuk.")
+                % {"n": months, "m": periods[-1].strftime("%m/%Y"),
+                   "d": joined.strftime("%d/%m/%Y")})  # fmt: skip
+        return
+    found = seen.get(key)
+    if found is None:
+        seen[key] = Arrears(key, periods, per_bill, sheet, record)
+    elif found.periods != periods:
+        _reject(run, sheet, record, "wajib_arrears_months", "arrears_twice",
+                _("Tunggakan anggota ini berbeda dengan baris %(row)s lembar “%(s)s”.")
+                % {"row": found.record.row, "s": found.sheet.name})  # fmt: skip
 
 
 def open_accounts(run: _Import) -> None:

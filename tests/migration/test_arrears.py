@@ -156,3 +156,22 @@ def test_arrears_on_the_savings_sheet_belong_to_its_wajib_rows(koperasi):
     assert bill.total == D("100000") and bill.account is not None
     assert bill.account.balance == 0  # the account the arrears are billed to, opened empty
     assert piutang(koperasi) == D("100000")
+
+
+def test_arrears_stated_on_both_sheets_come_in_once(koperasi):
+    members = members_with({"Tunggakan Wajib (bulan)": {1: 2, 2: 0}}, count=2)
+    savings: list[list[Any]] = [
+        ["No. Anggota", "Jenis Simpanan", "Saldo", "Bulan Tunggak"],
+        ["00001", "Simpanan Wajib", 50000, 2],
+        ["00002", "Simpanan Wajib", 100000, 1],  # the members sheet says none: they disagree
+    ]
+    data = xlsx({"Anggota": members, "Simpanan": savings})
+    result = services.commit(
+        koperasi, data, filename="buku-lama.xlsx", actor=None, accept_partial=True
+    )
+    assert result.committed
+    assert [(p.sheet, p.row, p.code) for p in result.errors] == [("Simpanan", 3, "arrears_twice")]
+    assert piutang(koperasi) == D("100000")
+    legacy, kopdig, _diff = figures(result)["piutang_simpanan_wajib"]
+    # Stated once per member (the members sheet first), not once per sheet.
+    assert legacy == kopdig == D("100000")
