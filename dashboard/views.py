@@ -334,12 +334,20 @@ def koperasi_page(request: HttpRequest, kode: str) -> HttpResponse:
             "trend": trend,
             "trend_svg": mark_safe(trend_svg),
             "visits": selectors.visits_of(koperasi)[:20],
+            "migrations": _migrations(koperasi),
             "mentors": _mentors(koperasi),
             "can_log": koperasi.pk in access.consultant_koperasi_ids(request.user),
             "is_dinas": access.is_dinas(request.user),
             "nav_dashboard": True,
         },
     )
+
+
+def _migrations(koperasi: Koperasi) -> list[Any]:
+    """Its migration batches (imported and reverted), for the Dinas and its konsultan."""
+    from migration.selectors import history_rows
+
+    return history_rows(koperasi=koperasi)[:20]
 
 
 def _mentors(koperasi: Koperasi) -> list[str]:

@@ -517,3 +517,52 @@ def digital_stage_cell(value: Any) -> str | None:
             "Digital atau Aktif digunakan."
         ),
     )
+
+
+# --- Arrears and simpanan berjangka ------------------------------------------------------------
+
+_MONTHS_WORD = re.compile(r"\s*(?:bulan|bln|bl|months?)\.?$", re.IGNORECASE)
+
+
+def month_count_cell(value: Any) -> int | None:
+    """A number of months (a placement's term, wajib months in arrears): ``3``, ``3 bulan``,
+    ``3,0``. Unlike :func:`count_cell` a separator is never read as thousands: ``1,5`` months is
+    refused, not fifteen."""
+    _check_formula(value)
+    if is_empty(value):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and value >= 0:
+            return int(value)
+    else:
+        text = _MONTHS_WORD.sub("", cell_text(value).strip())
+        text = re.sub(r"[.,]0+$", "", text)
+        if text.isdigit():
+            return int(text)
+    raise CellError(
+        "months_invalid",
+        _("“%(value)s” bukan jumlah bulan; tulis bilangan bulat, misalnya 3.")
+        % {"value": cell_text(value)},
+    )
+
+
+_AT_MATURITY = {
+    "perpanjang": "perpanjang", "diperpanjang": "perpanjang", "perpanjang otomatis": "perpanjang",
+    "diperpanjang otomatis": "perpanjang", "aro": "perpanjang", "roll over": "perpanjang",
+    "rollover": "perpanjang", "ya": "perpanjang", "y": "perpanjang",
+    "ke sukarela": "ke_sukarela", "sukarela": "ke_sukarela", "pindah ke sukarela": "ke_sukarela",
+    "dipindahkan ke sukarela": "ke_sukarela", "tidak": "ke_sukarela", "t": "ke_sukarela",
+    "non aro": "ke_sukarela", "tidak diperpanjang": "ke_sukarela", "cair": "ke_sukarela",
+    "dicairkan": "ke_sukarela",
+}  # fmt: skip
+
+
+def at_maturity_cell(value: Any) -> str | None:
+    """What happens to a placement at maturity (``savings.models.AtMaturity``): rolled over
+    (perpanjang, ARO) or moved to the member's sukarela."""
+    return _choice(
+        value,
+        _AT_MATURITY,
+        "at_maturity_invalid",
+        _("“%(value)s” tidak dikenal; tulis “perpanjang” atau “ke sukarela”."),
+    )

@@ -65,7 +65,7 @@ def check_book(book: ReadBook, *, known_members: Iterable[str] = ()) -> None:
     members = _duplicates(book, "members", "number", "duplicate_member", _("Nomor anggota"))
     _duplicates(book, "members", "nik", "duplicate_nik", _("NIK"))
     known = {member_key(n) for n in members} | {member_key(n) for n in known_members}
-    for kind in ("savings", "loans", "transactions"):
+    for kind in ("savings", "loans", "transactions", "term_deposits"):
         for sheet in book.of_kind(kind):
             for record in sheet.records:
                 number = record.values.get("number")
@@ -83,6 +83,7 @@ def check_book(book: ReadBook, *, known_members: Iterable[str] = ()) -> None:
                         % {"n": number},
                     )
     _duplicates(book, "loans", "loan_number", "duplicate_loan", _("Nomor pinjaman"))
+    _duplicates(book, "term_deposits", "placement_number", "duplicate_placement", _("Nomor bilyet"))
     _check_loans(book)
     _check_savings_agree(book)
 

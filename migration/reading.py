@@ -61,6 +61,8 @@ PARSERS: dict[str, dict[str, Parser]] = {
         "pokok": cells.rupiah_cell,
         "wajib": cells.rupiah_cell,
         "sukarela": cells.rupiah_cell,
+        "wajib_arrears": cells.rupiah_cell,
+        "wajib_arrears_months": cells.month_count_cell,
     },
     "savings": {
         "number": cells.code_cell,
@@ -68,6 +70,8 @@ PARSERS: dict[str, dict[str, Parser]] = {
         "product": cells.name_cell,
         "account": cells.code_cell,
         "balance": cells.rupiah_cell,
+        "wajib_arrears": cells.rupiah_cell,
+        "wajib_arrears_months": cells.month_count_cell,
     },
     "loans": {
         "number": cells.code_cell,
@@ -98,6 +102,18 @@ PARSERS: dict[str, dict[str, Parser]] = {
         "kind": cells.name_cell,
         "memo": cells.name_cell,
     },
+    "term_deposits": {
+        "number": cells.code_cell,
+        "name": cells.name_cell,
+        "placement_number": cells.code_cell,
+        "product": cells.name_cell,
+        "amount": cells.rupiah_cell,
+        "placed_on": cells.date_cell,
+        "term": cells.month_count_cell,
+        "rate": cells.percent_cell,
+        "maturity_on": cells.date_cell,
+        "at_maturity": cells.at_maturity_cell,
+    },
     "registry": {
         "code": cells.code_cell,
         "name": cells.name_cell,
@@ -121,6 +137,7 @@ NEEDED: dict[str, tuple[str, ...]] = {
     "loans": ("number", "loan_number", "disbursed_on", "principal", "tenor", "rate"),
     "trial_balance": ("account_name",),
     "transactions": ("number", "date", "amount"),
+    "term_deposits": ("number", "amount", "placed_on", "term", "rate"),
     "registry": ("name", "kecamatan", "kind"),
 }
 MONEY = {

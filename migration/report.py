@@ -42,6 +42,7 @@ def kind_label(kind: str) -> str:
         "loans": _("Pinjaman"),
         "trial_balance": _("Neraca saldo"),
         "transactions": _("Transaksi"),
+        "term_deposits": _("Simpanan berjangka"),
         "registry": _("Daftar koperasi"),
     }.get(kind, _("Tidak dikenali"))
 

@@ -39,6 +39,22 @@ MEMBER_NUMBER = (
     "no induk anggota", "member no", "member number", "nia",
 )  # fmt: skip
 
+# Unpaid wajib months before the migration date (migration.services.arrears), on the members
+# sheet or on a savings sheet's wajib rows: as an amount, or as a number of months.
+WAJIB_ARREARS: dict[str, tuple[str, ...]] = {
+    "wajib_arrears": (
+        "tunggakan wajib", "tunggakan sw", "tunggakan simpanan wajib", "tunggakan simp wajib",
+        "tunggakan s wajib", "tunggakan wajib rp", "tunggakan sw rp",
+        "tunggakan simpanan wajib rp", "wajib arrears",
+    ),
+    "wajib_arrears_months": (
+        "tunggakan wajib bulan", "tunggakan sw bulan", "tunggakan simpanan wajib bulan",
+        "tunggakan wajib bln", "tunggakan bulan", "tunggakan bln", "bulan tunggak",
+        "bulan tunggakan", "bln tunggak", "jumlah bulan tunggakan", "jml bulan tunggakan",
+        "wajib arrears months",
+    ),
+}  # fmt: skip
+
 # kind → field → names (already normalised by :func:`norm`). The first field of each kind that
 # is marked required must be found for a sheet to be recognised as that kind.
 FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -61,6 +77,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "wajib": ("simp wajib", "s wajib", "sw", "simpanan wajib", "wajib"),
         "sukarela": ("simp sukarela", "s sukarela", "ss", "simpanan sukarela", "sukarela",
                      "tabungan"),
+        **WAJIB_ARREARS,
     },
     "savings": {
         "number": MEMBER_NUMBER,
@@ -68,6 +85,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "product": ("produk", "jenis simpanan", "jenis", "product"),
         "account": ("no rekening", "no rek", "nomor rekening", "rekening", "account"),
         "balance": ("saldo", "saldo akhir", "balance", "jumlah", "nominal"),
+        **WAJIB_ARREARS,
     },
     "loans": {
         "number": MEMBER_NUMBER,
@@ -105,6 +123,29 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "kind": ("jenis transaksi", "transaksi", "setor tarik", "kind", "d k"),
         "memo": ("keterangan", "uraian", "memo"),
     },
+    # Simpanan berjangka placements (migration.services.term_deposits).
+    "term_deposits": {
+        "number": MEMBER_NUMBER,
+        "name": ("nama", "nama anggota", "nama lengkap", "name"),
+        "placement_number": ("no bilyet", "nomor bilyet", "no deposito", "nomor deposito",
+                             "no penempatan", "nomor penempatan", "no sertifikat",
+                             "no rek berjangka", "no rekening berjangka",
+                             "no simpanan berjangka", "placement no", "deposit no"),
+        "product": ("produk", "jenis simpanan", "product"),
+        "amount": ("nominal", "jumlah penempatan", "nilai penempatan", "pokok penempatan",
+                   "jumlah simpanan", "saldo", "jumlah", "amount"),
+        "placed_on": ("tgl penempatan", "tanggal penempatan", "tgl buka", "tanggal buka",
+                      "tgl setor", "tanggal setor", "tgl valuta", "tanggal valuta",
+                      "placement date", "start date"),
+        "term": ("jangka waktu", "jangka waktu bulan", "jw", "jw bulan", "tenor",
+                 "tenor bulan", "lama bulan", "term", "term months"),
+        "rate": ("bunga", "suku bunga", "bunga per tahun", "bunga pa", "bunga p a",
+                 "bunga tahun", "bunga thn", "bunga setahun", "rate"),
+        "maturity_on": ("tgl jatuh tempo", "tanggal jatuh tempo", "jatuh tempo",
+                        "maturity date"),
+        "at_maturity": ("saat jatuh tempo", "perpanjangan", "perpanjang otomatis", "aro",
+                        "roll over", "diperpanjang", "at maturity"),
+    },
     # The Dinas's own list of the district's koperasi (issue 11), read only when asked for.
     "registry": {
         "code": ("kode singkat", "kode koperasi", "kode"),
@@ -128,7 +169,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 
 # Kinds a koperasi's workbook may hold, found without being asked for; "registry" only when
 # the Dinas imports its list (its "Nama" and "Desa" must not make a members sheet a registry).
-KOPERASI_KINDS = ("members", "savings", "loans", "trial_balance", "transactions")
+KOPERASI_KINDS = ("members", "savings", "loans", "trial_balance", "transactions", "term_deposits")
 
 # What a sheet must have to be taken as that kind.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -137,6 +178,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "loans": ("number", "principal"),
     "trial_balance": ("account_name",),
     "transactions": ("number", "date", "amount"),
+    "term_deposits": ("number", "amount", "placed_on"),
     "registry": ("name", "kecamatan"),
 }
 

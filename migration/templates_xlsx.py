@@ -65,6 +65,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("wajib", "Simpanan Wajib", MONEY, gettext_lazy("Saldo dalam rupiah, tanpa titik.")),
         _c("sukarela", "Simpanan Sukarela", MONEY,
            gettext_lazy("Saldo dalam rupiah, tanpa titik.")),
+        _c("wajib_arrears_months", "Tunggakan Wajib (bulan)", COUNT,
+           gettext_lazy("Berapa bulan simpanan wajib belum dibayar sampai bulan sebelum tanggal "
+                        "migrasi; menjadi tagihan anggota. Kosongkan bila tidak ada.")),
     ),
     "savings": (
         _c("number", "No. Anggota", TEXT, MEMBER_NO, required=True),
@@ -112,6 +115,26 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("amount", "Nominal", MONEY, gettext_lazy("Rupiah, tanpa tanda minus."), required=True),
         _c("memo", "Uraian", NAME, width=30),
     ),
+    "term_deposits": (
+        _c("number", "No. Anggota", TEXT, MEMBER_NO, required=True),
+        _c("name", "Nama Anggota", NAME, width=28),
+        _c("placement_number", "No. Bilyet", TEXT,
+           gettext_lazy("Nomor penempatan di buku lama; kunci impor ulang.")),
+        _c("product", "Produk", NAME, gettext_lazy("Kode atau nama produk berjangka di Kopdig; "
+                                                     "kosongkan untuk produk pertama.")),
+        _c("amount", "Nominal", MONEY, gettext_lazy("Pokok penempatan, rupiah."), required=True),
+        _c("placed_on", "Tanggal Penempatan", DATE,
+           gettext_lazy("Mulai jangka yang sedang berjalan (sesudah perpanjangan terakhir)."),
+           required=True),
+        _c("term", "Jangka Waktu (bulan)", COUNT, gettext_lazy("Misalnya 3, 6 atau 12."),
+           required=True),
+        _c("rate", "Bunga per Tahun", RATE,
+           gettext_lazy("Persen setahun, terkunci sampai jatuh tempo; paling tinggi 9."),
+           required=True),
+        _c("at_maturity", "Saat Jatuh Tempo", LIST,
+           gettext_lazy("perpanjang atau ke sukarela; kosong: ketentuan produk."),
+           choices=("perpanjang", "ke sukarela")),
+    ),
     "registry": (
         _c("code", "Kode Singkat", TEXT,
            gettext_lazy("Kode di alamat halaman Kopdig; kosongkan untuk koperasi baru.")),
@@ -142,9 +165,10 @@ KIND_NAMES = {
     "loans": gettext_lazy("Pinjaman"),
     "trial_balance": gettext_lazy("Neraca Saldo"),
     "transactions": gettext_lazy("Transaksi"),
+    "term_deposits": gettext_lazy("Simpanan Berjangka"),
     "registry": gettext_lazy("Daftar Koperasi"),
 }
-KOPERASI_KINDS = ("members", "savings", "loans", "trial_balance", "transactions")
+KOPERASI_KINDS = ("members", "savings", "loans", "trial_balance", "transactions", "term_deposits")
 
 
 def filename(kind: str) -> str:

@@ -229,6 +229,13 @@ FIELD_LABELS = {
     "amount": gettext_lazy("Jumlah"),
     "kind": gettext_lazy("Jenis transaksi"),
     "memo": gettext_lazy("Keterangan"),
+    "wajib_arrears": gettext_lazy("Tunggakan simpanan wajib (rupiah)"),
+    "wajib_arrears_months": gettext_lazy("Tunggakan simpanan wajib (bulan)"),
+    "placement_number": gettext_lazy("Nomor bilyet"),
+    "placed_on": gettext_lazy("Tanggal penempatan"),
+    "term": gettext_lazy("Jangka waktu (bulan)"),
+    "maturity_on": gettext_lazy("Tanggal jatuh tempo"),
+    "at_maturity": gettext_lazy("Saat jatuh tempo"),
 }
 
 

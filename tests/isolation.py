@@ -103,7 +103,8 @@ def _migration_batch_of(koperasi: Koperasi) -> int:
     found = MigrationBatch.objects.filter(koperasi=koperasi).order_by("pk").first()
     if found is None:
         found = MigrationBatch.objects.create(
-            koperasi=koperasi, filename="uji.xlsx", sha256="0" * 64,
+            # Named for its koperasi: shown on another koperasi's page, the walk would see it.
+            koperasi=koperasi, filename=f"{koperasi.name}.xlsx", sha256="0" * 64,
             status=BatchStatus.COMMITTED,
         )  # fmt: skip
     return int(found.pk)

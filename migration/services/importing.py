@@ -53,6 +53,7 @@ from members.models import Member
 from migration.checks import check_book, member_key
 from migration.models import BatchStatus, MigrationBatch, MigrationRecord, RecordKind
 from migration.reading import Problem, ReadBook, ReadSheet, Record, read_workbook
+from migration.services import arrears, term_deposits
 from migration.services.result import (
     ALREADY,
     IGNORED,
@@ -83,6 +84,9 @@ SYSTEM_USERS = ("sistem.migrasi", "sistem.migrasi.perintah")
 # Trial-balance account names koperasi use, to the role of the Kopdig account they are.
 TB_WORDS: tuple[tuple[str, str], ...] = (
     ("kliring", "kliring_migrasi"),
+    ("piutang simpanan wajib", "piutang_simpanan_wajib"),
+    ("piutang wajib", "piutang_simpanan_wajib"),
+    ("tunggakan simpanan wajib", "piutang_simpanan_wajib"),
     ("selisih migrasi", "selisih_migrasi"),
     ("simpanan pokok", "simpanan_pokok"),
     ("simpanan wajib", "simpanan_wajib"),
@@ -105,7 +109,14 @@ TB_WORDS: tuple[tuple[str, str], ...] = (
 )
 # The sub-ledger figures a trial balance states and the import itself brings in: compared in
 # the reconciliation, never posted from the trial balance (they would be counted twice).
-CONTROL_ROLES = ("simpanan_pokok", "simpanan_wajib", "simpanan_sukarela", "pinjaman_anggota")
+CONTROL_ROLES = (
+    "simpanan_pokok",
+    "simpanan_wajib",
+    "simpanan_sukarela",
+    "pinjaman_anggota",
+    arrears.FIGURE,  # the members' wajib arrears (migration.services.arrears)
+    term_deposits.FIGURE,  # the placements (migration.services.term_deposits)
+)
 DEFAULT_SAVINGS: dict[str, tuple[str, str, dict[str, Any]]] = {
     Kind.POKOK: ("SP", "Simpanan Pokok", {"pokok_amount": Decimal("100000")}),
     Kind.WAJIB: ("SW", "Simpanan Wajib", {"wajib_amount": Decimal("50000")}),
@@ -241,6 +252,8 @@ class _Import:
         self.imported: dict[str, int] = defaultdict(int)  # sheet → rows brought in
         self.created: dict[str, int] = defaultdict(int)
         self.sources: dict[str, Decimal] = defaultdict(Decimal)  # figures the file states
+        self.wajib_arrears: dict[str, arrears.Arrears] = {}  # member key → unpaid wajib
+        self.new_placements: list[term_deposits.Placement] = []
 
     # --- setting up -------------------------------------------------------------------------
 
@@ -458,8 +471,9 @@ class _Import:
                     continue
                 if product.kind == Kind.BERJANGKA:
                     _reject(self.book, sheet, record, "product", "berjangka_not_supported",
-                            _("Simpanan berjangka belum dapat dimigrasi dari berkas; "
-                              "buka lewat halaman Simpanan Berjangka."))  # fmt: skip
+                            _("Simpanan berjangka dimigrasi dari lembarnya sendiri (No. Bilyet, "
+                              "Tanggal Penempatan, Jangka Waktu, Bunga per Tahun, Nominal); "
+                              "lihat templat Simpanan Berjangka."))  # fmt: skip
                     continue
                 balance = record.values.get("balance") or ZERO
                 if balance < 0:
@@ -705,6 +719,7 @@ class _Import:
         self.new_records: list[tuple[str, str, str, int | None, int, int]] = []
         self._write_members()
         self._write_accounts()
+        term_deposits.write(self)
         self._write_loans()
         self._write_trial_balance()
         self._write_records()
@@ -813,7 +828,8 @@ class _Import:
             self.new_records.append((RecordKind.SAVINGS_ACCOUNT, a.key, sheet, row, ct, pk))
             for s, record in a.records:
                 self._mark(s, record)
-        if sum((a.balance for a in accounts), ZERO) > 0:
+        owed = arrears.rows(self, pks)
+        if sum((a.balance for a in accounts), ZERO) > 0 or owed:
             entry = book_opening_balances(
                 koperasi=self.koperasi,
                 on=self.on,
@@ -825,6 +841,7 @@ class _Import:
                 movement_memo=books_text("Saldo awal migrasi"),
                 accounts=new,
                 against_role="kliring_migrasi",
+                arrears=owed,
             )
             self._entry(entry.pk)
         self.ticker.step(_("Menulis rekening simpanan"), len(accounts))
@@ -1006,6 +1023,9 @@ class _Import:
             | {self.products[kind].ledger_account_id}
             for kind in SAVINGS_KINDS
         }
+        savings_accounts[Kind.BERJANGKA] = {
+            p.ledger_account_id for p in self.all_products.values() if p.kind == Kind.BERJANGKA
+        }
         portfolio = set(
             LoanProduct.objects.filter(koperasi=self.koperasi).values_list(
                 "ledger_account_id", flat=True
@@ -1015,16 +1035,29 @@ class _Import:
             "simpanan_pokok": _("Simpanan pokok"),
             "simpanan_wajib": _("Simpanan wajib"),
             "simpanan_sukarela": _("Simpanan sukarela"),
+            term_deposits.FIGURE: _("Simpanan berjangka"),
+            arrears.FIGURE: _("Piutang simpanan wajib (tunggakan)"),
             "pinjaman_anggota": _("Pinjaman anggota (sisa pokok)"),
         }
+        # Kopdig books unpaid wajib on accrual (billed: Dr piutang / Cr simpanan wajib). A legacy
+        # trial balance without a piutang line kept it on cash: its figures are compared as
+        # Kopdig states them, the file's arrears added to its wajib and to both its totals.
+        accrual = (
+            self.sources.get(arrears.FIGURE, ZERO)
+            if self.tb_given and arrears.FIGURE not in self.tb_legacy
+            else ZERO
+        )
         for name, label in labels.items():
-            ids = (
-                portfolio or {roles.get("pinjaman_anggota", 0)}
-                if name == "pinjaman_anggota"
-                else savings_accounts[Kind(name.removeprefix("simpanan_"))]
-            )
+            if name == "pinjaman_anggota":
+                ids = portfolio or {roles.get("pinjaman_anggota", 0)}
+            elif name == arrears.FIGURE:
+                ids = {roles.get(arrears.FIGURE, 0)}
+            else:
+                ids = savings_accounts[Kind(name.removeprefix("simpanan_"))]
             if self.tb_given and name in self.tb_legacy:
                 legacy = self.tb_legacy[name]
+                if name == "simpanan_wajib":
+                    legacy += accrual
             elif name in self.sources:
                 legacy = self.sources[name]
             else:
@@ -1040,9 +1073,11 @@ class _Import:
                     kopdig_debit += amount
                 else:
                     kopdig_credit -= amount
-            figures.append(Figure("jumlah_debit", _("Jumlah debit"), self.tb_debit, kopdig_debit))
             figures.append(
-                Figure("jumlah_kredit", _("Jumlah kredit"), self.tb_credit, kopdig_credit)
+                Figure("jumlah_debit", _("Jumlah debit"), self.tb_debit + accrual, kopdig_debit)
+            )
+            figures.append(
+                Figure("jumlah_kredit", _("Jumlah kredit"), self.tb_credit + accrual, kopdig_credit)
             )
             # Kopdig's own books always balance: a legacy trial balance that does not shows
             # here, and its difference in the suspense account below.
@@ -1274,7 +1309,10 @@ def run_import(
         run.setup()
         run.load_state()
         run.members()
+        arrears.check(run)
         run.savings()
+        arrears.open_accounts(run)
+        term_deposits.check(run)
         run.loans()
         run.trial_balance()
         run.stated_figures()

@@ -43,6 +43,17 @@ def _ids(batch: MigrationBatch, kind: str) -> QuerySet[MigrationRecord, Any]:
     return MigrationRecord.objects.filter(batch=batch, kind=kind).values("object_id")
 
 
+def _arrears(batch: MigrationBatch) -> QuerySet[Obligation, Any]:
+    """The wajib arrears the batch brought in (migration.services.arrears): its accounts'
+    months billed before the month of its migration date, unpaid (a month end bills the
+    migration month on; a payment is a movement, which refuses the revert by itself)."""
+    accounts = _ids(batch, RecordKind.SAVINGS_ACCOUNT)
+    before = (batch.migrated_on or business_date(batch.koperasi)).replace(day=1)
+    return Obligation.objects.filter(account_id__in=accounts, period__lt=before, paid=0).values(
+        "pk"
+    )
+
+
 def _touched(batch: MigrationBatch) -> str | None:
     """Why the batch's records cannot be taken back, or None."""
     members = _ids(batch, RecordKind.MEMBER)
@@ -76,7 +87,7 @@ def _touched(batch: MigrationBatch) -> str | None:
         return _("Sudah ada angsuran atau transaksi lain pada pinjaman dari migrasi ini.")
     if LoanEvent.objects.filter(loan_id__in=loans).exclude(kind="dimigrasi").exists():
         return _("Pinjaman dari migrasi ini sudah diubah sesudahnya (peristiwa pinjaman).")
-    if Obligation.objects.filter(account_id__in=accounts).exists():
+    if Obligation.objects.filter(account_id__in=accounts).exclude(pk__in=_arrears(batch)).exists():
         return _("Tagihan simpanan wajib sudah dibuat untuk anggota dari migrasi ini.")
     if TaxWithholding.objects.filter(member_id__in=members).exists():
         return _("Pajak bunga simpanan sudah dipotong untuk anggota dari migrasi ini.")
@@ -106,6 +117,7 @@ def _take_back(batch: MigrationBatch, *, reversed_by: dict[int, int], actor: Any
         Instalment.objects.filter(loan_id__in=loans).delete()
         LoanEvent.objects.filter(loan_id__in=loans).delete()
         Loan.objects.filter(pk__in=loans).delete()
+        Obligation.objects.filter(pk__in=_arrears(batch)).delete()
         openings = list(
             SavingsTransaction.objects.filter(
                 account_id__in=accounts, voids__isnull=True

@@ -28,6 +28,7 @@ from savings.models import (
     CloseReason,
     Kind,
     Product,
+    ProductTerms,
     Transaction,
     TxKind,
 )
@@ -163,10 +164,24 @@ def berjangka_open(
     return locked[account.pk]
 
 
+def placement_terms(account: Account) -> ProductTerms:
+    """The product's terms for the placement's current term: those in force when the term
+    started. A placement brought in from legacy books (a migration) may have started before the
+    product had terms in Kopdig: it takes the product's first terms."""
+    start = account.term_start or account.opened_on
+    first = (
+        ProductTerms.objects.filter(product_id=account.product_id)
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+    return terms_in_force(account.product, max(start, first) if first else start)
+
+
 def early_penalty(account: Account) -> Decimal:
     """What breaking ``account`` today would forfeit: the product's share of this term's
     interest, to the sen (never more than the balance)."""
-    terms = terms_in_force(account.product, account.term_start or account.opened_on)
+    terms = placement_terms(account)
     penalty = m.quantize(
         account.term_interest * terms.early_penalty_bp / Decimal(10000), rounding=ROUND_HALF_UP
     )
@@ -326,5 +341,6 @@ __all__ = [
     "berjangka_open",
     "early_penalty",
     "matured_due",
+    "placement_terms",
     "sukarela_of",
 ]

@@ -62,6 +62,7 @@ from savings.services._common import (
     terms_in_force,
     whole_rupiah,
 )
+from savings.services.berjangka import placement_terms
 from savings.services.counter import _check_via
 from savings.services.month_end import accrued_interest, month_name
 from savings.services.products import open_account
@@ -554,7 +555,7 @@ def exit_amounts(accounts: list[Account], today: dt.date, *, died: bool) -> Exit
                 continue
             if account.maturity_date <= today:
                 continue
-            terms = terms_in_force(account.product, account.term_start or account.opened_on)
+            terms = placement_terms(account)
             received = account.term_interest + earned.get(account.pk, ZERO)
             amount = m.quantize(
                 received * terms.early_penalty_bp / Decimal(10000), rounding=ROUND_HALF_UP

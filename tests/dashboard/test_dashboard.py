@@ -437,3 +437,54 @@ def test_the_bad_loan_share_is_kept_as_a_percentage(koperasi: Koperasi) -> None:
     f = services.figures_refresh(koperasi=koperasi, today=today)
     assert f.npl == Decimal("33.33")
     assert selectors.health(f).npl_pct == Decimal("33.3")
+
+
+# --- a koperasi's migration history ---------------------------------------------------------
+
+
+def test_the_koperasi_page_shows_its_migration_history_to_the_dinas_and_its_konsultan(
+    client: Client,
+    dinas_staff: Any,
+    konsultan: Any,
+    pengurus: Any,
+    koperasi: Koperasi,
+    other_koperasi: Koperasi,
+) -> None:
+    from migration import services as migration
+    from migration.models import MigrationBatch
+    from tests.migration.legacy_books import ON, legacy_workbook
+
+    Koperasi.objects.filter(pk__in=[koperasi.pk, other_koperasi.pk]).update(business_date=ON)
+    koperasi.refresh_from_db()
+    other_koperasi.refresh_from_db()
+    pengurus.first_name = "Maria Bendahara"
+    pengurus.save()
+    first = migration.commit(koperasi, legacy_workbook(), filename="anggota-2021.xlsx", actor=None)
+    assert first.batch is not None
+    migration.revert(first.batch, actor=None)
+    # The legacy trial balance is off by Rp1.000: the difference is shown.
+    second = migration.commit(
+        koperasi, legacy_workbook(off_by=Decimal(1000)), filename="buku-2022.xlsx", actor=pengurus
+    )
+    migration.plan(koperasi, legacy_workbook(), filename="uji-coba.xlsx")
+    migration.commit(other_koperasi, legacy_workbook(), filename="rahasia.xlsx", actor=None)
+    at = dt.datetime(2026, 12, 1, 2, 30, tzinfo=dt.UTC)  # 10.30 WITA
+    MigrationBatch.objects.filter(pk=second.batch.pk).update(created_at=at)  # type: ignore[union-attr]
+
+    _login(client, dinas_staff)
+    page = client.get(f"/dinas/koperasi/{koperasi.code}/kinerja/").content.decode()
+    assert "Riwayat migrasi data" in page
+    assert "anggota-2021.xlsx" in page and "buku-2022.xlsx" in page
+    assert "uji-coba.xlsx" not in page  # a plan wrote nothing: not history
+    assert "rahasia.xlsx" not in page
+    assert "1 Desember 2026, 10:30 WITA" in page and "Maria Bendahara" in page
+    assert "Diimpor" in page and "Dibatalkan" in page
+    assert "Selisih migrasi (ditampung untuk diselesaikan pengurus): -Rp1.000" in page
+    assert page.count("cocok") == 1  # the first batch agreed everywhere
+    assert page.count('data-batch="') == 2
+
+    client.logout()
+    _login(client, konsultan)
+    page = client.get(f"/dinas/koperasi/{koperasi.code}/kinerja/").content.decode()
+    assert "buku-2022.xlsx" in page
+    assert client.get(f"/dinas/koperasi/{other_koperasi.code}/kinerja/").status_code == 404

@@ -21,7 +21,7 @@ FILLED: dict[str, list[list[Any]]] = {
     "Anggota": [
         ["A-001", "Yohanes Jehaut", "5315012208900001", "Labuan Bajo", dt.date(1990, 8, 22), "L",
          "Jl. Soekarno Hatta", "Gorontalo", "081234567890", dt.date(2015, 3, 22), 100000,
-         1200000, 350000],
+         1200000, 350000, 2],
         ["A-002", "Maria Goreti", "5315016508910002", "Ruteng", dt.date(1991, 8, 25), "P",
          "Kampung Ujung", "Wae Kelambu", "081234567891", dt.date(2016, 3, 21), 100000, 600000, 0],
     ],
@@ -41,6 +41,10 @@ FILLED: dict[str, list[list[Any]]] = {
     ],
     "Transaksi": [
         ["A-001", dt.date(2026, 1, 5), "Simpanan Sukarela", "setor", 50000, "setoran Januari"],
+    ],
+    "Simpanan Berjangka": [
+        ["A-001", "Yohanes Jehaut", "BJ-001", None, 5000000, dt.date(2026, 9, 1), 6, 6,
+         "perpanjang"],
     ],
 }  # fmt: skip
 
@@ -72,10 +76,16 @@ def test_a_filled_template_reads_back_with_zero_problems():
         ("Pinjaman", "loans", 1, 2),
         ("Neraca Saldo", "trial_balance", 1, 2),
         ("Transaksi", "transactions", 1, 1),
+        ("Simpanan Berjangka", "term_deposits", 1, 1),
     ]
     member = book.sheets[0].records[0].values
     assert member["nik"] == "5315012208900001" and member["phone"] == "+6281234567890"
     assert member["joined_on"] == dt.date(2015, 3, 22) and member["gender"] == "L"
+    assert member["wajib_arrears_months"] == 2
+    placement = book.sheets[5].records[0].values
+    assert placement["term"] == 6 and placement["rate"] == Decimal(6)
+    assert placement["placed_on"] == dt.date(2026, 9, 1)
+    assert placement["at_maturity"] == "perpanjang"
     loan = book.sheets[2].records[1].values
     assert loan["method"] == "menurun" and loan["tenor"] == 10 and loan["rate"] == Decimal(2)
 
