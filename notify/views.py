@@ -6,20 +6,25 @@ It shows only what the receipt itself shows of the transaction (date, kind, amou
 account's last four characters) and nothing of the member; another koperasi's code, or a code
 that is no receipt, is "tidak ditemukan" (404), the same answer as a typo. Each address may
 look up ``KOPDIG_RECEIPT_CHECK_LIMIT`` codes per ``KOPDIG_RECEIPT_CHECK_WINDOW`` seconds
-(30 per 10 minutes by default; counted in the cache), so the codes cannot be guessed.
+(30 per 10 minutes by default; counted in the database with the members' app's sign-in
+attempts, :func:`portal.services.within_limit`, so all server processes share one count), so
+the codes cannot be guessed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from notify import selectors
+from portal.models import AttemptKind
+from portal.services import within_limit
 from registry.models import Koperasi
 
 DEFAULT_LIMIT = 30
@@ -34,15 +39,12 @@ def _allowed(request: HttpRequest) -> bool:
     """Count this look-up against the address; ``False`` once it is over the limit."""
     limit = int(getattr(settings, "KOPDIG_RECEIPT_CHECK_LIMIT", DEFAULT_LIMIT))
     window = int(getattr(settings, "KOPDIG_RECEIPT_CHECK_WINDOW", DEFAULT_WINDOW))
-    key = f"kopdig:cek:{get_client_ip_address(request) or 'unknown'}"
-    if cache.add(key, 1, timeout=window):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window)
-        return True
-    return count <= limit
+    return within_limit(
+        kind=AttemptKind.CEK_STRUK,
+        ip=get_client_ip_address(request),
+        limit=limit,
+        window=dt.timedelta(seconds=window),
+    )
 
 
 @never_cache
