@@ -57,6 +57,12 @@ TEMPLATES: dict[str, Any] = {
         "%(k)s: Pembayaran pinjaman %(loan)s %(amount)s tgl %(date)s diterima. "
         "Sisa pokok %(left)s. Kode cek: %(code)s"
     ),
+    "loans.due_in": _(
+        "%(k)s: Angsuran ke-%(n)s pinjaman %(loan)s sebesar %(amount)s jatuh tempo "
+        "%(date)s (%(days)s hari lagi)."
+    ),
+    # Written before the koperasi chose its reminder days (always 3): kept so that a message
+    # still waiting in the outbox can be sent.
     "loans.due_soon": _(
         "%(k)s: Angsuran ke-%(n)s pinjaman %(loan)s sebesar %(amount)s jatuh tempo "
         "%(date)s (3 hari lagi)."

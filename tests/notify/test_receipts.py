@@ -146,7 +146,7 @@ def test_each_member_of_a_savings_payroll_gets_one_receipt(
     )
     assert "Rp50.000" in found[1][1]
     # No code: the payroll's entry holds every member's row, not a receipt of one.
-    assert posted.entry.short_hash not in found[0][1]
+    assert posted.entry is not None and posted.entry.short_hash not in found[0][1]
 
 
 def test_each_loan_of_a_loan_payroll_gets_one_receipt(books: Koperasi) -> None:
