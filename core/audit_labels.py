@@ -83,6 +83,7 @@ ACTION_LABELS: dict[str, Any] = {
     "savings.vault_in": _l("Kas diambil dari brankas"),
     "savings.vault_out": _l("Kas disetor ke brankas"),
     "savings.counter_limits": _l("Batas transaksi kasir diubah"),
+    "notify.reminder_settings": _l("Pengaturan pengingat anggota diubah"),
     "savings.request_create": _l("Persetujuan transaksi diminta"),
     "savings.request_approve": _l("Transaksi disetujui"),
     "savings.request_refuse": _l("Transaksi ditolak"),

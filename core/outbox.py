@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,23 +124,76 @@ def notify_member(
     )
 
 
+def notify_members(
+    *,
+    koperasi: Any,
+    kind: str,
+    template: str,
+    notes: Iterable[tuple[Any, dict[str, Any], str]],
+) -> None:
+    """:func:`notify_member` for many members at once (the rows of a payroll): ``notes`` are
+    (member, context, dedupe_key); one statement for all of them, in the caller's transaction,
+    the same rules (their channel, nothing for those who chose none or have no number, nothing
+    again for a key written before)."""
+    if template not in messages.TEMPLATES:
+        raise OutboxError(f"templat pesan tidak dikenal: {template}")
+    now = timezone.now()
+    name = messages.short_name(koperasi.name)
+    rows = []
+    for member, context, dedupe_key in notes:
+        channel = getattr(member, "notify_channel", OutboxMessage.Channel.WHATSAPP)
+        phone = getattr(member, "phone", "") or ""
+        if channel not in OutboxMessage.Channel.values or not E164.match(phone):
+            continue
+        rows.append(
+            OutboxMessage(
+                koperasi_id=koperasi.pk,
+                member_id=member.pk,
+                kind=kind[:20],
+                channel=channel,
+                to=phone,
+                template=template,
+                context={"k": name, **context},
+                dedupe_key=dedupe_key[:120],
+                next_attempt_at=now,
+            )
+        )
+    if rows:
+        _insert_many(rows)
+        transaction.on_commit(schedule_delivery)
+
+
+_FIELDS = [f for f in OutboxMessage._meta.concrete_fields if not f.primary_key]
+
+
+def _statement() -> str:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f in _FIELDS)
+    marks = ", ".join(["%s"] * len(_FIELDS))
+    table = quote(OutboxMessage._meta.db_table)
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608
+        f"ON CONFLICT ({quote('koperasi_id')}, {quote('dedupe_key')}) DO NOTHING"
+    )
+
+
+def _values(row: OutboxMessage) -> list[Any]:
+    return [f.get_db_prep_save(f.pre_save(row, True), connection) for f in _FIELDS]
+
+
 def _insert(row: OutboxMessage) -> int | None:
     """One ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (SQLite ≥ 3.35 and PostgreSQL):
     a duplicate costs no exception, so it never aborts the caller's PostgreSQL transaction."""
-    fields = [f for f in OutboxMessage._meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(str(f.column)) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    table = quote(OutboxMessage._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608
-            f"ON CONFLICT ({quote('koperasi_id')}, {quote('dedupe_key')}) DO NOTHING RETURNING id",
-            values,
-        )
+        cursor.execute(f"{_statement()} RETURNING id", _values(row))
         found = cursor.fetchone()
     return None if found is None else int(found[0])
+
+
+def _insert_many(rows: list[OutboxMessage]) -> None:
+    """:func:`_insert` for many rows, in one ``executemany``."""
+    with connection.cursor() as cursor:
+        cursor.executemany(_statement(), [_values(row) for row in rows])
 
 
 # --- delivery ------------------------------------------------------------------------------

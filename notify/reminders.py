@@ -1,12 +1,14 @@
-"""Reminders as a close-of-business step (:mod:`closing.steps`): instalments due in 3 days and
+"""Reminders as a close-of-business step (:mod:`closing.steps`): instalments due soon and
 today, overdue instalments, unpaid simpanan wajib.
 
 Closing day ``D`` prepares the messages for the morning after, ``R = D + 1`` (the next business
-date), delivered from 07:00 in the koperasi's zone:
+date), delivered from 07:00 in the koperasi's zone. When, is the koperasi's choice
+(:class:`notify.models.ReminderSettings`, set by a pengurus; by default 3 days before, on the
+due day, 1, 7 and 30 days late, and wajib on the 5th):
 
-- an instalment due on ``R + 3`` ("3 hari lagi") or on ``R`` ("hari ini");
-- a loan whose oldest unpaid instalment became ``OVERDUE_DAYS`` days late on ``R``;
-- on day ``WAJIB_REMINDER_DAY`` of a month, every active member with unpaid wajib.
+- an instalment due on ``R + days_before`` ("3 hari lagi") or on ``R`` ("hari ini");
+- a loan whose oldest unpaid instalment became one of ``overdue_days`` days late on ``R``;
+- on day ``wajib_day`` of a month, every active member with unpaid wajib.
 
 Each message's dedupe key names what it reminds of and the date ``R``, so closing the same day
 twice writes nothing new. A day closed late (catching up, ``R`` already past in the koperasi's
@@ -30,16 +32,13 @@ from core.notify.messages import mask
 from core.steps import StepFailure, StepOutcome
 from loans.models import Instalment, LoanStatus
 from members.models import Member
+from notify.services import Reminders, reminders_of
 from registry.models import Koperasi
 from savings.models import ObligationKind
 from savings.selectors import arrears_rows
 
-SOON = 3  # days before the due date of the first reminder
-OVERDUE_DAYS = (1, 7, 30)  # days late on which the overdue notice goes out
-# The day of the month members with unpaid wajib are reminded: after the month-end billing
-# and a few days to pay. A koperasi's own choice later (data, dated); a constant for now.
-WAJIB_REMINDER_DAY = 5
 MORNING = dt.time(7, 0)
+KEYS = {"loans.due_in": "loans.due_soon"}
 
 
 def send_reminders(
@@ -50,9 +49,10 @@ def send_reminders(
     if morning < local_today(koperasi.timezone):
         return outcome
     at = send_at(koperasi, morning)
+    when = reminders_of(koperasi)
     with transaction.atomic():
-        _instalments(koperasi, morning, at, only, outcome)
-        if morning.day == WAJIB_REMINDER_DAY and only is None:
+        _instalments(koperasi, morning, at, only, outcome, when)
+        if when.wajib_day and morning.day == when.wajib_day and only is None:
             _wajib(koperasi, morning, at, outcome)
     return outcome
 
@@ -82,10 +82,12 @@ def _instalments(
     at: dt.datetime,
     only: list[int] | None,
     outcome: StepOutcome,
+    when: Reminders,
 ) -> None:
-    soon = morning + dt.timedelta(days=SOON)
-    late = {morning - dt.timedelta(days=n): n for n in OVERDUE_DAYS}
-    rows = _open_instalments(koperasi, [soon, morning, *late])
+    soon = morning + dt.timedelta(days=when.days_before) if when.days_before else None
+    late = {morning - dt.timedelta(days=n): n for n in when.overdue_days}
+    dates = [d for d in (soon, morning if when.due_day else None) if d is not None]
+    rows = _open_instalments(koperasi, [*dates, *late])
     if only is not None:
         rows = [r for r in rows if r.loan_id in set(only)]
     oldest_unpaid = _oldest_unpaid({r.loan_id for r in rows if r.due_date in late})
@@ -97,7 +99,8 @@ def _instalments(
         elif row.due_date == morning:
             template, extra = "loans.due_today", {"n": str(row.number)}
         else:
-            template, extra = "loans.due_soon", {"n": str(row.number)}
+            template = "loans.due_in"
+            extra = {"n": str(row.number), "days": str(when.days_before)}
         loan = row.loan
         try:
             outbox.notify_member(
@@ -111,7 +114,9 @@ def _instalments(
                     "date": row.due_date.strftime("%d/%m/%Y"),
                     **extra,
                 },
-                dedupe_key=f"{template}:{row.pk}:{morning.isoformat()}",
+                # "loans.due_soon": the key's name from before the days were a setting, so a
+                # day closed again across the upgrade writes no second reminder.
+                dedupe_key=f"{KEYS.get(template, template)}:{row.pk}:{morning.isoformat()}",
                 not_before=at,
             )
         except outbox.OutboxError as exc:

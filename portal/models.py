@@ -97,11 +97,13 @@ class ActivationCode(models.Model):
 class AttemptKind(models.TextChoices):
     AKTIVASI = "aktivasi", _("Aktivasi")
     PIN = "pin", _("PIN")
+    CEK_STRUK = "cek_struk", _("Cek struk")
 
 
 class AccessAttempt(models.Model):
-    """A failed activation or PIN attempt, by address and phone number: the rate limits count
-    these over a window (in the database, so every server process sees the same count)."""
+    """A failed activation or PIN attempt, by address and phone number, or a look-up on the
+    public receipt check (:mod:`notify.views`), by address: the rate limits count these over a
+    window (in the database, so every server process sees the same count)."""
 
     kind = models.CharField(max_length=10, choices=AttemptKind.choices)
     ip = models.GenericIPAddressField(null=True, blank=True)

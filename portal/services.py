@@ -166,6 +166,17 @@ def _check_rate(kind: str, *, ip: str | None, phone: str = "") -> None:
         )
 
 
+def within_limit(*, kind: str, ip: str | None, limit: int, window: dt.timedelta) -> bool:
+    """Count one use by ``ip`` (the public receipt check's look-ups) and say whether it stays
+    within ``limit`` uses per ``window``: counted in the database like the failed attempts, so
+    every gunicorn worker sees the same count (a per-process cache gave each worker its own)."""
+    ip = ip or None
+    since = timezone.now() - window
+    AccessAttempt.objects.filter(kind=kind, ip=ip, at__lt=since).delete()  # counted no more
+    AccessAttempt.objects.create(kind=kind, ip=ip, phone="")
+    return AccessAttempt.objects.filter(kind=kind, ip=ip, at__gte=since).count() <= limit
+
+
 # --- PIN -----------------------------------------------------------------------------------
 
 

@@ -35,10 +35,34 @@ TEMPLATES: dict[str, Any] = {
     "savings.withdraw": _(
         "%(k)s: Penarikan %(amount)s dari rek. %(acct)s tgl %(date)s. Kode cek struk: %(code)s"
     ),
+    "savings.transfer": _(
+        "%(k)s: Pindah buku %(amount)s dari rek. %(acct)s ke rek. %(to)s tgl %(date)s. "
+        "Kode cek struk: %(code)s"
+    ),
+    # A payroll is one entry for every member in the file: its code would show the whole
+    # batch, so a payroll message carries none.
+    "savings.payroll": _(
+        "%(k)s: Potong gaji tgl %(date)s sebesar %(amount)s sudah masuk ke simpanan Anda "
+        "(%(accts)s)."
+    ),
+    "loans.disburse": _(
+        "%(k)s: Pinjaman %(loan)s dicairkan %(date)s, diterima %(amount)s. Angsuran ke-1 tgl "
+        "%(due)s. Kode cek: %(code)s"
+    ),
+    "loans.payroll": _(
+        "%(k)s: Angsuran pinjaman %(loan)s %(amount)s lewat potong gaji tgl %(date)s diterima. "
+        "Sisa pokok %(left)s."
+    ),
     "loans.repay": _(
         "%(k)s: Pembayaran pinjaman %(loan)s %(amount)s tgl %(date)s diterima. "
         "Sisa pokok %(left)s. Kode cek: %(code)s"
     ),
+    "loans.due_in": _(
+        "%(k)s: Angsuran ke-%(n)s pinjaman %(loan)s sebesar %(amount)s jatuh tempo "
+        "%(date)s (%(days)s hari lagi)."
+    ),
+    # Written before the koperasi chose its reminder days (always 3): kept so that a message
+    # still waiting in the outbox can be sent.
     "loans.due_soon": _(
         "%(k)s: Angsuran ke-%(n)s pinjaman %(loan)s sebesar %(amount)s jatuh tempo "
         "%(date)s (3 hari lagi)."

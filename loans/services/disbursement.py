@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.books import books_text
 from core.dates import business_date
+from core.notify import notices
 from ledger import services as ledger
 from loans.models import Instalment, Loan, LoanEvent, LoanStatus, LoanTransaction, LoanTxKind
 from loans.services._common import (
@@ -211,6 +212,8 @@ def loan_disburse(
         data={"via": via, "net": str(net), "entry": entry.number},
     )
     audit_tx(actor, DISBURSE, tx, entry, net=net, saving=figures["saving"], via=via)
+    first_due = min(row.due_date for row in schedule)
+    notices.loan_disbursement_receipt(tx=tx, net=net, first_due=first_due, koperasi=koperasi)
     assert entry_total(entry) == locked.principal
     return tx
 

@@ -29,6 +29,7 @@ from core import audit
 from core import money as m
 from core.books import books_text
 from core.dates import business_date
+from core.notify import notices
 from core.spreadsheet import ErrorLog, open_workbook
 from ledger.models import JournalEntry
 from loans.models import (
@@ -45,6 +46,7 @@ from loans.services._common import ZERO, lock_loan, rupiah, user_or_none
 from loans.services.products import LoansError
 from loans.services.repayment import Plan, open_instalments, plan_payment
 from loans.streak import on_time_streak
+from members.models import Member
 from registry.models import Koperasi
 from savings.models import Account as SavingsAccount
 from savings.services._common import Booking, lock_account, lock_accounts
@@ -348,6 +350,7 @@ def loan_payroll_post(
     memo = books_text("Angsuran potong gaji %(f)s", f=locked.filename)
     total = ZERO
     done: list[tuple[Loan, list[Instalment], Plan, Decimal]] = []
+    paid: list[tuple[Loan, Decimal]] = []
     # Lock order (loans.services._common): the sukarela that may take an excess, then the loans.
     lock_accounts(
         koperasi,
@@ -394,6 +397,7 @@ def loan_payroll_post(
             )
         total += amount
         done.append((loan, rows, plan, from_accrued))
+        paid.append((loan, amount))
     booking.cash(locked.source_role, total)
     entry = booking.post(
         kind=PAYROLL,
@@ -458,6 +462,16 @@ def loan_payroll_post(
                 actor=user_or_none(actor),
                 data={"entry": entry.number, "payroll": locked.pk},
             )
+    members = Member.objects.filter(pk__in=[loan.member_id for loan, _a in paid]).only(
+        "pk", "phone", "notify_channel"
+    )
+    by_pk = {member.pk: member for member in members}
+    notices.loan_payroll_receipts(
+        koperasi=koperasi,
+        entry=entry,
+        on=on,
+        rows=((by_pk[loan.member_id], loan, amount) for loan, amount in paid),
+    )
     locked.status = LoanPayrollBatch.Status.POSTED
     locked.entry = entry
     locked.posted_at = timezone.now()

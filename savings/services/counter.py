@@ -291,6 +291,7 @@ def transfer(
         books=books,
     )
     _audit_tx(actor, TRANSFER, out, entry)
+    notices.transfer_receipt(source_tx=out, target=dst, entry=entry, koperasi=koperasi)
     return out, into
 
 

@@ -31,6 +31,7 @@ from core import audit
 from core import money as m
 from core.books import books_text
 from core.dates import business_date
+from core.notify import notices
 from core.spreadsheet import ErrorLog, Limits, open_workbook
 from core.spreadsheet.limits import MB
 from members.models import Member
@@ -495,6 +496,7 @@ def payroll_post(*, batch: PayrollBatch, actor: Any, only_valid: bool = False) -
         idempotency_key=f"payroll:{locked.pk}",
         source=f"savings.PayrollBatch:{locked.pk}",
     )
+    _receipts(locked, entry, accounts)
     locked.status = PayrollBatch.Status.POSTED
     locked.entry = entry
     locked.posted_at = timezone.now()
@@ -508,6 +510,25 @@ def payroll_post(*, batch: PayrollBatch, actor: Any, only_valid: bool = False) -
         after={"entry": entry.number, "total": str(total), "rows": len(locked.rows)},
     )
     return locked
+
+
+def _receipts(batch: PayrollBatch, entry: Any, accounts: dict[int, Account]) -> None:
+    """Each member of the posted batch is told what went into their savings (the outbox)."""
+    pairs: dict[int, list[tuple[Account, Decimal]]] = {}
+    for row in batch.rows:
+        for account_id, text in row["amounts"].items():
+            account = accounts[int(account_id)]
+            pairs.setdefault(account.member_id, []).append((account, m.money(text)))
+    members = Member.objects.filter(pk__in=list(pairs)).only("pk", "phone", "notify_channel")
+    notices.savings_payroll_receipts(
+        koperasi=batch.koperasi,
+        entry=entry,
+        on=batch.value_date,
+        rows=(
+            (member, sorted(pairs[member.pk], key=lambda pair: pair[0].number))
+            for member in members.order_by("pk")
+        ),
+    )
 
 
 __all__ = ["PayrollFileError", "RowError", "check_rows", "payroll_post", "payroll_preview"]

@@ -13,7 +13,9 @@ import segno
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from portal.models import AccessAttempt, AttemptKind
 from registry.models import Koperasi
 from savings.services import deposit, withdraw
 from tests.factories import MemberFactory, disbursed_loan, loan_staff, savings_account
@@ -129,6 +131,39 @@ def test_rate_limited_per_address(
     # Another address is not held back.
     other = Client(REMOTE_ADDR="10.0.0.9")
     assert other.get(_url(books, code)).status_code == 200
+
+
+def test_the_limit_is_shared_by_every_server_process(
+    client: Client, books: Koperasi, rina: Any, settings: Any
+) -> None:
+    """gunicorn runs several workers, each with its own local cache: the count is kept in the
+    database, so a worker whose cache never saw this address still refuses it."""
+    settings.KOPDIG_RECEIPT_CHECK_LIMIT = 2
+    code = deposit(
+        account=savings_account(books, member=rina), amount=Decimal("10000"), actor=None
+    ).entry.short_hash
+    assert client.get(_url(books, code)).status_code == 200  # worker 1
+    cache.clear()  # worker 2: an empty cache of its own
+    assert client.get(_url(books, code)).status_code == 200
+    cache.clear()  # worker 3
+    assert client.get(_url(books, code)).status_code == 429
+    assert AccessAttempt.objects.filter(kind=AttemptKind.CEK_STRUK, ip="127.0.0.1").count() == 3
+
+
+def test_looks_ups_older_than_the_window_no_longer_count(
+    client: Client, books: Koperasi, rina: Any, settings: Any
+) -> None:
+    settings.KOPDIG_RECEIPT_CHECK_LIMIT = 1
+    code = deposit(
+        account=savings_account(books, member=rina), amount=Decimal("10000"), actor=None
+    ).entry.short_hash
+    assert client.get(_url(books, code)).status_code == 200
+    assert client.get(_url(books, code)).status_code == 429
+    eleven_minutes_ago = timezone.now() - dt.timedelta(minutes=11)
+    AccessAttempt.objects.filter(kind=AttemptKind.CEK_STRUK).update(at=eleven_minutes_ago)
+    assert client.get(_url(books, code)).status_code == 200
+    # The old look-ups are gone: only this one is kept.
+    assert AccessAttempt.objects.filter(kind=AttemptKind.CEK_STRUK).count() == 1
 
 
 def test_only_get(client: Client, books: Koperasi) -> None:
