@@ -47,6 +47,8 @@ def is_empty(value: Any) -> bool:
 
 def cell_text(value: Any) -> str:
     """The cell as the spreadsheet shows it, for messages and the report: ``126.0`` → ``126``."""
+    if type(value) is str:  # most cells: tested first, a workbook has a million of them
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -69,7 +71,7 @@ _FORMULA_ERRORS = ("#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#N/A", "#NUM!", "#N
 
 def formula_error(value: Any) -> str | None:
     """The Excel error a cell shows (``#REF!``…), or ``None``."""
-    if isinstance(value, str) and value.strip().upper() in _FORMULA_ERRORS:
+    if isinstance(value, str) and "#" in value and value.strip().upper() in _FORMULA_ERRORS:
         return value.strip().upper()
     return None
 
@@ -85,6 +87,8 @@ def _check_formula(value: Any) -> None:
 
 # --- Rupiah -----------------------------------------------------------------------------------
 
+_SEN = Decimal("0.01")
+_NOISE = Decimal("0.000001")  # what a float's binary noise may add to an amount in sen
 _CURRENCY = re.compile(r"^(?:rp\.?|idr)\s*", re.IGNORECASE)
 _TRAILING = re.compile(r"(?:,-|\.-|,—|-)$")
 
@@ -138,13 +142,15 @@ def rupiah_cell(value: Any) -> Decimal | None:
         raise _not_amount(value)
     if isinstance(value, int):
         amount = Decimal(value)
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        amount = Decimal(int(value)).quantize(_SEN)  # most amounts: whole rupiah, exact
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise _not_amount(value)
         exact = Decimal(repr(value))
-        amount = exact.quantize(Decimal("0.01"))
+        amount = exact.quantize(_SEN)
         # A float Excel computed (1/3 of a rupiah) is not a stored amount; binary noise is.
-        if abs(exact - amount) > Decimal("0.000001"):
+        if abs(exact - amount) > _NOISE:
             raise CellError(
                 "amount_fraction",
                 _(
@@ -171,7 +177,7 @@ def rupiah_cell(value: Any) -> Decimal | None:
             raise _not_amount(value)
         negative = signs == 1
         amount = -parsed if negative else parsed
-    if amount != amount.quantize(Decimal("0.01")):
+    if amount != amount.quantize(_SEN):
         raise CellError(
             "amount_fraction",
             _("“%(value)s” punya pecahan di bawah satu sen. Bulatkan jumlahnya di berkas.")

@@ -29,9 +29,13 @@ HEADER_SEARCH_ROWS = 30  # a header further down than this is not a header
 def norm(text: Any) -> str:
     """A header cell reduced for matching: lower case, no accents, no punctuation, single spaces
     (``"No. Anggota"`` → ``"no anggota"``, ``"S.Pokok"`` → ``"s pokok"``)."""
-    value = unicodedata.normalize("NFKD", cell_text(text)).encode("ascii", "ignore").decode()
-    value = re.sub(r"[^a-z0-9]+", " ", value.lower())
-    return " ".join(value.split())
+    value = cell_text(text)
+    if not value.isascii():  # NFKD and dropping what is not ASCII change only such text
+        value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return " ".join(_NOT_WORD.sub(" ", value.lower()).split())
+
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 MEMBER_NUMBER = (

@@ -230,8 +230,13 @@ class _Import:
         on: dt.date,
         ticker: _Ticker,
         result: MigrationResult,
+        dry_run: bool = False,
     ) -> None:
         self.koperasi = koperasi
+        # A plan is rolled back: rows that no figure of it reads (opening movements, loan
+        # schedules, migration records) are left unwritten; everything counted, posted or
+        # checked by the database is written as the commit writes it.
+        self.dry_run = dry_run
         self.book = book
         self.actor = actor
         self.on = on
@@ -707,7 +712,8 @@ class _Import:
         self._write_accounts()
         self._write_loans()
         self._write_trial_balance()
-        self._write_records()
+        if not self.dry_run:
+            self._write_records()
 
     def _mark(self, sheet: ReadSheet, record: Record) -> None:
         if self.status[sheet.name].get(record.row) is None:
@@ -825,6 +831,7 @@ class _Import:
                 movement_memo=books_text("Saldo awal migrasi"),
                 accounts=new,
                 against_role="kliring_migrasi",
+                movements=not self.dry_run,
             )
             self._entry(entry.pk)
         self.ticker.step(_("Menulis rekening simpanan"), len(accounts))
@@ -884,6 +891,7 @@ class _Import:
             entered_by=entered_by,
             approved_by=approver,
             note=books_text("Dimigrasi dari %(f)s", f=self.batch.filename),
+            schedules=not self.dry_run,
         )
         ct = _ct(Loan)
         for n, pk in zip(loans, loan_ids, strict=True):
@@ -1270,7 +1278,9 @@ def run_import(
     run: _Import | None = None
     keep = False
     with transaction.atomic():
-        run = _Import(koperasi, book, actor=actor, on=on, ticker=ticker, result=result)
+        run = _Import(
+            koperasi, book, actor=actor, on=on, ticker=ticker, result=result, dry_run=dry_run
+        )
         run.setup()
         run.load_state()
         run.members()
