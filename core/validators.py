@@ -60,6 +60,8 @@ PROVINCE_CODES = frozenset(
     }
 )
 
+_NIK_SEPARATORS = re.compile(r"[\s.\-]")
+_DIGITS = re.compile(r"[0-9]+")
 _SCIENTIFIC = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*[eE]\s*\+?\d+\s*$")
 
 
@@ -119,10 +121,10 @@ def validate_nik(raw: Any) -> NikInfo:
     """
     if (damage := excel_damage(raw)) is not None:
         raise ValidationError(damage, code="nik_excel")
-    text = re.sub(r"[\s.\-]", "", "" if raw is None else str(raw))
+    text = _NIK_SEPARATORS.sub("", "" if raw is None else str(raw))
     if not text:
         raise ValidationError(_("NIK wajib diisi (16 digit dari KTP)."), code="nik_required")
-    if not re.fullmatch(r"[0-9]+", text):
+    if not _DIGITS.fullmatch(text):
         raise ValidationError(_("NIK hanya boleh berisi angka."), code="nik_digits")
     if len(text) != 16:
         raise ValidationError(

@@ -87,6 +87,12 @@ def _check_formula(value: Any) -> None:
 
 # --- Rupiah -----------------------------------------------------------------------------------
 
+# Compiled once: each is met once a cell, a workbook has a million cells.
+_AMOUNT_CHARS = re.compile(r"[0-9.,]+")
+_SERIAL_TEXT = re.compile(r"\d{5}(?:\.0+)?")
+_PHONE_NO_ZERO = re.compile(r"8[1-9][0-9]{6,9}")
+_WHOLE = re.compile(r"-?\d+")
+_NOT_LETTERS = re.compile(r"[^a-z]+")
 _SEN = Decimal("0.01")
 _NOISE = Decimal("0.000001")  # what a float's binary noise may add to an amount in sen
 _CURRENCY = re.compile(r"^(?:rp\.?|idr)\s*", re.IGNORECASE)
@@ -106,7 +112,7 @@ def _not_amount(raw: Any) -> CellError:
 
 def _digits_with_separators(text: str) -> Decimal | None:
     """``1.500.000,50``, ``1,500,000.50``, ``1500000`` → Decimal; ``None`` if invalid."""
-    if not re.fullmatch(r"[0-9.,]+", text) or not text[0].isdigit() or not text[-1].isdigit():
+    if not _AMOUNT_CHARS.fullmatch(text) or not text[0].isdigit() or not text[-1].isdigit():
         return None
     dots, commas = text.count("."), text.count(",")
     if dots and commas:
@@ -264,7 +270,7 @@ def date_cell(
         found = EXCEL_EPOCH + dt.timedelta(days=serial)
         return _make(found.year, found.month, found.day, value)
     text = " ".join(str(value).strip().lower().split())
-    if re.fullmatch(r"\d{5}(?:\.0+)?", text):  # an Excel serial stored as text
+    if _SERIAL_TEXT.fullmatch(text):  # an Excel serial stored as text
         return date_cell(int(text.partition(".")[0]), today=today)
     if match := _NUMERIC_DATE.match(text):
         a, b, c = match.groups()
@@ -311,7 +317,7 @@ def phone_cell(value: Any) -> str | None:
     if is_empty(value):
         return None
     text = cell_text(value)
-    if re.fullmatch(r"8[1-9][0-9]{6,9}", text):
+    if _PHONE_NO_ZERO.fullmatch(text):
         text = "0" + text  # stored as a number once, Excel dropped the leading 0
     try:
         return validators.normalize_phone(text)
@@ -345,7 +351,7 @@ def count_cell(value: Any) -> int | None:
         if isinstance(value, str)
         else cell_text(value)
     )
-    if not re.fullmatch(r"-?\d+", text):
+    if not _WHOLE.fullmatch(text):
         raise CellError(
             "count_invalid",
             _("“%(value)s” bukan bilangan bulat.") % {"value": cell_text(value)},
@@ -389,7 +395,7 @@ def gender_cell(value: Any) -> str | None:
     _check_formula(value)
     if is_empty(value):
         return None
-    key = " ".join(re.sub(r"[^a-z]+", " ", cell_text(value).lower()).split())
+    key = " ".join(_NOT_LETTERS.sub(" ", cell_text(value).lower()).split())
     if key not in _GENDERS:
         raise CellError(
             "gender_invalid",
@@ -411,7 +417,7 @@ def method_cell(value: Any) -> str | None:
     _check_formula(value)
     if is_empty(value):
         return None
-    key = " ".join(re.sub(r"[^a-z]+", " ", cell_text(value).lower()).split())
+    key = " ".join(_NOT_LETTERS.sub(" ", cell_text(value).lower()).split())
     if key not in _METHODS:
         raise CellError(
             "method_invalid",
@@ -451,7 +457,7 @@ def _choice(value: Any, words: dict[str, str], code: str, message: str) -> str |
     _check_formula(value)
     if is_empty(value):
         return None
-    key = " ".join(re.sub(r"[^a-z]+", " ", cell_text(value).lower()).split())
+    key = " ".join(_NOT_LETTERS.sub(" ", cell_text(value).lower()).split())
     if key not in words:
         raise CellError(code, message % {"value": cell_text(value)})
     return words[key]

@@ -240,7 +240,12 @@ class ReadBook:
 
 
 def _record(
-    sheet: ReadSheet, row: list[Any], number: int, book: ReadBook, today: dt.date
+    sheet: ReadSheet,
+    row: list[Any],
+    number: int,
+    book: ReadBook,
+    today: dt.date,
+    texts: list[str] | None = None,
 ) -> Record:
     assert sheet.header is not None
     parsers = PARSERS[sheet.kind]
@@ -248,9 +253,14 @@ def _record(
     raw: dict[str, str] = {}
     record = Record(number, values, raw)
     failed: set[str] = set()
+    if texts is None:
+        texts = [cells.cell_text(v) for v in row]
+    width = len(row)
     for name, col in sheet.header.columns.items():
-        cell = row[col] if col < len(row) else ""
-        raw[name] = cells.cell_text(cell)
+        if col < width:
+            cell, raw[name] = row[col], texts[col]
+        else:
+            cell, raw[name] = "", ""
         parser = parsers[name]
         try:
             values[name] = (
@@ -388,14 +398,16 @@ def read_sheet(
         number += 1
         if ours:
             row = [("" if col in ours else v) for col, v in enumerate(row)]
-        what = row_kind(row, header)
+        texts = [cells.cell_text(v) for v in row]
+        what = row_kind(row, header, texts)
         if what == "blank" or what == "note":
             continue
         if what == "total":
             _check_total(sheet, row, number, since, book)
             since = {}
             continue
-        for col in range(len(row)):
+        # An Excel error outside the columns read (those say it themselves); its text has a #.
+        for col in range(len(row)) if any("#" in t for t in texts) else ():
             if (
                 err := cells.formula_error(row[col])
             ) is not None and col not in header.columns.values():
@@ -409,7 +421,7 @@ def read_sheet(
                         err,
                     )
                 )
-        record = _record(sheet, row, number, book, today)
+        record = _record(sheet, row, number, book, today, texts)
         sheet.records.append(record)
         for field_name in MONEY[sheet.kind]:
             value = record.values.get(field_name)

@@ -71,7 +71,7 @@ from registry.services import digital_stage_set
 from savings.models import Account as SavingsAccount
 from savings.models import Kind, Product
 from savings.services import product_create as savings_product_create
-from savings.services._bulk import insert_rows, now
+from savings.services._bulk import fetch_rows, insert_rows, now
 from savings.services.opening import book_opening_balances
 
 Progress = Callable[[int, int, str], None]
@@ -756,8 +756,10 @@ class _Import:
                 ),
             )  # fmt: skip
             pks = dict(
-                Member.objects.filter(koperasi=self.koperasi, pk__gt=before).values_list(
-                    "number", "pk"
+                fetch_rows(
+                    Member.objects.filter(koperasi=self.koperasi, pk__gt=before).values_list(
+                        "number", "pk"
+                    )
                 )
             )
             for m in members:
@@ -778,27 +780,31 @@ class _Import:
             return
         created = now()
         before = _max_pk(SavingsAccount)
-        numbers = set(
-            SavingsAccount.objects.filter(koperasi=self.koperasi).values_list("number", flat=True)
-        )
+        numbers = {
+            number
+            for (number,) in fetch_rows(
+                SavingsAccount.objects.filter(koperasi=self.koperasi).values_list("number")
+            )
+        }
         member_numbers = dict(
-            Member.objects.filter(koperasi=self.koperasi).values_list("pk", "number")
+            fetch_rows(Member.objects.filter(koperasi=self.koperasi).values_list("id", "number"))
         )
+        koperasi_id, active, on = self.koperasi.pk, SavingsAccount.Status.AKTIF, self.on
         rows = []
         for a in accounts:
             member_pk = self.members_db[a.member_key]
-            number = f"{member_numbers[member_pk]}-{a.product.code}"
+            product = a.product
+            number = f"{member_numbers[member_pk]}-{product.code}"
             n = 1
             while number in numbers:
                 n += 1
-                number = f"{member_numbers[member_pk]}-{a.product.code}-{n}"
+                number = f"{member_numbers[member_pk]}-{product.code}-{n}"
             numbers.add(number)
             rows.append(
                 (
                     # Amounts as sen: a cell's amount has at most two places (migration.cells).
-                    self.koperasi.pk, member_pk, a.product.pk, a.product.kind, number,
-                    int(a.balance * 100), 0, SavingsAccount.Status.AKTIF, self.on, "", 0, 0, "",
-                    created,
+                    koperasi_id, member_pk, product.id, product.kind, number,
+                    int(a.balance * 100), 0, active, on, "", 0, 0, "", created,
                 )
             )  # fmt: skip
         insert_rows(
@@ -811,10 +817,12 @@ class _Import:
             rows,
         )  # fmt: skip
         new = SavingsAccount.objects.filter(koperasi=self.koperasi, pk__gt=before)
-        pks = {(m, p): pk for pk, m, p in new.values_list("pk", "member_id", "product_id")}
+        pks = {
+            (m, p): pk for pk, m, p in fetch_rows(new.values_list("id", "member_id", "product_id"))
+        }
         ct = _ct(SavingsAccount)
         for a in accounts:
-            pk = pks[(self.members_db[a.member_key], a.product.pk)]
+            pk = pks[(self.members_db[a.member_key], a.product.id)]
             sheet, row = a.origin
             self.new_records.append((RecordKind.SAVINGS_ACCOUNT, a.key, sheet, row, ct, pk))
             for s, record in a.records:

@@ -19,14 +19,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet
+from django.db.models import QuerySet
 
 from core.money import from_sen
 from ledger.models import JournalEntry
 from ledger.services import Line, post
 from registry.models import Koperasi
 from savings.models import Account, Kind, Obligation, ObligationKind, Product, Transaction, TxKind
-from savings.services._bulk import insert_rows, now
+from savings.services._bulk import fetch_rows, insert_rows, now
 from savings.services._common import BOOKED_FIELDS, ZERO, role_account
 
 
@@ -57,11 +57,10 @@ def book_opening_balances(
     chosen = Account.objects.filter(koperasi=koperasi) if accounts is None else accounts
     # Balances as the integers of sen the column holds: a migration books 300 000 accounts,
     # and neither the sums nor the movements need a Decimal per account.
-    rows = list(
+    rows = fetch_rows(
         chosen.filter(koperasi=koperasi)
         .order_by("pk")
-        .annotate(sen=ExpressionWrapper(F("balance"), output_field=BigIntegerField()))
-        .values_list("pk", "product_id", "sen", "member_id", "kind")
+        .values_list("pk", "product_id", "balance", "member_id", "kind")
     )
     sums: dict[int, int] = {}
     for _pk, product_id, sen, _member, _kind in rows:
