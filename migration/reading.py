@@ -246,9 +246,11 @@ def _record(
     book: ReadBook,
     today: dt.date,
     texts: list[str] | None = None,
+    memos: dict[str, dict[tuple[type, Any], Any]] | None = None,
 ) -> Record:
     assert sheet.header is not None
     parsers = PARSERS[sheet.kind]
+    memos = memos or {}
     values: dict[str, Any] = {}
     raw: dict[str, str] = {}
     record = Record(number, values, raw)
@@ -262,10 +264,16 @@ def _record(
         else:
             cell, raw[name] = "", ""
         parser = parsers[name]
+        memo = memos.get(name)
         try:
-            values[name] = (
-                cells.date_cell(cell, today=today) if parser is cells.date_cell else parser(cell)
-            )
+            if memo is None:
+                values[name] = (
+                    cells.date_cell(cell, today=today)
+                    if parser is cells.date_cell
+                    else parser(cell)
+                )
+            else:
+                values[name] = _memoised(memo, parser, cell, today)
         except cells.CellError as err:
             values[name] = None
             record.rejected = True
@@ -290,6 +298,40 @@ def _record(
                 )
             )
     return record
+
+
+# Parsers whose cells repeat down a column (amounts, dates, counts, rates, methods): each
+# distinct cell is parsed once per sheet, up to MEMO_MAX of them per column.
+MEMOISED = (
+    cells.rupiah_cell,
+    cells.date_cell,
+    cells.count_cell,
+    cells.percent_cell,
+    cells.method_cell,
+    cells.gender_cell,
+)
+MEMO_MAX = 20_000
+_UNSEEN = object()
+
+
+def _memoised(memo: dict[tuple[type, Any], Any], parser: Parser, cell: Any, today: dt.date) -> Any:
+    """``parser(cell)`` (a pure function of the cell), remembered by the cell's type and value;
+    a refused cell's error is remembered and raised again."""
+    key = (type(cell), cell)
+    found = memo.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        try:
+            if parser is cells.date_cell:
+                found = cells.date_cell(cell, today=today)
+            else:
+                found = parser(cell)
+        except cells.CellError as err:
+            found = err
+        if len(memo) < MEMO_MAX:
+            memo[key] = found
+    if isinstance(found, cells.CellError):
+        raise found
+    return found
 
 
 def _check_total(
@@ -389,6 +431,9 @@ def read_sheet(
                 )
             )
     since: dict[str, Decimal] = {}
+    memos: dict[str, dict[tuple[type, Any], Any]] = {
+        name: {} for name, parser in PARSERS[sheet.kind].items() if parser in MEMOISED
+    }
     number = header.row + 1  # 0-based index of the last header row → its row number
     tail = iter(head[header.row + 1 :])
     # The report workbook's own columns ("Status Impor", "Keterangan Impor") are not data: a
@@ -421,7 +466,7 @@ def read_sheet(
                         err,
                     )
                 )
-        record = _record(sheet, row, number, book, today, texts)
+        record = _record(sheet, row, number, book, today, texts, memos)
         sheet.records.append(record)
         for field_name in MONEY[sheet.kind]:
             value = record.values.get(field_name)

@@ -330,17 +330,15 @@ def loans_migrate(
         return ids
     # The schedule from the migration day: the instalments not yet paid in full (overdue ones
     # included), under their legacy numbers; the paid history stays in the legacy books.
+    koperasi_id = koperasi.pk
     _insert_adapted(
         Instalment,
         INSTALMENT_FIELDS,
         (
-            (
-                koperasi.pk, loan_id, 1, row.number, row.due_date, row.principal, row.interest,
-                row.principal_paid, row.interest_paid, 0, 0, 0, None, False,
-            )
+            (koperasi_id, loan_id, 1, number, due, p, i, p_paid, i_paid, 0, 0, 0, None, False)
             for loan_id, (_loan, state) in zip(ids, loans, strict=True)
-            for row in state.rows
-            if not row.paid
+            for number, due, p, i, p_paid, i_paid in state.rows
+            if p_paid != p or i_paid != i  # not paid in full (MigratedRow.paid, unpacked)
         ),
     )  # fmt: skip
     memo = note[:250]
