@@ -475,17 +475,17 @@ class _Import:
                 account_key = f"{key}:{product.code}"
                 given.add(account_key)
                 self._account(sheet, record, key, product, balance, account_key)
+        by_kind = [(str(kind), self.products[kind]) for kind in SAVINGS_KINDS]
         for sheet in self.book.of_kind("members"):
             for record in sheet.records:
                 number = record.values.get("number")
                 if record.rejected or number is None:
                     continue
                 key = member_key(number)
-                for kind in SAVINGS_KINDS:
-                    amount = record.values.get(str(kind))
+                for column, product in by_kind:
+                    amount = record.values.get(column)
                     if amount is None:
                         continue
-                    product = self.products[kind]
                     account_key = f"{key}:{product.code}"
                     if account_key in given:
                         continue
