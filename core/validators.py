@@ -60,6 +60,8 @@ PROVINCE_CODES = frozenset(
     }
 )
 
+_NIK_SEPARATORS = re.compile(r"[\s.\-]")
+_DIGITS = re.compile(r"[0-9]+")
 _SCIENTIFIC = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*[eE]\s*\+?\d+\s*$")
 
 
@@ -93,24 +95,21 @@ def excel_damage(raw: Any) -> str | None:
     digit (3315012208900001 → 3315012208900000) and is often shown as ``3,31501E+15``. The
     damaged number cannot be repaired; it must be typed again into a text cell.
     """
-    explanation = _(
+    damaged = False
+    if isinstance(raw, float):
+        damaged = True
+    elif isinstance(raw, Decimal | int) and not isinstance(raw, bool):
+        damaged = len(str(int(raw))) >= 16 and str(int(raw)).endswith("0")
+    elif isinstance(raw, str):
+        text = raw.strip()
+        damaged = bool(_SCIENTIFIC.match(text) or re.fullmatch(r"\d{16}[.,]0+", text))
+    if not damaged:  # the message only when it is needed: an import checks 100 000 NIKs
+        return None
+    return _(
         "NIK ini tampaknya disimpan Excel sebagai angka: Excel hanya menyimpan 15 digit, "
         "sehingga digit terakhir NIK 16 digit hilang atau diganti 0. Ketik ulang NIK dari KTP "
         "di sel berformat Teks."
     )
-    if isinstance(raw, float):
-        return explanation
-    if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
-        if len(str(int(raw))) >= 16 and str(int(raw)).endswith("0"):
-            return explanation
-        return None
-    if isinstance(raw, str):
-        text = raw.strip()
-        if _SCIENTIFIC.match(text):
-            return explanation
-        if re.fullmatch(r"\d{16}[.,]0+", text):
-            return explanation
-    return None
 
 
 def validate_nik(raw: Any) -> NikInfo:
@@ -122,10 +121,10 @@ def validate_nik(raw: Any) -> NikInfo:
     """
     if (damage := excel_damage(raw)) is not None:
         raise ValidationError(damage, code="nik_excel")
-    text = re.sub(r"[\s.\-]", "", "" if raw is None else str(raw))
+    text = _NIK_SEPARATORS.sub("", "" if raw is None else str(raw))
     if not text:
         raise ValidationError(_("NIK wajib diisi (16 digit dari KTP)."), code="nik_required")
-    if not re.fullmatch(r"[0-9]+", text):
+    if not _DIGITS.fullmatch(text):
         raise ValidationError(_("NIK hanya boleh berisi angka."), code="nik_digits")
     if len(text) != 16:
         raise ValidationError(

@@ -47,6 +47,8 @@ def is_empty(value: Any) -> bool:
 
 def cell_text(value: Any) -> str:
     """The cell as the spreadsheet shows it, for messages and the report: ``126.0`` → ``126``."""
+    if type(value) is str:  # most cells: tested first, a workbook has a million of them
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -69,7 +71,7 @@ _FORMULA_ERRORS = ("#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#N/A", "#NUM!", "#N
 
 def formula_error(value: Any) -> str | None:
     """The Excel error a cell shows (``#REF!``…), or ``None``."""
-    if isinstance(value, str) and value.strip().upper() in _FORMULA_ERRORS:
+    if isinstance(value, str) and "#" in value and value.strip().upper() in _FORMULA_ERRORS:
         return value.strip().upper()
     return None
 
@@ -85,6 +87,14 @@ def _check_formula(value: Any) -> None:
 
 # --- Rupiah -----------------------------------------------------------------------------------
 
+# Compiled once: each is met once a cell, a workbook has a million cells.
+_AMOUNT_CHARS = re.compile(r"[0-9.,]+")
+_SERIAL_TEXT = re.compile(r"\d{5}(?:\.0+)?")
+_PHONE_NO_ZERO = re.compile(r"8[1-9][0-9]{6,9}")
+_WHOLE = re.compile(r"-?\d+")
+_NOT_LETTERS = re.compile(r"[^a-z]+")
+_SEN = Decimal("0.01")
+_NOISE = Decimal("0.000001")  # what a float's binary noise may add to an amount in sen
 _CURRENCY = re.compile(r"^(?:rp\.?|idr)\s*", re.IGNORECASE)
 _TRAILING = re.compile(r"(?:,-|\.-|,—|-)$")
 
@@ -102,7 +112,7 @@ def _not_amount(raw: Any) -> CellError:
 
 def _digits_with_separators(text: str) -> Decimal | None:
     """``1.500.000,50``, ``1,500,000.50``, ``1500000`` → Decimal; ``None`` if invalid."""
-    if not re.fullmatch(r"[0-9.,]+", text) or not text[0].isdigit() or not text[-1].isdigit():
+    if not _AMOUNT_CHARS.fullmatch(text) or not text[0].isdigit() or not text[-1].isdigit():
         return None
     dots, commas = text.count("."), text.count(",")
     if dots and commas:
@@ -138,13 +148,15 @@ def rupiah_cell(value: Any) -> Decimal | None:
         raise _not_amount(value)
     if isinstance(value, int):
         amount = Decimal(value)
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        amount = Decimal(int(value)).quantize(_SEN)  # most amounts: whole rupiah, exact
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise _not_amount(value)
         exact = Decimal(repr(value))
-        amount = exact.quantize(Decimal("0.01"))
+        amount = exact.quantize(_SEN)
         # A float Excel computed (1/3 of a rupiah) is not a stored amount; binary noise is.
-        if abs(exact - amount) > Decimal("0.000001"):
+        if abs(exact - amount) > _NOISE:
             raise CellError(
                 "amount_fraction",
                 _(
@@ -171,7 +183,7 @@ def rupiah_cell(value: Any) -> Decimal | None:
             raise _not_amount(value)
         negative = signs == 1
         amount = -parsed if negative else parsed
-    if amount != amount.quantize(Decimal("0.01")):
+    if amount != amount.quantize(_SEN):
         raise CellError(
             "amount_fraction",
             _("“%(value)s” punya pecahan di bawah satu sen. Bulatkan jumlahnya di berkas.")
@@ -258,7 +270,7 @@ def date_cell(
         found = EXCEL_EPOCH + dt.timedelta(days=serial)
         return _make(found.year, found.month, found.day, value)
     text = " ".join(str(value).strip().lower().split())
-    if re.fullmatch(r"\d{5}(?:\.0+)?", text):  # an Excel serial stored as text
+    if _SERIAL_TEXT.fullmatch(text):  # an Excel serial stored as text
         return date_cell(int(text.partition(".")[0]), today=today)
     if match := _NUMERIC_DATE.match(text):
         a, b, c = match.groups()
@@ -305,7 +317,7 @@ def phone_cell(value: Any) -> str | None:
     if is_empty(value):
         return None
     text = cell_text(value)
-    if re.fullmatch(r"8[1-9][0-9]{6,9}", text):
+    if _PHONE_NO_ZERO.fullmatch(text):
         text = "0" + text  # stored as a number once, Excel dropped the leading 0
     try:
         return validators.normalize_phone(text)
@@ -339,7 +351,7 @@ def count_cell(value: Any) -> int | None:
         if isinstance(value, str)
         else cell_text(value)
     )
-    if not re.fullmatch(r"-?\d+", text):
+    if not _WHOLE.fullmatch(text):
         raise CellError(
             "count_invalid",
             _("“%(value)s” bukan bilangan bulat.") % {"value": cell_text(value)},
@@ -383,7 +395,7 @@ def gender_cell(value: Any) -> str | None:
     _check_formula(value)
     if is_empty(value):
         return None
-    key = " ".join(re.sub(r"[^a-z]+", " ", cell_text(value).lower()).split())
+    key = " ".join(_NOT_LETTERS.sub(" ", cell_text(value).lower()).split())
     if key not in _GENDERS:
         raise CellError(
             "gender_invalid",
@@ -405,7 +417,7 @@ def method_cell(value: Any) -> str | None:
     _check_formula(value)
     if is_empty(value):
         return None
-    key = " ".join(re.sub(r"[^a-z]+", " ", cell_text(value).lower()).split())
+    key = " ".join(_NOT_LETTERS.sub(" ", cell_text(value).lower()).split())
     if key not in _METHODS:
         raise CellError(
             "method_invalid",
@@ -445,7 +457,7 @@ def _choice(value: Any, words: dict[str, str], code: str, message: str) -> str |
     _check_formula(value)
     if is_empty(value):
         return None
-    key = " ".join(re.sub(r"[^a-z]+", " ", cell_text(value).lower()).split())
+    key = " ".join(_NOT_LETTERS.sub(" ", cell_text(value).lower()).split())
     if key not in words:
         raise CellError(code, message % {"value": cell_text(value)})
     return words[key]

@@ -257,22 +257,40 @@ class ReadBook:
 
 
 def _record(
-    sheet: ReadSheet, row: list[Any], number: int, book: ReadBook, today: dt.date
+    sheet: ReadSheet,
+    row: list[Any],
+    number: int,
+    book: ReadBook,
+    today: dt.date,
+    texts: list[str] | None = None,
+    memos: dict[str, dict[tuple[type, Any], Any]] | None = None,
 ) -> Record:
     assert sheet.header is not None
     parsers = PARSERS[sheet.kind]
+    memos = memos or {}
     values: dict[str, Any] = {}
     raw: dict[str, str] = {}
     record = Record(number, values, raw)
     failed: set[str] = set()
+    if texts is None:
+        texts = [cells.cell_text(v) for v in row]
+    width = len(row)
     for name, col in sheet.header.columns.items():
-        cell = row[col] if col < len(row) else ""
-        raw[name] = cells.cell_text(cell)
+        if col < width:
+            cell, raw[name] = row[col], texts[col]
+        else:
+            cell, raw[name] = "", ""
         parser = parsers[name]
+        memo = memos.get(name)
         try:
-            values[name] = (
-                cells.date_cell(cell, today=today) if parser is cells.date_cell else parser(cell)
-            )
+            if memo is None:
+                values[name] = (
+                    cells.date_cell(cell, today=today)
+                    if parser is cells.date_cell
+                    else parser(cell)
+                )
+            else:
+                values[name] = _memoised(memo, parser, cell, today)
         except cells.CellError as err:
             values[name] = None
             record.rejected = True
@@ -297,6 +315,40 @@ def _record(
                 )
             )
     return record
+
+
+# Parsers whose cells repeat down a column (amounts, dates, counts, rates, methods): each
+# distinct cell is parsed once per sheet, up to MEMO_MAX of them per column.
+MEMOISED = (
+    cells.rupiah_cell,
+    cells.date_cell,
+    cells.count_cell,
+    cells.percent_cell,
+    cells.method_cell,
+    cells.gender_cell,
+)
+MEMO_MAX = 20_000
+_UNSEEN = object()
+
+
+def _memoised(memo: dict[tuple[type, Any], Any], parser: Parser, cell: Any, today: dt.date) -> Any:
+    """``parser(cell)`` (a pure function of the cell), remembered by the cell's type and value;
+    a refused cell's error is remembered and raised again."""
+    key = (type(cell), cell)
+    found = memo.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        try:
+            if parser is cells.date_cell:
+                found = cells.date_cell(cell, today=today)
+            else:
+                found = parser(cell)
+        except cells.CellError as err:
+            found = err
+        if len(memo) < MEMO_MAX:
+            memo[key] = found
+    if isinstance(found, cells.CellError):
+        raise found
+    return found
 
 
 def _check_total(
@@ -396,6 +448,9 @@ def read_sheet(
                 )
             )
     since: dict[str, Decimal] = {}
+    memos: dict[str, dict[tuple[type, Any], Any]] = {
+        name: {} for name, parser in PARSERS[sheet.kind].items() if parser in MEMOISED
+    }
     number = header.row + 1  # 0-based index of the last header row → its row number
     tail = iter(head[header.row + 1 :])
     # The report workbook's own columns ("Status Impor", "Keterangan Impor") are not data: a
@@ -405,14 +460,16 @@ def read_sheet(
         number += 1
         if ours:
             row = [("" if col in ours else v) for col, v in enumerate(row)]
-        what = row_kind(row, header)
+        texts = [cells.cell_text(v) for v in row]
+        what = row_kind(row, header, texts)
         if what == "blank" or what == "note":
             continue
         if what == "total":
             _check_total(sheet, row, number, since, book)
             since = {}
             continue
-        for col in range(len(row)):
+        # An Excel error outside the columns read (those say it themselves); its text has a #.
+        for col in range(len(row)) if any("#" in t for t in texts) else ():
             if (
                 err := cells.formula_error(row[col])
             ) is not None and col not in header.columns.values():
@@ -426,7 +483,7 @@ def read_sheet(
                         err,
                     )
                 )
-        record = _record(sheet, row, number, book, today)
+        record = _record(sheet, row, number, book, today, texts, memos)
         sheet.records.append(record)
         for field_name in MONEY[sheet.kind]:
             value = record.values.get(field_name)

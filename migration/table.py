@@ -29,9 +29,13 @@ HEADER_SEARCH_ROWS = 30  # a header further down than this is not a header
 def norm(text: Any) -> str:
     """A header cell reduced for matching: lower case, no accents, no punctuation, single spaces
     (``"No. Anggota"`` → ``"no anggota"``, ``"S.Pokok"`` → ``"s pokok"``)."""
-    value = unicodedata.normalize("NFKD", cell_text(text)).encode("ascii", "ignore").decode()
-    value = re.sub(r"[^a-z0-9]+", " ", value.lower())
-    return " ".join(value.split())
+    value = cell_text(text)
+    if not value.isascii():  # NFKD and dropping what is not ASCII change only such text
+        value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return " ".join(_NOT_WORD.sub(" ", value.lower()).split())
+
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 MEMBER_NUMBER = (
@@ -322,17 +326,19 @@ def report_columns(labels: Sequence[str]) -> set[int]:
     }
 
 
-def row_kind(row: Sequence[Any], header: Header) -> str:
-    """``data``, ``blank``, ``total`` (a JUMLAH/TOTAL/Sub Total row) or ``note``."""
-    texts = [cell_text(v) for v in row]
+def row_kind(row: Sequence[Any], header: Header, texts: Sequence[str] | None = None) -> str:
+    """``data``, ``blank``, ``total`` (a JUMLAH/TOTAL/Sub Total row) or ``note``. ``texts``:
+    the row's :func:`cell_text`, when the caller has them already."""
+    if texts is None:
+        texts = [cell_text(v) for v in row]
     filled = [t for t in texts if t]
     if not filled:
         return "blank"
-    for text in filled[:3]:
-        if _TOTAL.match(norm(text)):
+    words = [_leading_words(text) for text in filled[:3]]
+    for text in words:
+        if _TOTAL.match(text):
             return "total"
-    first = norm(filled[0])
-    if _NOTE.match(first):
+    if _NOTE.match(words[0]):
         return "note"
     # A line of text alone in a sheet of records: a note ("Data per 31 Desember 2021").
     key_cols = [header.columns[n] for n in REQUIRED[header.kind] if n in header.columns]
@@ -340,6 +346,15 @@ def row_kind(row: Sequence[Any], header: Header) -> str:
         if len(filled[0]) > 25 or " " in filled[0] and not any(c.isdigit() for c in filled[0]):
             return "note"
     return "data"
+
+
+def _leading_words(text: str) -> str:
+    """``norm(text)`` where it could start a total or a note; a text starting with a digit
+    (most cells of a data row: numbers, codes, dates) cannot, and is not normalised."""
+    return "" if text[:1] in _DIGITS else norm(text)
+
+
+_DIGITS = frozenset("0123456789")
 
 
 def find_mapped_header(

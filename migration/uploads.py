@@ -3,20 +3,24 @@
 An upload is checked by the safe reader and its sheets' headers found at once (the first rows
 only); the person confirms or corrects each sheet's kind and columns; the plan and the commit
 then run as background jobs (:mod:`migration.tasks`) through :mod:`migration.services`, their
-progress written to the upload's row from a connection of its own (the import runs inside one
-transaction, which the page polling the row would not see into), their result and report
-workbook kept on the row.
+progress written where the page can read it while the import's one transaction is open (the
+upload's row from a connection of its own on PostgreSQL, a small file on SQLite, whose one
+write lock the import holds), their result and report workbook kept on the row.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
+from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -243,24 +247,34 @@ FIELD_LABELS = {
 
 
 class ProgressWriter:
-    """``progress(done, total, label)`` for the services, written to the upload's row at most
-    once a second from a thread with a connection of its own; a write that cannot be made now
-    (SQLite's one writer is the import itself) is dropped, the next one tries again."""
+    """``progress(done, total, label)`` for the services, at most once a second.
+
+    On PostgreSQL it is written to the upload's row from a thread with a connection of its
+    own; a write that cannot be made now is dropped, the next one tries again. On SQLite the
+    import holds the database's only write lock until it ends, so no row can be written: the
+    progress goes to a small file in the data folder instead (:func:`progress_file`), which
+    the page reads (:func:`live_progress`) without waiting for that lock."""
 
     def __init__(self, upload_id: int, every: float = 1.0) -> None:
         self.upload_id = upload_id
         self.every = every
         self.last = 0.0
         self.busy = threading.Lock()
+        self.to_file = connection.vendor == "sqlite"
 
     def __call__(self, done: int, total: int, label: str) -> None:
         now = time.monotonic()
         if now - self.last < self.every or not self.busy.acquire(blocking=False):
             return
         self.last = now
-        thread = threading.Thread(
-            target=self._write, args=(min(done, total), total, label[:200]), daemon=True
-        )
+        args = (min(done, total), total, label[:200])
+        if self.to_file:
+            try:
+                _write_progress(self.upload_id, *args)
+            finally:
+                self.busy.release()
+            return
+        thread = threading.Thread(target=self._write, args=args, daemon=True)
         thread.start()
 
     def wait(self, seconds: float = 30.0) -> None:
@@ -270,8 +284,8 @@ class ProgressWriter:
 
     def _write(self, done: int, total: int, label: str) -> None:
         try:
-            # Only while the job runs: a write that waited for SQLite's lock must not land on
-            # the finished row.
+            # Only while the job runs: a write that waited for a lock must not land on the
+            # finished row.
             MigrationUpload.objects.filter(
                 pk=self.upload_id, state__in=MigrationUpload.ACTIVE
             ).update(done=done, total=total, stage=label)
@@ -280,6 +294,43 @@ class ProgressWriter:
         finally:
             connections.close_all()
             self.busy.release()
+
+
+def progress_file(upload_id: int) -> Path:
+    """Where a running job on SQLite keeps its progress (see :class:`ProgressWriter`)."""
+    return Path(settings.DATA_DIR) / "migration-progress" / f"{int(upload_id)}.json"
+
+
+def _write_progress(upload_id: int, done: int, total: int, label: str) -> None:
+    path = progress_file(upload_id)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        partial.write_text(
+            json.dumps({"done": done, "total": total, "stage": label}), encoding="utf-8"
+        )
+        os.replace(partial, path)  # a reader sees the old figures or the new, never half
+    except OSError:  # a progress bar is never worth failing an import for
+        log.debug("progress not written", exc_info=True)
+
+
+def _forget_progress(upload_id: int) -> None:
+    progress_file(upload_id).unlink(missing_ok=True)
+
+
+def live_progress(upload: MigrationUpload) -> MigrationUpload:
+    """``upload`` with the progress its running job wrote to its file, when there is one (on
+    SQLite the row is written only when the job starts and ends)."""
+    if not upload.is_active:
+        return upload
+    try:
+        found = json.loads(progress_file(upload.pk).read_text(encoding="utf-8"))
+        done, total, stage = int(found["done"]), int(found["total"]), str(found["stage"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return upload
+    if 0 <= done <= total:
+        upload.done, upload.total, upload.stage = done, total, stage[:200]
+    return upload
 
 
 def _summary(result: services.MigrationResult) -> dict[str, Any]:
@@ -316,6 +367,7 @@ def start(upload: MigrationUpload, *, commit: bool) -> None:
         locked.done, locked.total, locked.error = 0, 0, ""
         locked.stage = _("Menunggu giliran")
         locked.save(update_fields=["state", "done", "total", "error", "stage"])
+    _forget_progress(upload.pk)
     upload.refresh_from_db()
 
 
@@ -377,6 +429,7 @@ def _finish(upload: MigrationUpload, state: str, **changes: Any) -> MigrationUpl
     upload.finished_at = timezone.now()
     fields = ["state", "error", "done", "total", "stage", "finished_at", *changes]
     upload.save(update_fields=fields)
+    _forget_progress(upload.pk)
     return upload
 
 

@@ -230,7 +230,7 @@ def _auto(sheet: dict[str, Any], kind: str) -> dict[str, str]:
 def upload(request: HttpRequest, migration_upload_id: int) -> HttpResponse:
     """One upload: confirm the mapping → plan (a background job) → commit → report."""
     koperasi = _k(request)
-    found = _upload_of(request, migration_upload_id)
+    found = uploads.live_progress(_upload_of(request, migration_upload_id))
     kinds, mappings = dict(found.kinds), dict(found.mappings)
     error = ""
     step = request.POST.get("step", "refresh") if request.method == "POST" else ""
@@ -315,7 +315,7 @@ def _created(created: dict[str, int]) -> list[tuple[str, int]]:
 @wizard_view
 def job(request: HttpRequest, migration_upload_id: int) -> HttpResponse:
     """The job's progress, as a fragment the upload page polls while it runs."""
-    found = _upload_of(request, migration_upload_id)
+    found = uploads.live_progress(_upload_of(request, migration_upload_id))
     response = render(request, "migration/_job.html", {"k": _k(request), "u": found})
     if not found.is_active and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"  # finished: show the plan or the commit

@@ -193,12 +193,23 @@ def tags(chunks: Iterator[bytes], pattern: re.Pattern[bytes]) -> Iterator[re.Mat
         carry = buffer[cut:]
 
 
+_ATTRS: dict[bytes, re.Pattern[bytes]] = {}
+
+
 def _attr(attrs: bytes, name: bytes) -> bytes | None:
-    found = re.search(rb"(?:^|\s)" + re.escape(name) + rb"\s*=\s*[\"']([^\"']*)[\"']", attrs)
+    pattern = _ATTRS.get(name)
+    if pattern is None:  # a few names, each compiled once: a sheet has a million cells
+        pattern = _ATTRS[name] = re.compile(
+            rb"(?:^|\s)" + re.escape(name) + rb"\s*=\s*[\"']([^\"']*)[\"']"
+        )
+    found = pattern.search(attrs)
     return found.group(1) if found else None
 
 
 _CELL_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+_COLUMNS: dict[bytes, int] = {}  # column letters → 0-based index, as met
 
 
 def cell_ref(text: bytes) -> tuple[int, int]:
@@ -206,10 +217,15 @@ def cell_ref(text: bytes) -> tuple[int, int]:
     found = _CELL_REF.fullmatch(text.strip())
     if not found:
         raise ValueError(text)
-    col = 0
-    for letter in found.group(1).upper():
-        col = col * 26 + letter - 64
-    return int(found.group(2)) - 1, col - 1
+    letters = found.group(1)
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = -1
+        for letter in letters.upper():
+            col = (col + 1) * 26 + letter - 65
+        if len(_COLUMNS) < 100_000:
+            _COLUMNS[letters] = col
+    return int(found.group(2)) - 1, col
 
 
 # --- xlsx ---------------------------------------------------------------------------------------
@@ -218,14 +234,61 @@ MAX_ERROR_CELLS = 10_000
 _ERROR_VALUE = re.compile(
     rb"\s*(?:<(?:\w+:)?f[^>]*>[^<]*</(?:\w+:)?f>|<(?:\w+:)?f[^>]*/>)?\s*<(?:\w+:)?v>([^<]{1,20})</"
 )
-_XLSX_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(\s[^>]*)?/?>")
+# A cell tag in the form Excel and openpyxl write it, ``<c r="B7" s="3" t="s">``, is read by the
+# first branch without looking at its attributes one by one (a sheet has a million cells);
+# any other form of a cell, row or dimension tag takes the second, general one.
+_XLSX_TAG = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]*")?(?: t="([A-Za-z]*)")?(?: s="[0-9]*")?\s*/?>'
+    rb"|<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(\s[^>]*)?/?>"
+)
+CHECK_EVERY = 65536  # cells between two checks of a growing grid
+
+
+def _merge(grid: Grid, cells: int, top: int, left: int, bottom: int, right: int) -> None:
+    """Cells counted apart (``cells`` of them, spanning top…bottom × left…right) into ``grid``."""
+    if not cells:
+        return
+    grid.cells += cells
+    grid.first_row = top if grid.first_row is None else min(grid.first_row, top)
+    grid.first_col = left if grid.first_col is None else min(grid.first_col, left)
+    grid.last_row = max(grid.last_row, bottom)
+    grid.last_col = max(grid.last_col, right)
 
 
 def xlsx_scanner(grid: Grid, limits: Limits) -> Callable[[Iterator[bytes]], None]:
     def scan(chunks: Iterator[bytes]) -> None:
         row, col = -1, -1
+        # The common cells' span, kept in locals and merged into the grid at each check.
+        far = EXCEL_ROWS * EXCEL_COLUMNS
+        cells, top, left, bottom, right = 0, far, far, -1, -1
+        columns = _COLUMNS
         for match in tags(chunks, _XLSX_TAG):
-            kind, attrs = match.group(1), match.group(2) or b""
+            letters = match.group(1)
+            if letters is not None:
+                col = columns.get(letters, -1)
+                if col < 0:
+                    col = cell_ref(letters + b"1")[1]
+                row = int(match.group(2)) - 1
+                at = row if row > 0 else 0
+                cells += 1
+                if at < top:
+                    top = at
+                if at > bottom:
+                    bottom = at
+                if col < left:
+                    left = col
+                if col > right:
+                    right = col
+                if match.group(3) == b"e" and len(grid.errors) < MAX_ERROR_CELLS:
+                    value = _ERROR_VALUE.match(match.string, match.end())
+                    text = value.group(1).decode("utf-8", "replace") if value else "#ERROR!"
+                    grid.errors[(at, col)] = text
+                if cells >= CHECK_EVERY:
+                    _merge(grid, cells, top, left, bottom, right)
+                    cells, top, left, bottom, right = 0, far, far, -1, -1
+                    check_grid(grid, limits)
+                continue
+            kind, attrs = match.group(4), match.group(5) or b""
             ref = _attr(attrs, b"r") if kind != b"dimension" else _attr(attrs, b"ref")
             try:
                 if kind == b"c":
@@ -238,7 +301,7 @@ def xlsx_scanner(grid: Grid, limits: Limits) -> Callable[[Iterator[bytes]], None
                         value = _ERROR_VALUE.match(match.string, match.end())
                         text = value.group(1).decode("utf-8", "replace") if value else "#ERROR!"
                         grid.errors[(max(row, 0), col)] = text
-                    if grid.cells % 65536 == 0:
+                    if grid.cells % CHECK_EVERY == 0:
                         check_grid(grid, limits)
                 elif kind == b"row":
                     row = int(ref) - 1 if ref else row + 1
@@ -251,6 +314,7 @@ def xlsx_scanner(grid: Grid, limits: Limits) -> Callable[[Iterator[bytes]], None
                     check_grid(declared, limits)
             except ValueError as exc:
                 raise _damaged(exc) from exc
+        _merge(grid, cells, top, left, bottom, right)
         check_grid(grid, limits)
 
     return scan

@@ -20,9 +20,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import connection
+from django.db import connection, models
 
 from core import audit
 from core.money import SEN, ZERO, from_sen, to_sen
@@ -61,9 +61,9 @@ class MigratedLoan:
     paid_instalments: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MigratedRow:
-    """One instalment, its amounts in sen (integers: thousands of loans, tens of rows each)."""
+class MigratedRow(NamedTuple):
+    """One instalment, its amounts in sen (integers: thousands of loans, tens of rows each; a
+    tuple, the cheapest immutable record to build)."""
 
     number: int
     due_date: dt.date
@@ -143,6 +143,22 @@ def _shape(loan: MigratedLoan) -> tuple[tuple[int, int, int], ...]:
     return found
 
 
+_DATES: dict[tuple[dt.date, int, str], list[dt.date]] = {}
+
+
+def _dates(loan: MigratedLoan) -> list[dt.date]:
+    """The loan's due dates (shared, not to be changed: loans disbursed the same day share them)."""
+    key = (loan.disbursed_on, loan.tenor, loan.frequency)
+    found = _DATES.get(key)
+    if found is None:
+        if len(_DATES) > 50_000:
+            _DATES.clear()
+        found = _DATES[key] = schedule.due_dates(
+            loan.disbursed_on, loan.tenor, schedule.Frequency(loan.frequency)
+        )
+    return found
+
+
 def migrated_state(
     loan: MigratedLoan, *, on: dt.date, thresholds: arrears.Thresholds = DEFAULT_THRESHOLDS
 ) -> MigratedState:
@@ -152,7 +168,7 @@ def migrated_state(
     if loan.disbursed_on > on:
         raise MigratedLoanError("disbursed_future", "disbursed_on")
     shape = _shape(loan)
-    dates = schedule.due_dates(loan.disbursed_on, loan.tenor, schedule.Frequency(loan.frequency))
+    dates = _dates(loan)
     principal = to_sen(loan.principal)
     if loan.outstanding is not None:
         repaid = principal - to_sen(loan.outstanding)
@@ -231,13 +247,23 @@ def _insert_adapted(model: Any, fields: Sequence[str], rows: Iterable[Sequence[A
         return
     adapt = connection.ops.adapt_datefield_value
     seen: dict[dt.date, Any] = {}
+    model_fields = [model._meta.get_field(f[:-3] if f.endswith("_id") else f) for f in fields]
+    # Only the date columns need adapting; the rest go as they are.
+    dates = [
+        n
+        for n, f in enumerate(model_fields)
+        if isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField)
+    ]
 
     def adapted(row: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            (seen.get(v) or seen.setdefault(v, adapt(v))) if type(v) is dt.date else v for v in row
-        )
+        values = list(row)
+        for n in dates:
+            v = values[n]
+            if type(v) is dt.date:
+                values[n] = seen.get(v) or seen.setdefault(v, adapt(v))
+        return tuple(values)
 
-    columns = [model._meta.get_field(f[:-3] if f.endswith("_id") else f).column for f in fields]
+    columns = [f.column for f in model_fields]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
         quote(model._meta.db_table),
@@ -266,13 +292,17 @@ def loans_migrate(
     entered_by: Any,
     approved_by: Any,
     note: str,
+    schedules: bool = True,
 ) -> list[int]:
     """Write ``loans`` (each with its :func:`migrated_state`) as running loans of ``product``
     from ``on``, their schedules and one opening movement each on ``entry`` (the caller's
     entry moving the principal outstanding into the portfolio). Returns the loan ids in order.
 
     ``entered_by`` and ``approved_by`` are two different users (the database's four-eyes rule):
-    the legacy loan was approved in the legacy books; these name who brought it in."""
+    the legacy loan was approved in the legacy books; these name who brought it in.
+
+    ``schedules=False`` writes the loans alone, without their instalments, movements and
+    events: for a migration's plan, rolled back, whose figures come from the loans' states."""
     if not loans:
         return []
     created = now()
@@ -296,19 +326,19 @@ def loans_migrate(
         Loan.objects.filter(koperasi=koperasi, pk__gt=first_pk).values_list("number", "pk")
     )
     ids = [by_number[loan.number] for loan, _state in loans]
+    if not schedules:
+        return ids
     # The schedule from the migration day: the instalments not yet paid in full (overdue ones
     # included), under their legacy numbers; the paid history stays in the legacy books.
+    koperasi_id = koperasi.pk
     _insert_adapted(
         Instalment,
         INSTALMENT_FIELDS,
         (
-            (
-                koperasi.pk, loan_id, 1, row.number, row.due_date, row.principal, row.interest,
-                row.principal_paid, row.interest_paid, 0, 0, 0, None, False,
-            )
+            (koperasi_id, loan_id, 1, number, due, p, i, p_paid, i_paid, 0, 0, 0, None, False)
             for loan_id, (_loan, state) in zip(ids, loans, strict=True)
-            for row in state.rows
-            if not row.paid
+            for number, due, p, i, p_paid, i_paid in state.rows
+            if p_paid != p or i_paid != i  # not paid in full (MigratedRow.paid, unpacked)
         ),
     )  # fmt: skip
     memo = note[:250]

@@ -72,7 +72,7 @@ from registry.services import digital_stage_set
 from savings.models import Account as SavingsAccount
 from savings.models import Kind, Product
 from savings.services import product_create as savings_product_create
-from savings.services._bulk import insert_rows, now
+from savings.services._bulk import fetch_rows, insert_rows, now
 from savings.services.opening import book_opening_balances
 
 Progress = Callable[[int, int, str], None]
@@ -241,8 +241,13 @@ class _Import:
         on: dt.date,
         ticker: _Ticker,
         result: MigrationResult,
+        dry_run: bool = False,
     ) -> None:
         self.koperasi = koperasi
+        # A plan is rolled back: rows that no figure of it reads (opening movements, loan
+        # schedules, migration records) are left unwritten; everything counted, posted or
+        # checked by the database is written as the commit writes it.
+        self.dry_run = dry_run
         self.book = book
         self.actor = actor
         self.on = on
@@ -484,17 +489,17 @@ class _Import:
                 account_key = f"{key}:{product.code}"
                 given.add(account_key)
                 self._account(sheet, record, key, product, balance, account_key)
+        by_kind = [(str(kind), self.products[kind]) for kind in SAVINGS_KINDS]
         for sheet in self.book.of_kind("members"):
             for record in sheet.records:
                 number = record.values.get("number")
                 if record.rejected or number is None:
                     continue
                 key = member_key(number)
-                for kind in SAVINGS_KINDS:
-                    amount = record.values.get(str(kind))
+                for column, product in by_kind:
+                    amount = record.values.get(column)
                     if amount is None:
                         continue
-                    product = self.products[kind]
                     account_key = f"{key}:{product.code}"
                     if account_key in given:
                         continue
@@ -722,7 +727,8 @@ class _Import:
         term_deposits.write(self)
         self._write_loans()
         self._write_trial_balance()
-        self._write_records()
+        if not self.dry_run:
+            self._write_records()
 
     def _mark(self, sheet: ReadSheet, record: Record) -> None:
         if self.status[sheet.name].get(record.row) is None:
@@ -765,8 +771,10 @@ class _Import:
                 ),
             )  # fmt: skip
             pks = dict(
-                Member.objects.filter(koperasi=self.koperasi, pk__gt=before).values_list(
-                    "number", "pk"
+                fetch_rows(
+                    Member.objects.filter(koperasi=self.koperasi, pk__gt=before).values_list(
+                        "number", "pk"
+                    )
                 )
             )
             for m in members:
@@ -787,27 +795,31 @@ class _Import:
             return
         created = now()
         before = _max_pk(SavingsAccount)
-        numbers = set(
-            SavingsAccount.objects.filter(koperasi=self.koperasi).values_list("number", flat=True)
-        )
+        numbers = {
+            number
+            for (number,) in fetch_rows(
+                SavingsAccount.objects.filter(koperasi=self.koperasi).values_list("number")
+            )
+        }
         member_numbers = dict(
-            Member.objects.filter(koperasi=self.koperasi).values_list("pk", "number")
+            fetch_rows(Member.objects.filter(koperasi=self.koperasi).values_list("id", "number"))
         )
+        koperasi_id, active, on = self.koperasi.pk, SavingsAccount.Status.AKTIF, self.on
         rows = []
         for a in accounts:
             member_pk = self.members_db[a.member_key]
-            number = f"{member_numbers[member_pk]}-{a.product.code}"
+            product = a.product
+            number = f"{member_numbers[member_pk]}-{product.code}"
             n = 1
             while number in numbers:
                 n += 1
-                number = f"{member_numbers[member_pk]}-{a.product.code}-{n}"
+                number = f"{member_numbers[member_pk]}-{product.code}-{n}"
             numbers.add(number)
             rows.append(
                 (
                     # Amounts as sen: a cell's amount has at most two places (migration.cells).
-                    self.koperasi.pk, member_pk, a.product.pk, a.product.kind, number,
-                    int(a.balance * 100), 0, SavingsAccount.Status.AKTIF, self.on, "", 0, 0, "",
-                    created,
+                    koperasi_id, member_pk, product.id, product.kind, number,
+                    int(a.balance * 100), 0, active, on, "", 0, 0, "", created,
                 )
             )  # fmt: skip
         insert_rows(
@@ -820,10 +832,12 @@ class _Import:
             rows,
         )  # fmt: skip
         new = SavingsAccount.objects.filter(koperasi=self.koperasi, pk__gt=before)
-        pks = {(m, p): pk for pk, m, p in new.values_list("pk", "member_id", "product_id")}
+        pks = {
+            (m, p): pk for pk, m, p in fetch_rows(new.values_list("id", "member_id", "product_id"))
+        }
         ct = _ct(SavingsAccount)
         for a in accounts:
-            pk = pks[(self.members_db[a.member_key], a.product.pk)]
+            pk = pks[(self.members_db[a.member_key], a.product.id)]
             sheet, row = a.origin
             self.new_records.append((RecordKind.SAVINGS_ACCOUNT, a.key, sheet, row, ct, pk))
             for s, record in a.records:
@@ -842,6 +856,7 @@ class _Import:
                 accounts=new,
                 against_role="kliring_migrasi",
                 arrears=owed,
+                movements=not self.dry_run,
             )
             self._entry(entry.pk)
         self.ticker.step(_("Menulis rekening simpanan"), len(accounts))
@@ -901,6 +916,7 @@ class _Import:
             entered_by=entered_by,
             approved_by=approver,
             note=books_text("Dimigrasi dari %(f)s", f=self.batch.filename),
+            schedules=not self.dry_run,
         )
         ct = _ct(Loan)
         for n, pk in zip(loans, loan_ids, strict=True):
@@ -1305,7 +1321,9 @@ def run_import(
     run: _Import | None = None
     keep = False
     with transaction.atomic():
-        run = _Import(koperasi, book, actor=actor, on=on, ticker=ticker, result=result)
+        run = _Import(
+            koperasi, book, actor=actor, on=on, ticker=ticker, result=result, dry_run=dry_run
+        )
         run.setup()
         run.load_state()
         run.members()

@@ -19,14 +19,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet
+from django.db.models import QuerySet
 
 from core.money import from_sen
 from ledger.models import JournalEntry
 from ledger.services import Line, post
 from registry.models import Koperasi
 from savings.models import Account, Kind, Obligation, ObligationKind, Product, Transaction, TxKind
-from savings.services._bulk import insert_rows, now
+from savings.services._bulk import fetch_rows, insert_rows, now
 from savings.services._common import BOOKED_FIELDS, ZERO, role_account
 
 
@@ -41,6 +41,7 @@ def book_opening_balances(
     arrears: Iterable[tuple[int, dt.date, Decimal]] = (),
     accounts: QuerySet[Account] | None = None,
     against_role: str = "kas",
+    movements: bool = True,
 ) -> JournalEntry:
     """Post the opening entry on ``on`` for every account of ``koperasi`` as its row stands,
     and write each account's opening movement (no balance changes: the rows hold them).
@@ -50,15 +51,16 @@ def book_opening_balances(
 
     ``accounts`` narrows the entry to some of the koperasi's accounts (a migration books only
     the accounts it created); ``against_role`` is the account debited with the whole (cash for
-    balances counted in the drawer, ``kliring_migrasi`` for a migration)."""
+    balances counted in the drawer, ``kliring_migrasi`` for a migration). ``movements=False``
+    posts the entry and the obligations but writes no movement rows: for a migration's plan,
+    whose transaction is rolled back and whose figures come from the books, not the rows."""
     chosen = Account.objects.filter(koperasi=koperasi) if accounts is None else accounts
     # Balances as the integers of sen the column holds: a migration books 300 000 accounts,
     # and neither the sums nor the movements need a Decimal per account.
-    rows = list(
+    rows = fetch_rows(
         chosen.filter(koperasi=koperasi)
         .order_by("pk")
-        .annotate(sen=ExpressionWrapper(F("balance"), output_field=BigIntegerField()))
-        .values_list("pk", "product_id", "sen", "member_id", "kind")
+        .values_list("pk", "product_id", "balance", "member_id", "kind")
     )
     sums: dict[int, int] = {}
     for _pk, product_id, sen, _member, _kind in rows:
@@ -111,15 +113,16 @@ def book_opening_balances(
         actor=actor,
         value_date=on,
     )
-    insert_rows(
-        Transaction,
-        BOOKED_FIELDS,
-        (
-            (koperasi.pk, pk, TxKind.SETORAN, sen, on, created, entry.pk, movement_memo, 0)
-            for pk, _product_id, sen, _member, _kind in rows
-            if sen
-        ),
-    )
+    if movements:
+        insert_rows(
+            Transaction,
+            BOOKED_FIELDS,
+            (
+                (koperasi.pk, pk, TxKind.SETORAN, sen, on, created, entry.pk, movement_memo, 0)
+                for pk, _product_id, sen, _member, _kind in rows
+                if sen
+            ),
+        )
     insert_rows(
         Obligation,
         (
