@@ -132,6 +132,9 @@ def pages(args: argparse.Namespace) -> list[tuple[str, str | None, str]]:
         ("loan-payroll-batch", args.kasir, rf"{p}potong-gaji/ >> {p}potong-gaji/\d+/$"),
         ("beranda", args.pengurus, f"/k/{k}/"),
         ("receipt", args.kasir, rf"{ks}?q=maria >> {ks}anggota/\d+/$ >> {ks}struk/\d+/$"),
+        ("loan-recover", args.kasir, rf"{p}dihapusbukukan/ >> {p}\d+/pemulihan/$"),
+        ("reminder-settings", args.pengurus, f"/k/{k}/pengingat/"),
+        ("dinas-koperasi-kinerja", args.dinas, f"/dinas/koperasi/{args.migrated}/kinerja/"),
     ]
 
 
@@ -198,6 +201,9 @@ def main() -> None:
     parser.add_argument("--pengurus", default="pengurus.bajo")
     parser.add_argument("--kasir", default="kasir.bajo")
     parser.add_argument("--koperasi", default="ksp-bajo", help="code of the staff's koperasi")
+    parser.add_argument(
+        "--migrated", default="ksp-bajo", help="a koperasi whose migration history to show"
+    )
     parser.add_argument("--out", default="screenshots")
     parser.add_argument("--only", default="", help="a regular expression: only pages named so")
     args = parser.parse_args()

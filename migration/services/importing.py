@@ -54,6 +54,7 @@ from migration.checks import check_book, member_key
 from migration.models import BatchStatus, MigrationBatch, MigrationRecord, RecordKind
 from migration.reading import Problem, ReadBook, ReadSheet, Record, read_workbook
 from migration.services import arrears, term_deposits
+from migration.services.figures import refresh_figures
 from migration.services.result import (
     ALREADY,
     IGNORED,
@@ -1361,6 +1362,7 @@ def run_import(
         keep = not dry_run and not result.refused and not result.nothing_new
         if keep:
             _stage_on(koperasi, actor, books_text("Migrasi data dari %(f)s", f=filename))
+            refresh_figures(koperasi)
             batch.counts = {**_counts(result), "written_at": run.stamp.isoformat()}
             batch.summary = result.as_json()
             batch.summary["batch"] = batch.pk

@@ -28,6 +28,7 @@ from loans.models import Instalment, InstalmentMovement, Loan, LoanEvent, LoanTr
 from members.models import Member
 from migration import subledger
 from migration.models import BatchStatus, MigrationBatch, MigrationRecord, RecordKind
+from migration.services.figures import refresh_figures
 from migration.services.result import MigrationError
 from savings.models import Account as SavingsAccount
 from savings.models import CloseReason, Obligation, TaxWithholding
@@ -202,5 +203,6 @@ def revert(batch: MigrationBatch, *, actor: Any) -> None:
         obj=locked,
         after={"reversals": reversals, "created": counts.get("created", {})},
     )
+    refresh_figures(locked.koperasi)
     batch.status = locked.status
     batch.reverted_at = locked.reverted_at

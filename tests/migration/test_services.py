@@ -217,6 +217,21 @@ def test_revert_restores_the_books_and_the_members_come_back_with_a_new_import(k
     assert balances(koperasi)["1.1.03"] == D("12000000")
 
 
+def test_the_dinas_figures_follow_an_import_and_its_revert(koperasi):
+    """The district's figures of the koperasi are kept, not scanned: an import (and its
+    revert) brings them up to date at once, not at the next close of business."""
+    from dashboard.selectors import figures_of
+
+    # A koperasi already counted as digital (one still migrating shows its reported figures).
+    Koperasi.objects.filter(pk=koperasi.pk).update(digital_stage=Koperasi.Stage.DIGITAL)
+    result = services.commit(koperasi, legacy_workbook(), filename="buku-lama.xlsx", actor=None)
+    shown = figures_of(koperasi)
+    assert shown is not None and shown.members == 5
+    services.revert(batch_of(result), actor=None)
+    shown = figures_of(koperasi)
+    assert shown is not None and shown.members == 0
+
+
 def test_a_migration_entry_is_undone_only_with_its_whole_batch(koperasi, pengurus):
     """The ledger's generic reversal of one opening entry would leave the members' accounts
     and loans as the import made them: refused, naming the page that undoes the batch."""
