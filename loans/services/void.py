@@ -52,7 +52,7 @@ from savings.models import Transaction as SavingsTransaction
 from savings.services._common import lock_accounts
 from savings.services.void import _VoidBooking
 
-VOIDABLE = (LoanTxKind.PENCAIRAN, LoanTxKind.ANGSURAN, LoanTxKind.PELUNASAN)
+VOIDABLE = (LoanTxKind.PENCAIRAN, LoanTxKind.ANGSURAN, LoanTxKind.PELUNASAN, LoanTxKind.PEMULIHAN)
 
 
 class LoanVoidError(LoansError):
@@ -262,6 +262,9 @@ def _execute(request: LoanVoidRequest, *, actor: Any, note: str) -> LoanVoidRequ
         loan.saving_taken = ZERO
         loan.outstanding_principal = ZERO
         loan.accrued_interest = ZERO
+    elif original.kind == LoanTxKind.PEMULIHAN:
+        # Cash recovered on a written-off loan: income taken back, the loan recovered less.
+        loan.recovered -= original.cash
     else:
         rows = []
         for part in InstalmentMovement.objects.filter(transaction=original).select_related(
