@@ -254,8 +254,8 @@ def test_writeoff_against_allowance_with_shortfall_as_ledger_lines(kop: Koperasi
     reconciled(kop)
     # A recovery taken by mistake is voided like a repayment: asked by the kasir, approved by
     # a pengurus; the income and the cash go back and the loan has recovered that much less.
-    request = services.loan_void_request(transaction=tx, actor=maker, reason="Salah anggota")
-    services.loan_void_approve(request=request, actor=checker)
+    void_request = services.loan_void_request(transaction=tx, actor=maker, reason="Salah anggota")
+    services.loan_void_approve(request=void_request, actor=checker)
     assert fresh(loan).recovered == D(0)
     void = LoanTransaction.objects.get(voids=tx)
     assert lines(void.entry) == {"1.1.01": D(-250_000), "4.1.05": D(250_000)}
