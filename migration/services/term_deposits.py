@@ -295,6 +295,7 @@ def write(run: _Import) -> None:
         movement_memo=books_text("Saldo awal migrasi"),
         accounts=new,
         against_role="kliring_migrasi",
+        movements=not run.dry_run,  # as the other savings: the plan's figures are the books'
     )
     run._entry(entry.pk)
     ct = _ct(SavingsAccount)
